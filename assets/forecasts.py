@@ -1,0 +1,117 @@
+"""Forecast layer: every modelled series forecast to the end year, with the backtest that chose its model."""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from assets.metadata import preview
+from models.forecasting import forecast_panel, last_period_index, panel_from_frame, period_start_expr, usable_series
+from pipelines.resources import TalentgapSettings
+from sources.registry import TABLES
+from warehouse.db import write_table
+from warehouse.release import new_release_id
+
+MODELLED = [spec for spec in TABLES if spec.model_frequency]
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["forecast", "series_forecasts"],
+            group_name="forecast",
+            kinds={"duckdb", "scikit-learn"},
+            deps=[dg.AssetKey(["marts", spec.role]) for spec in MODELLED],
+            description=(
+                "One row per series x future period: point forecast, 80% and 95% intervals (split conformal on "
+                "rolling-origin backtest errors), the model chosen by the backtest, and the last observed period."
+            ),
+        ),
+        dg.AssetSpec(
+            ["forecast", "backtest"],
+            group_name="forecast",
+            kinds={"duckdb"},
+            deps=[dg.AssetKey(["marts", spec.role]) for spec in MODELLED],
+            description="Rolling-origin backtest per series x model x horizon: MASE, sMAPE, bias, interval coverage.",
+        ),
+    ],
+    pool="duckdb_write",
+)
+def series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource):
+    with duckdb.get_connection() as conn:
+        history = pl.concat(
+            [
+                conn.sql(f"select * from marts.{spec.role} where frequency = '{spec.model_frequency}'").pl()
+                for spec in MODELLED
+            ]
+        )
+    usable, dropped = usable_series(history)
+    series_info = usable.group_by("series_id").agg(
+        pl.col("table_id", "measure", "dims", "frequency", "data_source").first(),
+        pl.col("period_start").max().alias("trained_until"),
+    )
+    forecasts, scores = [], []
+    for frequency in usable["frequency"].unique().sort():
+        panel = panel_from_frame(usable.filter(pl.col("frequency") == frequency))
+        predicted, scored = forecast_panel(panel, frequency, last_period_index(frequency, settings.end_year))
+        forecasts.append(predicted)
+        scores.append(scored)
+    release_id = new_release_id()  # the release these forecasts feed; gaps and publish carry it on
+    table = (
+        pl.concat(forecasts)
+        .join(series_info, on="series_id")
+        .with_columns(period_start_expr(pl.col("period_index"), pl.col("frequency")).alias("period_start"))
+        .with_columns(
+            pl.col(c).clip(lower_bound=0.0) for c in ("point", "lower_80", "upper_80", "lower_95", "upper_95")
+        )
+        .select(
+            "series_id",
+            "table_id",
+            "measure",
+            "dims",
+            "period_start",
+            "frequency",
+            "horizon",
+            "point",
+            "lower_80",
+            "upper_80",
+            "lower_95",
+            "upper_95",
+            "model",
+            "trained_until",
+            "data_source",
+            pl.lit(release_id).alias("release_id"),
+        )
+        .sort("series_id", "period_start")
+    )
+    backtest = (
+        pl.concat(scores)
+        .join(series_info.select("series_id", "table_id", "frequency"), on="series_id")
+        .with_columns(pl.lit(release_id).alias("release_id"))
+    )
+    with duckdb.get_connection() as conn:
+        write_table(conn, "forecast.series_forecasts", table)
+        write_table(conn, "forecast.backtest", backtest)
+    selected = backtest.join(table.select("series_id", "model").unique(), on=["series_id", "model"])
+    yield dg.MaterializeResult(
+        asset_key=["forecast", "series_forecasts"],
+        metadata={
+            "dagster/row_count": table.height,
+            "series": table["series_id"].n_unique(),
+            "series_left_out": dropped.height,
+            "models_chosen": dg.MetadataValue.json(
+                dict(table.group_by("model").agg(pl.col("series_id").n_unique()).iter_rows())
+            ),
+            "preview": preview(table.drop("dims")),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=["forecast", "backtest"],
+        metadata={
+            "dagster/row_count": backtest.height,
+            "mean_mase_selected": float(selected["mase"].mean()),
+            "coverage_80_selected": float(selected["coverage_80"].mean()),
+            "coverage_95_selected": float(selected["coverage_95"].mean()),
+        },
+    )

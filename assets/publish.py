@@ -1,0 +1,126 @@
+"""Publish layer: the tables the progress letter uses, their exports and a read-only copy for analysts."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from assets.metadata import preview
+from pipelines.resources import TalentgapSettings
+from warehouse.db import read_table
+from warehouse.publish import export_release, publish_release, swap_published_copy
+from warehouse.release import code_version
+
+PUBLISHED_COLUMNS = (
+    "release_id",
+    "data_source",
+    "sector_group",
+    "sector_group_nl",
+    "sector_group_en",
+    "kind",
+    "skill",
+    "year",
+    "base_year",
+    "demand",
+    "supply",
+    "gap",
+    "gap_lower",
+    "gap_upper",
+    "annual_gap",
+    "employment",
+    "expansion_demand",
+    "replacement_demand",
+    "existing_vacancies",
+    "school_leaver_inflow",
+    "unemployed_inflow",
+    "supply_allocation_share",
+    "outflow_rate",
+    "allocated",
+    "gap_model",
+    "lineage",
+)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["publish", "skill_gaps"],
+            group_name="publish",
+            kinds={"duckdb"},
+            deps=[dg.AssetKey(["forecast", "skill_gaps"])],
+            description=(
+                "The gap table for the progress letter: one row per release x priority group x skill x year, in "
+                "persons, with its components, an 80% interval and the lineage of its numbers. All releases are kept; "
+                "publish.latest_skill_gaps shows the newest."
+            ),
+        ),
+        dg.AssetSpec(
+            ["publish", "releases"],
+            group_name="publish",
+            kinds={"duckdb"},
+            deps=[dg.AssetKey(["forecast", "skill_gaps"])],
+            description="One row per release: when, from which source vintages, with which code version.",
+        ),
+        dg.AssetSpec(
+            ["publish", "parameters"],
+            group_name="publish",
+            kinds={"duckdb"},
+            deps=[dg.AssetKey(["seeds", "parameters"])],
+            description="The gap model's named assumptions as used by each release, with source and year.",
+        ),
+    ],
+    pool="duckdb_write",
+)
+def publish(settings: TalentgapSettings, duckdb: DuckDBResource):
+    with duckdb.get_connection() as conn:
+        gaps = read_table(conn, "forecast.skill_gaps")
+        release_id = gaps["release_id"][0]
+        vintages = conn.execute(
+            """
+            select vintage_id, table_id, data_source, location, retrieved_at, table_modified, rows_received,
+                   content_hash
+            from raw.vintages where vintage_id in (select distinct vintage_id from staging.observations)
+            order by table_id
+            """
+        ).pl()
+        parameters = read_table(conn, "seeds.parameters").with_columns(pl.lit(release_id).alias("release_id"))
+    data_source = gaps["data_source"][0]
+    release = pl.DataFrame(
+        {
+            "release_id": [release_id],
+            "published_at": [datetime.now(UTC)],
+            "data_source": [data_source],
+            "synthetic": [data_source == "demo"],
+            "base_year": [int(gaps["base_year"][0])],
+            "end_year": [int(gaps["year"].max())],
+            "code_version": [code_version()],
+            "source_vintages": [json.dumps(vintages.with_columns(pl.col(pl.Datetime).cast(pl.String)).to_dicts())],
+            "credit": ["Source: CBS (Statistics Netherlands), StatLine, CC BY 4.0; calculations talentgap"],
+        }
+    )
+    published = gaps.select(PUBLISHED_COLUMNS)
+    with duckdb.get_connection() as conn:
+        publish_release(conn, published, release, parameters)
+        swap_published_copy(conn, _published_path(settings))
+    export_dir = export_release(published, release, parameters, Path(settings.warehouse).parent / "exports")
+    yield dg.MaterializeResult(
+        asset_key=["publish", "skill_gaps"],
+        metadata={
+            "dagster/row_count": published.height,
+            "release_id": release_id,
+            "data_source": data_source,
+            "exports": str(export_dir),
+            "preview": preview(published.select("sector_group", "skill", "year", "gap", "gap_lower", "gap_upper")),
+        },
+    )
+    yield dg.MaterializeResult(asset_key=["publish", "releases"], metadata={"release_id": release_id})
+    yield dg.MaterializeResult(asset_key=["publish", "parameters"], metadata={"dagster/row_count": parameters.height})
+
+
+def _published_path(settings: TalentgapSettings) -> Path:
+    return Path(settings.warehouse).parent / "published" / "talentgap.duckdb"

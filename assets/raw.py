@@ -1,0 +1,46 @@
+"""Raw layer: each registered CBS table as received, appended as a new vintage when its content changed."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.resources import TalentgapSettings
+from sources.registry import TABLES, TableSpec
+from warehouse.db import append_vintage, ensure_schemas, raw_table_name
+
+
+def raw_asset_key(spec: TableSpec) -> dg.AssetKey:
+    return dg.AssetKey(raw_table_name(spec.table_id).split("."))
+
+
+def _raw_asset(spec: TableSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=raw_asset_key(spec),
+        group_name="raw",
+        pool="duckdb_write",
+        kinds={"duckdb"},
+        description=f"CBS {spec.table_id}: {spec.title}. Rows as received (text), one vintage per distinct content.",
+        metadata={"cbs_table": spec.table_id, "role": spec.role},
+    )
+    def raw_table(settings: TalentgapSettings, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        raw = settings.make_source().fetch(spec)
+        with duckdb.get_connection() as conn:
+            ensure_schemas(conn)
+            vintage_id, added = append_vintage(conn, raw)
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": raw.rows_received,
+                "vintage_id": vintage_id,
+                "new_vintage": added,
+                "data_source": raw.data_source,
+                "location": raw.location,
+                "rows_expected": raw.rows_expected if raw.rows_expected is not None else "not stated by the source",
+                "table_modified": raw.table_modified.isoformat() if raw.table_modified else "not stated by the source",
+            }
+        )
+
+    return raw_table
+
+
+RAW_ASSETS = [_raw_asset(spec) for spec in TABLES]

@@ -1,0 +1,35 @@
+"""Seeds: the reviewed crosswalks and parameters in warehouse/seeds, loaded as tables."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from assets.metadata import preview
+from warehouse.db import ensure_schemas, read_seed, write_table
+
+SEEDS = {
+    "sector_groups": "The eight priority groups of the Talent Strategy: codes, Dutch and English names, definitions.",
+    "group_composition": (
+        "SBI or BRC codes (per CBS table) that make up each group's employment, vacancies and occupation mix, "
+        "with weights; allocated or proxy components are flagged with their source."
+    ),
+    "occupation_skills": "BRC 2014 occupation class -> skill type (technical, digital, none), with a rationale.",
+    "education_skills": "ISCED-F 2013 broad field -> skill type (technical, digital, none), with a rationale.",
+    "parameters": "Named assumptions of the gap model (entry, outflow and reactivation rates) with source and year.",
+}
+
+
+def _seed_asset(name: str, description: str) -> dg.AssetsDefinition:
+    @dg.asset(key=["seeds", name], group_name="seeds", pool="duckdb_write", kinds={"duckdb"}, description=description)
+    def seed(duckdb: DuckDBResource) -> dg.MaterializeResult:
+        frame = read_seed(name)
+        with duckdb.get_connection() as conn:
+            ensure_schemas(conn)
+            write_table(conn, f"seeds.{name}", frame)
+        return dg.MaterializeResult(metadata={"dagster/row_count": frame.height, "preview": preview(frame)})
+
+    return seed
+
+
+SEED_ASSETS = [_seed_asset(name, description) for name, description in SEEDS.items()]

@@ -1,0 +1,58 @@
+"""Staging layer: every raw table's newest vintage as one tidy long table of typed observations."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from assets.raw import raw_asset_key
+from pipelines.resources import TalentgapSettings
+from sources.registry import TABLES, get_table
+from sources.tidy import tidy_table
+from warehouse.db import newest_vintages, read_vintage, write_table
+
+
+@dg.asset(
+    key=["staging", "observations"],
+    group_name="staging",
+    pool="duckdb_write",
+    kinds={"duckdb"},
+    deps=[raw_asset_key(spec) for spec in TABLES],
+    description=(
+        "One row per table x measure x dimension labels x period, from the newest vintage of each table of the "
+        "configured source: parsed period start and frequency, numeric value (CBS symbols kept in `symbol`), unit, "
+        "provisional/definitive status, and `series_complete` (false for a series cut off part-way)."
+    ),
+)
+def observations(settings: TalentgapSettings, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as conn:
+        vintages = newest_vintages(conn, settings.source)
+        missing = sorted({spec.table_id for spec in TABLES} - set(vintages["table_id"]))
+        if missing:
+            raise dg.Failure(f"no {settings.source} vintage loaded for table(s) {', '.join(missing)}")
+        frames = [
+            tidy_table(
+                get_table(v["table_id"]),
+                read_vintage(conn, v["table_id"], v["vintage_id"]),
+                vintage_id=v["vintage_id"],
+                data_source=v["data_source"],
+                period_status=json.loads(v["period_status"] or "{}"),
+            )
+            for v in vintages.iter_rows(named=True)
+            if v["table_id"] in {spec.table_id for spec in TABLES}
+        ]
+        staged = pl.concat(frames)
+        write_table(conn, "staging.observations", staged)
+    incomplete = staged.filter(~pl.col("series_complete"))["series_id"].unique().sort().to_list()
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": staged.height,
+            "series": staged["series_id"].n_unique(),
+            "incomplete_series": len(incomplete),
+            "incomplete_examples": dg.MetadataValue.md("\n".join(f"- {s}" for s in incomplete[:20]) or "none"),
+            "vintages": dg.MetadataValue.md("\n".join(f"- {v}" for v in vintages["vintage_id"])),
+        }
+    )

@@ -1,0 +1,379 @@
+"""Forecast a panel of CBS series: baselines, a pooled scikit-learn model, rolling-origin backtests, intervals.
+
+Vocabulary follows mlforecast/skforecast: a panel of series, each a run of consecutive periods; a *global* model is
+fitted on all series of one frequency at once. Nothing here knows about Dagster or the warehouse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from sklearn.linear_model import Ridge
+
+SEASON_LENGTH = {"Y": 1, "SY": 1, "Q": 4, "M": 12}
+BACKTEST_HORIZON = {"Y": 4, "SY": 4, "Q": 8, "M": 12}
+BACKTEST_ORIGINS = {"Y": 5, "SY": 5, "Q": 20, "M": 24}  # origins over the last five years of data
+LAGS = {"Y": 3, "SY": 3, "Q": 8, "M": 12}
+MIN_TRAIN = {"Y": 5, "SY": 4, "Q": 16, "M": 36}
+BASELINES = ("naive", "seasonal_naive", "drift")
+GLOBAL_MODEL = "ridge_global"
+Z_80, Z_95 = 0.8, 0.95
+
+
+@dataclass(frozen=True)
+class Series:
+    series_id: str
+    frequency: str
+    first_index: int  # period index of values[0]
+    values: np.ndarray
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.values) - 1
+
+    def until(self, index: int) -> Series:
+        return Series(self.series_id, self.frequency, self.first_index, self.values[: index - self.first_index + 1])
+
+
+def panel_from_frame(frame: pl.DataFrame) -> list[Series]:
+    """Series from a long frame with series_id, frequency, period_index and value (consecutive, no nulls)."""
+    panel = []
+    for (series_id, frequency), group in frame.sort("period_index").group_by(
+        ["series_id", "frequency"], maintain_order=True
+    ):
+        index = group["period_index"].to_numpy()
+        if len(index) > 1 and not np.all(np.diff(index) == 1):
+            raise ValueError(f"series {series_id} has gaps in its periods; fill or drop them before forecasting")
+        panel.append(Series(series_id, frequency, int(index[0]), group["value"].to_numpy().astype(float)))
+    return panel
+
+
+def baseline_forecast(values: np.ndarray, horizon: int, method: str, season_length: int) -> np.ndarray:
+    steps = np.arange(1, horizon + 1)
+    if method == "naive":
+        return np.full(horizon, values[-1])
+    if method == "seasonal_naive":
+        m = min(season_length, len(values))
+        return values[-m + (steps - 1) % m]
+    if method == "drift":
+        slope = (values[-1] - values[0]) / (len(values) - 1) if len(values) > 1 else 0.0
+        return values[-1] + slope * steps
+    raise ValueError(f"unknown baseline {method!r}")
+
+
+def _features(values: np.ndarray, horizon: int, lags: int, season_length: int) -> np.ndarray:
+    """Scale-free features at the end of `values`: recent log growth and the seasonal-naive log ratio."""
+    logs = np.log(values)
+    growth = np.diff(logs[-(lags + 1) :])
+    seasonal = logs[-season_length + (horizon - 1) % season_length] - logs[-1] if season_length > 1 else 0.0
+    return np.concatenate([growth, [seasonal, growth.mean()]])
+
+
+class GlobalRidge:
+    """Direct multi-step Ridge regression of log(y[t+h] / y[t]) pooled over all positive series of a frequency."""
+
+    def __init__(self, frequency: str, horizon: int, alpha: float = 1.0) -> None:
+        self.frequency, self.horizon, self.alpha = frequency, horizon, alpha
+        self.lags, self.season_length = LAGS[frequency], SEASON_LENGTH[frequency]
+        self.models: dict[int, Ridge] = {}
+
+    def usable(self, series: Series) -> bool:
+        return len(series.values) > self.lags + 1 and bool(np.all(series.values > 0))
+
+    def fit(self, panel: list[Series]) -> GlobalRidge:
+        for h in range(1, self.horizon + 1):
+            rows, targets = [], []
+            for series in filter(self.usable, panel):
+                values = series.values
+                for t in range(self.lags, len(values) - h):
+                    rows.append(_features(values[: t + 1], h, self.lags, self.season_length))
+                    targets.append(np.log(values[t + h] / values[t]))
+            if len(rows) >= 10:
+                self.models[h] = Ridge(alpha=self.alpha).fit(np.array(rows), np.array(targets))
+        return self
+
+    def predict(self, series: Series, horizon: int) -> np.ndarray | None:
+        if not self.usable(series) or any(h not in self.models for h in range(1, min(horizon, self.horizon) + 1)):
+            return None
+        out = []
+        for h in range(1, horizon + 1):
+            model = self.models[min(h, self.horizon)]
+            log_ratio = model.predict(_features(series.values, h, self.lags, self.season_length)[None, :])[0]
+            if h > self.horizon:  # beyond the direct models: carry the last horizon's growth per step forward
+                log_ratio *= h / self.horizon
+            out.append(series.values[-1] * np.exp(log_ratio))
+        return np.array(out)
+
+
+def mase_scale(values: np.ndarray, season_length: int) -> float:
+    """Mean absolute seasonal-naive error in sample: the MASE denominator (1 when the series is flat)."""
+    m = season_length if len(values) > season_length else 1
+    scale = float(np.mean(np.abs(values[m:] - values[:-m]))) if len(values) > m else 0.0
+    return scale if scale > 0 else 1.0
+
+
+def forecast_all(panel: list[Series], horizon: int, frequency: str) -> dict[str, dict[str, np.ndarray]]:
+    """Every model's forecast for every series of one frequency, fitted on the panel as given."""
+    season_length = SEASON_LENGTH[frequency]
+    ridge = GlobalRidge(frequency, BACKTEST_HORIZON[frequency]).fit(panel)
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for series in panel:
+        models = {m: baseline_forecast(series.values, horizon, m, season_length) for m in BASELINES}
+        if season_length == 1:
+            del models["seasonal_naive"]  # the same as naive for yearly data
+        ridge_forecast = ridge.predict(series, horizon)
+        if ridge_forecast is not None:
+            models[GLOBAL_MODEL] = ridge_forecast
+        out[series.series_id] = models
+    return out
+
+
+def backtest(panel: list[Series], frequency: str) -> pl.DataFrame:
+    """Rolling-origin backtest: refit at each origin on data up to it, score horizons 1..H against what followed.
+
+    Returns one row per series x model x origin x horizon with the scaled error (error / MASE scale).
+    """
+    horizon, season_length = BACKTEST_HORIZON[frequency], SEASON_LENGTH[frequency]
+    last = max(s.last_index for s in panel)
+    records = []
+    for origin in range(last - BACKTEST_ORIGINS[frequency], last):
+        train = [
+            s.until(origin)
+            for s in panel
+            if s.last_index > origin and origin - s.first_index + 1 >= MIN_TRAIN[frequency]
+        ]
+        if not train:
+            continue
+        forecasts = forecast_all(train, horizon, frequency)
+        for series in train:
+            actual_series = next(s for s in panel if s.series_id == series.series_id)
+            steps = min(horizon, actual_series.last_index - origin)
+            actual = actual_series.values[origin - actual_series.first_index + 1 :][:steps]
+            scale = mase_scale(series.values, season_length)
+            for model, predicted in forecasts[series.series_id].items():
+                for h in range(steps):
+                    records.append((series.series_id, model, origin, h + 1, actual[h], predicted[h], scale))
+    return pl.DataFrame(
+        records,
+        schema={
+            "series_id": pl.String,
+            "model": pl.String,
+            "origin": pl.Int64,
+            "horizon": pl.Int64,
+            "actual": pl.Float64,
+            "predicted": pl.Float64,
+            "scale": pl.Float64,
+        },
+        orient="row",
+    ).with_columns(((pl.col("predicted") - pl.col("actual")) / pl.col("scale")).alias("scaled_error"))
+
+
+def interval_widths(errors: pl.DataFrame, horizon: int, max_backtest_horizon: int) -> pl.DataFrame:
+    """Split-conformal quantiles of |scaled error| per model and horizon, pooled over series and origins.
+
+    Horizons past the backtest grow with the square root of the horizon; widths never shrink with the horizon.
+    """
+    quantiles = errors.group_by("model", "horizon").agg(
+        pl.col("scaled_error").abs().quantile(Z_80, "higher").alias("q80"),
+        pl.col("scaled_error").abs().quantile(Z_95, "higher").alias("q95"),
+    )
+    rows = []
+    for model in quantiles["model"].unique().sort():
+        known = quantiles.filter(pl.col("model") == model).sort("horizon")
+        q80 = dict(zip(known["horizon"], known["q80"], strict=True))
+        q95 = dict(zip(known["horizon"], known["q95"], strict=True))
+        top = max(q80)
+        w80 = w95 = 0.0
+        for h in range(1, horizon + 1):
+            base = min(h, top)
+            growth = np.sqrt(h / top) if h > top else 1.0
+            w80 = max(w80, q80[base] * growth)
+            w95 = max(w95, q95[base] * growth, w80)
+            rows.append((model, h, w80, w95))
+    return pl.DataFrame(rows, schema=["model", "horizon", "q80", "q95"], orient="row")
+
+
+def score_backtest(errors: pl.DataFrame) -> pl.DataFrame:
+    """MASE, sMAPE, bias and leave-one-origin-out interval coverage per series x model x horizon."""
+    coverage = _out_of_sample_coverage(errors)
+    return (
+        errors.group_by("series_id", "model", "horizon")
+        .agg(
+            pl.col("scaled_error").abs().mean().alias("mase"),
+            (
+                200
+                * (pl.col("predicted") - pl.col("actual")).abs()
+                / (pl.col("predicted").abs() + pl.col("actual").abs())
+            )
+            .fill_nan(0.0)
+            .mean()
+            .alias("smape"),
+            pl.col("scaled_error").mean().alias("bias"),
+            pl.col("origin").n_unique().alias("n_origins"),
+            pl.col("origin").min().alias("first_origin"),
+            pl.col("origin").max().alias("last_origin"),
+        )
+        .join(coverage, on=["series_id", "model", "horizon"], how="left")
+        .sort("series_id", "model", "horizon")
+    )
+
+
+def _out_of_sample_coverage(errors: pl.DataFrame) -> pl.DataFrame:
+    """Coverage of intervals whose widths come from the other origins only, so it is an honest estimate."""
+    parts = []
+    for origin in errors["origin"].unique():
+        held_out = errors.filter(pl.col("origin") == origin)
+        others = errors.filter(pl.col("origin") != origin)
+        if others.is_empty():
+            continue
+        widths = others.group_by("model", "horizon").agg(
+            pl.col("scaled_error").abs().quantile(Z_80, "higher").alias("q80"),
+            pl.col("scaled_error").abs().quantile(Z_95, "higher").alias("q95"),
+        )
+        parts.append(
+            held_out.join(widths, on=["model", "horizon"], how="inner").with_columns(
+                (pl.col("scaled_error").abs() <= pl.col("q80")).alias("in80"),
+                (pl.col("scaled_error").abs() <= pl.col("q95")).alias("in95"),
+            )
+        )
+    if not parts:
+        return pl.DataFrame(
+            schema={
+                "series_id": pl.String,
+                "model": pl.String,
+                "horizon": pl.Int64,
+                "coverage_80": pl.Float64,
+                "coverage_95": pl.Float64,
+            }
+        )
+    return (
+        pl.concat(parts)
+        .group_by("series_id", "model", "horizon")
+        .agg(pl.col("in80").mean().alias("coverage_80"), pl.col("in95").mean().alias("coverage_95"))
+    )
+
+
+def select_models(scores: pl.DataFrame) -> pl.DataFrame:
+    """Per series, the model with the lowest mean MASE; ties go to the simplest (baselines first)."""
+    order = {m: i for i, m in enumerate([*BASELINES, GLOBAL_MODEL])}
+    mean = scores.group_by("series_id", "model").agg(pl.col("mase").mean().alias("mean_mase"))
+    mean = mean.with_columns(pl.col("model").replace_strict(order, default=len(order)).alias("_order"))
+    best = mean.sort("series_id", "mean_mase", "_order").group_by("series_id", maintain_order=True).first()
+    best_baseline = (
+        mean.filter(pl.col("model").is_in(BASELINES))
+        .sort("series_id", "mean_mase", "_order")
+        .group_by("series_id", maintain_order=True)
+        .first()
+        .select(
+            "series_id",
+            pl.col("model").alias("best_baseline"),
+            pl.col("mean_mase").alias("best_baseline_mase"),
+        )
+    )
+    return best.drop("_order").join(best_baseline, on="series_id", how="left")
+
+
+def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Backtest, select and forecast every series of one frequency up to period index `last_index`.
+
+    Returns (forecasts, backtest scores). Series too short to backtest fall back to the naive forecast, and the
+    forecast table says so in its `model` column.
+    """
+    season_length = SEASON_LENGTH[frequency]
+    errors = backtest(panel, frequency)
+    if not errors.height:
+        raise ValueError(f"too few periods to backtest any {frequency} series; intervals would be guesses")
+    scores = score_backtest(errors)
+    selection = select_models(scores)
+    chosen = dict(zip(selection["series_id"], selection["model"], strict=True))
+    horizon = max(last_index - s.last_index for s in panel)
+    widths = {
+        (row["model"], row["horizon"]): (row["q80"], row["q95"])
+        for row in interval_widths(errors, horizon, BACKTEST_HORIZON[frequency]).iter_rows(named=True)
+    }
+    all_forecasts = forecast_all(panel, horizon, frequency)
+    rows = []
+    for series in panel:
+        steps = last_index - series.last_index
+        if steps <= 0:
+            continue
+        model = chosen.get(series.series_id, "naive")
+        if model not in all_forecasts[series.series_id]:
+            model = "naive"
+        point = all_forecasts[series.series_id][model][:steps]
+        scale = mase_scale(series.values, season_length)
+        for h in range(1, steps + 1):
+            q80, q95 = _width(widths, model, h)
+            value = point[h - 1]
+            rows.append(
+                (
+                    series.series_id,
+                    series.last_index + h,
+                    h,
+                    value,
+                    value - q80 * scale,
+                    value + q80 * scale,
+                    value - q95 * scale,
+                    value + q95 * scale,
+                    model if series.series_id in chosen else "naive_unbacktested",
+                )
+            )
+    forecasts = pl.DataFrame(
+        rows,
+        schema=[
+            "series_id",
+            "period_index",
+            "horizon",
+            "point",
+            "lower_80",
+            "upper_80",
+            "lower_95",
+            "upper_95",
+            "model",
+        ],
+        orient="row",
+    )
+    return forecasts, scores
+
+
+def _width(widths: dict[tuple[str, int], tuple[float, float]], model: str, horizon: int) -> tuple[float, float]:
+    return widths.get((model, horizon)) or widths[("naive", horizon)]
+
+
+def last_period_index(frequency: str, end_year: int) -> int:
+    """The period index of the last period to forecast: school years end in `end_year`, so start a year before."""
+    return {"Y": end_year, "SY": end_year - 1, "Q": end_year * 4 + 3, "M": end_year * 12 + 11}[frequency]
+
+
+def period_start_expr(index: pl.Expr, frequency: pl.Expr) -> pl.Expr:
+    """Inverse of the staging period index: the first day of the period."""
+    return (
+        pl.when(frequency == "Q")
+        .then(pl.date(index // 4, (index % 4) * 3 + 1, 1))
+        .when(frequency == "M")
+        .then(pl.date(index // 12, index % 12 + 1, 1))
+        .when(frequency == "SY")
+        .then(pl.date(index, 10, 1))
+        .otherwise(pl.date(index, 1, 1))
+    )
+
+
+def usable_series(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split a long frame into series fit to forecast and the rest, with the reason each was left out."""
+    summary = frame.group_by("series_id").agg(
+        pl.col("value").is_null().any().alias("has_missing"),
+        (pl.col("period_index").max() - pl.col("period_index").min() + 1 != pl.len()).alias("has_gaps"),
+        pl.len().alias("periods"),
+    )
+    dropped = summary.filter(pl.col("has_missing") | pl.col("has_gaps") | (pl.col("periods") < 3)).select(
+        "series_id",
+        pl.when(pl.col("has_missing"))
+        .then(pl.lit("missing values (CBS symbol)"))
+        .when(pl.col("has_gaps"))
+        .then(pl.lit("periods missing"))
+        .otherwise(pl.lit("fewer than 3 periods"))
+        .alias("reason"),
+    )
+    return frame.filter(~pl.col("series_id").is_in(dropped["series_id"].implode())), dropped

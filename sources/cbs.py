@@ -1,0 +1,149 @@
+"""The `cbs` source: the live CBS StatLine OData v3 service.
+
+A table lives at `{root}/{table}/`: `TableInfos` (title, Modified), `DataProperties` (measures and dimensions), one
+endpoint per dimension (keys, titles, and for Perioden the status) and `TypedDataSet` (the data). A response holds at
+most 10,000 rows, so the client follows `odata.nextLink` (or pages with `$skip`) until the `$count` is reached, and it
+refuses a table that came back shorter than CBS said it was.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import httpx
+import polars as pl
+
+from sources.base import CBS_PAGE_LIMIT, RawTable, SourceError, content_hash
+from sources.registry import PERIOD_DIMENSION, TableSpec
+
+DEFAULT_CBS_URL = "https://opendata.cbs.nl/ODataApi/odata"
+_STATUS = {"Definitief": "definitive", "Voorlopig": "provisional", "Nader voorlopig": "provisional"}
+
+
+class CbsSource:
+    kind = "cbs"
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_CBS_URL,
+        *,
+        timeout_s: float = 30.0,
+        attempts: int = 4,
+        backoff_s: float = 0.5,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.attempts, self.backoff_s = attempts, backoff_s
+        self.client = client or httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=True)
+
+    def _get(self, url: str, params: dict[str, str] | None = None) -> dict:
+        """GET a JSON document, retrying transport errors and 5xx answers with exponential backoff."""
+        last_error = ""
+        for attempt in range(self.attempts):
+            try:
+                response = self.client.get(url, params=params)
+                if response.status_code < 500:
+                    response.raise_for_status()
+                    try:
+                        return response.json()
+                    except ValueError:
+                        raise SourceError(f"CBS answered {url} with something that is not JSON") from None
+                last_error = f"HTTP {response.status_code}"
+            except httpx.HTTPStatusError as error:
+                raise SourceError(f"CBS answered {url} with HTTP {error.response.status_code}") from None
+            except httpx.TransportError as error:
+                last_error = f"{type(error).__name__}: {error}"
+            if attempt + 1 < self.attempts:
+                time.sleep(self.backoff_s * 2**attempt)
+        raise SourceError(f"CBS at {url} did not answer after {self.attempts} attempts ({last_error})")
+
+    def _values(self, url: str, params: dict[str, str] | None = None) -> list[dict]:
+        document = self._get(url, params)
+        if not isinstance(document, dict) or not isinstance(document.get("value"), list):
+            raise SourceError(f"CBS answered {url} without a 'value' list")
+        return document["value"]
+
+    def table_modified(self, table_id: str) -> datetime | None:
+        infos = self._values(f"{self.base_url}/{table_id}/TableInfos")
+        modified = infos[0].get("Modified") if infos else None
+        return datetime.fromisoformat(modified).replace(tzinfo=UTC) if modified else None
+
+    def fetch(self, spec: TableSpec) -> RawTable:
+        root = f"{self.base_url}/{spec.table_id}"
+        modified = self.table_modified(spec.table_id)
+        properties = {p["Key"] for p in self._values(f"{root}/DataProperties") if p.get("Key")}
+        wanted = [*spec.dimensions, PERIOD_DIMENSION, *(m.name for m in spec.measures)]
+        missing = [key for key in wanted if key not in properties]
+        if missing:
+            raise SourceError(f"table {spec.table_id}: CBS DataProperties lack {', '.join(missing)}")
+        labels, period_status = {}, {}
+        for dimension in (*spec.dimensions, PERIOD_DIMENSION):
+            entries = self._values(f"{root}/{dimension}")
+            labels[dimension] = {e["Key"]: e["Title"].strip() for e in entries}
+            if dimension == PERIOD_DIMENSION:
+                period_status = {e["Title"].strip(): _STATUS.get(e.get("Status", ""), "unknown") for e in entries}
+        expected = self._count(root)
+        records = self._all_rows(root, expected)
+        if len(records) != expected:
+            raise SourceError(f"table {spec.table_id}: CBS said {expected} rows, {len(records)} arrived")
+        columns: dict[str, list[str]] = {}
+        for column in wanted:
+            values = [r.get(column) for r in records]
+            if column in labels:
+                unknown = next((v for v in values if v.strip() not in labels[column]), None) if values else None
+                if unknown is not None:
+                    raise SourceError(f"table {spec.table_id}: column {column} has key {unknown!r} not in /{column}")
+                columns[column] = [labels[column][v.strip()] for v in values]
+            else:
+                columns[column] = ["" if v is None else str(v) for v in values]
+        frame = pl.DataFrame(columns, schema=dict.fromkeys(wanted, pl.String)).with_columns(
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("source_row")
+        )
+        return RawTable(
+            table_id=spec.table_id,
+            frame=frame,
+            data_source=self.kind,
+            location=f"{root}/TypedDataSet",
+            retrieved_at=datetime.now(UTC),
+            table_modified=modified,
+            rows_expected=expected,
+            content_hash=content_hash(frame),
+            period_status=period_status,
+        )
+
+    def _count(self, root: str) -> int:
+        url = f"{root}/TypedDataSet/$count"
+        for attempt in range(self.attempts):
+            try:
+                response = self.client.get(url)
+                if response.status_code < 500:
+                    response.raise_for_status()
+                    return int(response.text.strip())
+            except (httpx.TransportError, ValueError):
+                pass
+            except httpx.HTTPStatusError as error:
+                raise SourceError(f"CBS answered {url} with HTTP {error.response.status_code}") from None
+            if attempt + 1 < self.attempts:
+                time.sleep(self.backoff_s * 2**attempt)
+        raise SourceError(f"CBS at {url} gave no row count after {self.attempts} attempts")
+
+    def _all_rows(self, root: str, expected: int) -> list[dict]:
+        """Follow odata.nextLink; without one, page with $skip/$top until `expected` rows are in."""
+        rows: list[dict] = []
+        url: str | None = f"{root}/TypedDataSet"
+        params: dict[str, str] | None = {"$top": str(CBS_PAGE_LIMIT)}
+        while url and len(rows) < expected:
+            document = self._get(url, params)
+            page = document.get("value") if isinstance(document, dict) else None
+            if not isinstance(page, list):
+                raise SourceError(f"CBS answered {url} without a 'value' list (after {len(rows)} rows)")
+            if not page:
+                break
+            rows.extend(page)
+            next_link = document.get("odata.nextLink")
+            if next_link:
+                url, params = next_link, None
+            else:
+                url, params = f"{root}/TypedDataSet", {"$skip": str(len(rows)), "$top": str(CBS_PAGE_LIMIT)}
+        return rows

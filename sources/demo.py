@@ -1,0 +1,140 @@
+"""The `demo` source: a seeded generator that writes the raw shapes of the registered tables.
+
+Every number it makes is synthetic. Its vintages, staged rows and published rows all carry `data_source = demo`,
+and the published tables say so; it exists for an offline quick start and for scale tests, never for the letter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import numpy as np
+import polars as pl
+
+from sources.base import RawTable, content_hash
+from sources.registry import PERIOD_DIMENSION, TableSpec
+
+_SECTORS = {
+    "A-U Alle economische activiteiten": 100.0,
+    "C Industrie": 9.0,
+    "D Energievoorziening": 0.4,
+    "F Bouwnijverheid": 5.0,
+    "J Informatie en communicatie": 3.5,
+    "58-60 Uitgeverijen, film,radio en t.v.": 0.6,
+    "61 Telecommunicatie": 0.4,
+    "62-63 IT- en informatiedienstverlening": 2.5,
+    "21 Farmaceutische industrie": 0.3,
+    "72 Research": 0.9,
+    "O-Q Overheid en zorg": 31.0,
+    "O Openbaar bestuur en overheidsdiensten": 6.0,
+    "P Onderwijs": 6.5,
+    "Q Gezondheids- en welzijnszorg": 18.0,
+    "88 Welzijnszorg zonder overnachting": 5.0,
+}
+_OCCUPATIONS = {
+    "Totaal": 100.0,
+    "01 Pedagogische beroepen": 7.0,
+    "013 Leidsters kinderopvang en onderwijsassistenten": 2.0,
+    "03 Commerciële beroepen": 10.0,
+    "04 Bedrijfseconomische en administratieve beroepen": 14.0,
+    "07 Technische beroepen": 11.0,
+    "08 ICT beroepen": 5.0,
+    "10 Zorg en welzijn beroepen": 13.0,
+    "11 Dienstverlenende beroepen": 9.0,
+}
+_FIELDS = {
+    "Totaal": 100.0,
+    "01 Onderwijs": 6.0,
+    "04 Recht, administratie, handel en zakelijke dienstverlening": 20.0,
+    "05 Wiskunde, natuurwetenschappen": 4.0,
+    "06 Informatica": 6.0,
+    "07 Techniek, industrie en bouwkunde": 16.0,
+    "09 Gezondheidszorg en welzijn": 22.0,
+}
+_AGES = {"15 tot 75 jaar": 100.0, "55 tot 65 jaar": 16.0, "65 tot 75 jaar": 3.0, "15 tot 25 jaar": 15.0}
+
+# Members of the dimensions the marts read (the slice dimensions take their slice value).
+DEMO_MEMBERS: dict[str, dict[str, float]] = {
+    "Bedrijfskenmerken": _SECTORS,
+    "BedrijfstakkenBranchesSBI2008": _SECTORS,
+    "Beroep": _OCCUPATIONS,
+    "Beroepenindeling": {k: v for k, v in _OCCUPATIONS.items() if k != "Totaal"},
+    "Studierichting": _FIELDS,
+    "StudierichtingISCED2013": _FIELDS,
+    "Onderwijssoort": {"Hoger onderwijs": 1.0, "Hoger beroepsonderwijs": 0.6, "Wetenschappelijk onderwijs": 0.4},
+    "Leeftijd": _AGES,
+    "PrognoseInterval": {
+        "Prognose": 1.0,
+        "Ondergrens 95%-prognose-interval": 0.97,
+        "Bovengrens 95%-prognose-interval": 1.03,
+    },
+    "TypeWerkenden": {"Totaal": 1.0},
+}
+_LEVEL = {"x 1 000": 80.0, "aantal": 4000.0}  # level of a member weighted 1, per unit
+_QUARTER_LABELS = ("1e kwartaal", "2e kwartaal", "3e kwartaal", "4e kwartaal")
+
+
+def _periods(spec: TableSpec, first_year: int, last_year: int) -> list[tuple[str, int, int]]:
+    """(label, year, quarter or 0) in CBS order for the frequency the table is published at."""
+    if spec.model_frequency == "SY":
+        return [(f"{y}/'{(y + 1) % 100:02d}", y, 0) for y in range(first_year, last_year)]
+    if spec.role in ("new_vacancies_by_occupation_and_sector", "population_projection"):
+        return [(str(y), y, 0) for y in range(first_year, last_year + 1)]
+    out = []
+    for year in range(first_year, last_year + 1):
+        out += [(f"{year} {label}", year, q + 1) for q, label in enumerate(_QUARTER_LABELS)]
+        out.append((str(year), year, 0))
+    return out
+
+
+class DemoSource:
+    """Writes every registered table with synthetic values: a trend, a season and noise, from a fixed seed."""
+
+    kind = "demo"
+
+    def __init__(self, seed: int = 2026, first_year: int = 2008, last_year: int = 2022) -> None:
+        self.seed, self.first_year, self.last_year = seed, first_year, last_year
+
+    def fetch(self, spec: TableSpec) -> RawTable:
+        table_seed = int(hashlib.sha256(f"{self.seed}:{spec.table_id}".encode()).hexdigest()[:8], 16)
+        rng = np.random.default_rng(table_seed)
+        if spec.role == "new_vacancies_by_occupation_and_sector":
+            periods = _periods(spec, max(self.first_year, 2018), self.last_year)
+        elif spec.role == "population_projection":
+            periods = _periods(spec, self.last_year + 2, 2070)
+        else:
+            periods = _periods(spec, self.first_year, self.last_year)
+        members = [
+            {spec.slice[d]: 1.0} if d in spec.slice else DEMO_MEMBERS.get(d, {"Totaal": 1.0}) for d in spec.dimensions
+        ]
+        combos: list[tuple[tuple[str, ...], float]] = [((), 1.0)]
+        for options in members:
+            combos = [((*labels, label), weight * w) for labels, weight in combos for label, w in options.items()]
+        columns: dict[str, list[str]] = {d: [] for d in (*spec.dimensions, PERIOD_DIMENSION)}
+        columns |= {m.name: [] for m in spec.measures}
+        for labels, weight in combos:
+            growth = rng.normal(0.015, 0.01)
+            season = rng.normal(0, 0.03, 4)
+            for label, year, quarter in periods:
+                for d, value in zip(spec.dimensions, labels, strict=True):
+                    columns[d].append(value)
+                columns[PERIOD_DIMENSION].append(label)
+                for i, measure in enumerate(spec.measures):
+                    level = _LEVEL.get(measure.unit, 100.0) * weight / (i + 1)
+                    trend = (1 + growth) ** (year - self.first_year)
+                    seasonal = 1 + (season[quarter - 1] if quarter else 0.0)
+                    value = level * trend * seasonal * rng.lognormal(0, 0.02)
+                    columns[measure.name].append(f"{value:.1f}")
+        frame = pl.DataFrame(columns).with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias("source_row"))
+        return RawTable(
+            table_id=spec.table_id,
+            frame=frame,
+            data_source=self.kind,
+            location=f"demo://seed={self.seed}/{spec.table_id}",
+            retrieved_at=datetime.now(UTC),
+            table_modified=None,
+            rows_expected=frame.height,
+            content_hash=content_hash(frame),
+            period_status={},
+        )

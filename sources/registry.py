@@ -1,0 +1,176 @@
+"""The declarative list of CBS tables talentgap loads.
+
+Adding a table is one `TableSpec` here: where its export lives, its dimensions and measures, and the slice the
+marts read. No loader code changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PERIOD_DIMENSION = "Perioden"
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    description: str
+    unit: str
+    scale: float  # multiply by this to get persons (CBS publishes many counts "x 1 000")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    table_id: str
+    title: str
+    role: str
+    dimensions: tuple[str, ...]  # in CBS order, without Perioden
+    measures: tuple[Measure, ...]
+    export_file: str  # path under TALENTGAP_DATA_DIR
+    slice: dict[str, str] = field(default_factory=dict)  # dimension -> label that the marts read
+    model_frequency: str | None = None  # frequency at which the forecaster models this table, None = not modelled
+    key_labels_file: str | None = None  # for key-form exports: a Key,Title file that maps keys to labels
+
+    def measure(self, name: str) -> Measure:
+        return next(m for m in self.measures if m.name == name)
+
+
+THOUSANDS = "x 1 000"
+PERSONS = "aantal"
+
+_TOTALS_PERSONS = {"Geslacht": "Totaal mannen en vrouwen", "Persoonskenmerken": "Totaal personen"}
+_MBO_TOTALS = {
+    "Geslacht": "Totaal mannen en vrouwen",
+    "Niveau": "Totaal mbo",
+    "Herkomstland": "Totaal",
+    "GeboortelandOuders": "Totaal",
+}
+_MBO_DIMENSIONS = ("Geslacht", "Niveau", "Leerweg", "Studierichting", "Herkomstland", "GeboortelandOuders")
+
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec(
+        table_id="80472ned",
+        title="Vacatures; SBI 2008; naar economische activiteit en bedrijfsgrootte",
+        role="vacancies_by_sector",
+        dimensions=("Bedrijfskenmerken",),
+        measures=(
+            Measure("OpenstaandeVacatures_1", "open vacancies at the end of the period", THOUSANDS, 1000),
+            Measure("OntstaneVacatures_2", "new vacancies during the period", THOUSANDS, 1000),
+            Measure("VervuldeVacatures_3", "filled vacancies during the period", THOUSANDS, 1000),
+        ),
+        export_file="cbs_dertje/80472ned.csv",
+        model_frequency="Q",
+    ),
+    TableSpec(
+        table_id="85920NED",
+        title="Arbeidsvolume; bedrijfstak, kwartalen, nationale rekeningen",
+        role="employment_by_sector_national_accounts",
+        dimensions=("TypeWerkenden", "BedrijfstakkenBranchesSBI2008"),
+        measures=(Measure("WerkzamePersonen_1", "employed persons", THOUSANDS, 1000),),
+        export_file="cbs_dertje/85920NED.csv",
+        slice={"TypeWerkenden": "Totaal"},
+        model_frequency="Q",
+    ),
+    TableSpec(
+        table_id="85272NED",
+        title="Werkzame beroepsbevolking; bedrijfstak",
+        role="employment_by_sector",
+        dimensions=("Geslacht", "Persoonskenmerken", "BedrijfstakkenBranchesSBI2008"),
+        measures=(Measure("WerkzameBeroepsbevolking_1", "employed labour force", THOUSANDS, 1000),),
+        export_file="cbs_dertje/85272NED.csv",
+        slice=_TOTALS_PERSONS,
+        model_frequency="Y",
+    ),
+    TableSpec(
+        table_id="85081NED",
+        title="Ontstane vacatures; beroepenindeling ROA-CBS 2014 (BRC 2014), SBI 2008",
+        role="new_vacancies_by_occupation_and_sector",
+        dimensions=("BedrijfstakkenBranchesSBI2008", "Beroepenindeling"),
+        measures=(Measure("OntstaneVacatures_1", "new vacancies during the year", THOUSANDS, 1000),),
+        export_file="cbs_dertje/85081NED.csv",
+    ),
+    TableSpec(
+        table_id="85276NED",
+        title="Werkzame beroepsbevolking; beroep",
+        role="employment_by_occupation",
+        dimensions=("Geslacht", "Persoonskenmerken", "Beroep"),
+        measures=(Measure("WerkzameBeroepsbevolking_1", "employed labour force", THOUSANDS, 1000),),
+        export_file="cbs_dertje/85276NED.csv",
+        slice=_TOTALS_PERSONS,
+        model_frequency="Y",
+    ),
+    TableSpec(
+        table_id="80590ned",
+        title="Arbeidsdeelname en werkloosheid per maand",
+        role="unemployment",
+        dimensions=("Geslacht", "Leeftijd"),
+        measures=(
+            # Meaning inferred from magnitudes (see SOURCES.md); Leeftijd comes through as a key (52052 = 15-75).
+            Measure("NietSeizoengecorrigeerd_1", "labour force, not seasonally adjusted", THOUSANDS, 1000),
+            Measure("NietSeizoengecorrigeerd_5", "unemployed, not seasonally adjusted", THOUSANDS, 1000),
+        ),
+        export_file="cbs_dertje/80590ned.csv",
+        slice={"Geslacht": "Totaal", "Leeftijd": "52052"},
+        model_frequency="Y",
+    ),
+    TableSpec(
+        table_id="85355NED",
+        title="Mbo; gediplomeerden, studierichting",
+        role="mbo_graduates_by_field",
+        dimensions=_MBO_DIMENSIONS,
+        measures=(Measure("GediplomeerdenMbo_1", "mbo graduates in the school year", PERSONS, 1),),
+        export_file="cbs_dertje/85355NED.csv",
+        slice={**_MBO_TOTALS, "Leerweg": "Totaal mbo (incl extranei)"},
+        model_frequency="SY",
+    ),
+    TableSpec(
+        table_id="85352NED",
+        title="Mbo; studenten, studierichting",
+        role="mbo_students_by_field",
+        dimensions=_MBO_DIMENSIONS,
+        measures=(Measure("MboStudenten_1", "mbo students on 1 October", PERSONS, 1),),
+        export_file="cbs_dertje/85352NED.csv",
+        slice={**_MBO_TOTALS, "Niveau": "Totaal", "Leerweg": "Totaal mbo (incl. extranei)"},
+        model_frequency="SY",
+    ),
+    TableSpec(
+        table_id="83538NED",
+        title="Hoger onderwijs; ingeschrevenen, studierichting (ISCED-F 2013)",
+        role="higher_education_enrolment_by_field",
+        dimensions=("Geslacht", "Migratieachtergrond", "Onderwijssoort", "StudierichtingISCED2013"),
+        measures=(
+            Measure("TotaalIngeschrevenen_1", "students enrolled on 1 October", PERSONS, 1),
+            Measure("Eerstejaarsstudenten_2", "first-year students", PERSONS, 1),
+        ),
+        export_file="cbs_dertje/83538NED.csv",
+        slice={"Geslacht": "Totaal mannen en vrouwen", "Migratieachtergrond": "Totaal migratieachtergrond"},
+        model_frequency="SY",
+    ),
+    TableSpec(
+        table_id="85264NED",
+        title="Arbeidsdeelname; kerncijfers",
+        role="employment_by_age",
+        dimensions=("Geslacht", "Leeftijd", "HoogstBehaaldOnderwijsniveau"),
+        measures=(Measure("WerkzameBeroepsbevolking_3", "employed labour force", THOUSANDS, 1000),),
+        export_file="cbs_dertje/85264NED.csv",
+        slice={"Geslacht": "Totaal mannen en vrouwen", "HoogstBehaaldOnderwijsniveau": "Totaal"},
+    ),
+    TableSpec(
+        table_id="85745NED",
+        title="Prognose bevolking; geslacht en leeftijd",
+        role="population_projection",
+        dimensions=("Geslacht", "Leeftijd", "PrognoseInterval"),
+        measures=(Measure("BevolkingOp1Januari_1", "population on 1 January", PERSONS, 1),),
+        export_file="cbs_dertje/85745NED.csv",
+        slice={"Geslacht": "Totaal mannen en vrouwen"},
+    ),
+)
+
+TABLES_BY_ID: dict[str, TableSpec] = {spec.table_id: spec for spec in TABLES}
+
+
+def get_table(table_id: str) -> TableSpec:
+    try:
+        return TABLES_BY_ID[table_id]
+    except KeyError:
+        raise KeyError(f"table {table_id!r} is not in the registry (sources/registry.py)") from None

@@ -1,0 +1,126 @@
+"""The DuckDB warehouse: schemas, raw vintages, and whole-table writes. Explicit SQL an analyst can read."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from sources.base import RawTable
+
+SCHEMAS = ("raw", "staging", "marts", "seeds", "forecast", "publish")
+SEEDS_DIR = Path(__file__).parent / "seeds"
+
+_VINTAGES_DDL = """
+create table if not exists raw.vintages (
+    vintage_id varchar primary key,
+    table_id varchar not null,
+    data_source varchar not null,
+    location varchar not null,
+    retrieved_at timestamptz not null,
+    loaded_at timestamptz not null,
+    table_modified timestamptz,
+    rows_expected bigint,
+    rows_received bigint not null,
+    content_hash varchar not null,
+    period_status json
+)
+"""
+
+
+def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path))
+    ensure_schemas(conn)
+    return conn
+
+
+def ensure_schemas(conn: duckdb.DuckDBPyConnection) -> None:
+    for schema in SCHEMAS:
+        conn.execute(f"create schema if not exists {schema}")
+    conn.execute(_VINTAGES_DDL)
+
+
+def raw_table_name(table_id: str) -> str:
+    return f"raw.cbs_{table_id.lower()}"
+
+
+def write_table(conn: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
+    """Replace a derived table whole (derived layers are rebuilt from raw on every run)."""
+    conn.register("_frame", frame.to_arrow())
+    try:
+        conn.execute(f"create or replace table {name} as select * from _frame")
+    finally:
+        conn.unregister("_frame")
+
+
+def read_table(conn: duckdb.DuckDBPyConnection, name: str, where: str = "true") -> pl.DataFrame:
+    return conn.sql(f"select * from {name} where {where}").pl()
+
+
+def append_vintage(conn: duckdb.DuckDBPyConnection, raw: RawTable) -> tuple[str, bool]:
+    """Append a table's rows as a new vintage, unless the same content from the same source kind is there already.
+
+    Returns (vintage_id, added). Raw tables are append-only: earlier vintages are never changed.
+    """
+    vintage_id = f"{raw.data_source}:{raw.table_id}:{raw.content_hash[:16]}"
+    known = conn.execute("select 1 from raw.vintages where vintage_id = ?", [vintage_id]).fetchone()
+    if known:
+        return vintage_id, False
+    frame = raw.frame.with_columns(pl.lit(vintage_id).alias("vintage_id"))
+    name = raw_table_name(raw.table_id)
+    conn.execute("begin transaction")
+    try:
+        conn.register("_frame", frame.to_arrow())
+        conn.execute(f"create table if not exists {name} as select * from _frame limit 0")
+        conn.execute(f"insert into {name} by name select * from _frame")
+        conn.unregister("_frame")
+        conn.execute(
+            "insert into raw.vintages values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                vintage_id,
+                raw.table_id,
+                raw.data_source,
+                raw.location,
+                raw.retrieved_at,
+                datetime.now(UTC),
+                raw.table_modified,
+                raw.rows_expected,
+                raw.rows_received,
+                raw.content_hash,
+                json.dumps(raw.period_status),
+            ],
+        )
+        conn.execute("commit")
+    except Exception:
+        conn.execute("rollback")
+        raise
+    return vintage_id, True
+
+
+def newest_vintages(conn: duckdb.DuckDBPyConnection, data_source: str) -> pl.DataFrame:
+    """The most recently loaded vintage of each table from one source kind."""
+    return conn.sql(
+        f"""
+        select * from raw.vintages
+        where data_source = '{data_source}'
+        qualify row_number() over (partition by table_id order by loaded_at desc) = 1
+        order by table_id
+        """
+    ).pl()
+
+
+def read_vintage(conn: duckdb.DuckDBPyConnection, table_id: str, vintage_id: str) -> pl.DataFrame:
+    frame = conn.execute(
+        f"select * exclude (vintage_id) from {raw_table_name(table_id)} where vintage_id = ? order by source_row",
+        [vintage_id],
+    ).pl()
+    return frame
+
+
+def read_seed(name: str) -> pl.DataFrame:
+    """A reviewed crosswalk or parameter file from warehouse/seeds; codes stay text (`01`, not 1)."""
+    return pl.read_csv(SEEDS_DIR / f"{name}.csv", infer_schema=False)
