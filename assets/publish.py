@@ -33,6 +33,8 @@ PUBLISHED_COLUMNS = (
     "gap_upper",
     "annual_gap",
     "employment",
+    "skill_share",
+    "skill_share_basis",
     "expansion_demand",
     "replacement_demand",
     "existing_vacancies",

@@ -10,6 +10,7 @@ import polars as pl
 from models.gaps import SKILLS, GapInputs, GroupInputs, YearlyPath, outflow_rate, skill_shares
 
 OPEN_VACANCIES = "OpenstaandeVacatures_1"
+NEW_VACANCIES = "OntstaneVacatures_2"
 
 
 class GapInputError(ValueError):
@@ -78,7 +79,7 @@ def build_gap_inputs(
     sources: dict[str, list[str]] = {}
     employment_frames = {"85272NED": marts.employment_by_sector, "85276NED": marts.employment_by_occupation}
     base_year = _base_year(marts)
-    shares = _skill_shares(marts, composition, occupation_skills)
+    shares = _skill_shares(marts, composition, occupation_skills, base_year)
     groups = {}
     for group in composition["sector_group"].unique(maintain_order=True):
         parts = composition.filter(pl.col("sector_group") == group)
@@ -106,6 +107,7 @@ def build_gap_inputs(
             employment=employment,
             base_vacancies=vacancies,
             skill_shares=dict(zip(group_shares["skill"], group_shares["share"], strict=True)),
+            skill_share_basis=dict(zip(group_shares["skill"], group_shares["basis"], strict=True)),
         )
     school_leavers, school_sources = _school_leavers(marts, forecasts, education_skills, parameters)
     unemployed_id = marts.unemployment.filter(
@@ -143,21 +145,77 @@ def _base_year(marts: Marts) -> int:
     return int(yearly["period_start"].dt.year().max())
 
 
-def _skill_shares(marts: Marts, composition: pl.DataFrame, occupation_skills: pl.DataFrame) -> pl.DataFrame:
-    mix = marts.new_vacancies_by_occupation_and_sector.with_columns(
+def _skill_shares(
+    marts: Marts, composition: pl.DataFrame, occupation_skills: pl.DataFrame, base_year: int
+) -> pl.DataFrame:
+    """Skill shares per group, from the occupation mix of its new vacancies or, where the composition says
+    `occupation_employment`, from employment by occupation in the base year."""
+    mix_parts = composition.filter(pl.col("role") == "occupation_mix").with_columns(pl.col("weight").cast(pl.Float64))
+    mix = marts.new_vacancies_by_occupation_and_sector.filter(pl.col("frequency") == "Y").with_columns(
         code_of(dim("BedrijfstakkenBranchesSBI2008")).alias("code"),
         code_of(dim("Beroepenindeling")).alias("occupation_code"),
     )
-    weighted = (
-        composition.filter(pl.col("role") == "occupation_mix")
-        .join(mix, on="code", how="inner")
+    years = mix["period_start"].unique().implode()
+    numerators = (
+        mix_parts.join(mix, on="code", how="inner")
         .group_by("sector_group", "occupation_code")
-        .agg((pl.col("value") * pl.col("weight").cast(pl.Float64)).sum().alias("value"))
+        .agg(
+            # null when CBS published none of the cells, so the share can say it had nothing to go on
+            pl.when(pl.col("value").is_not_null().any())
+            .then((pl.col("value").fill_null(0.0) * pl.col("weight")).sum())
+            .alias("value")
+        )
     )
-    shares = skill_shares(weighted, occupation_skills)
+    new_vacancies = marts.vacancies_by_sector.filter(
+        pl.col("measure") == NEW_VACANCIES, pl.col("frequency") == "Y", pl.col("period_start").is_in(years)
+    ).with_columns(code_of(dim("Bedrijfskenmerken")).alias("code"))
+    denominators = (
+        mix_parts.join(new_vacancies, on="code", how="inner")
+        .group_by("sector_group")
+        .agg((pl.col("value") * pl.col("weight")).sum().alias("total"))
+    )
+    employment_parts = composition.filter(pl.col("role") == "occupation_employment")
+    by_occupation = marts.employment_by_occupation.filter(
+        pl.col("frequency") == "Y", pl.col("period_start").dt.year() == base_year
+    ).with_columns(code_of(dim("Beroep")).alias("occupation_code"))
+    totals = employment_parts.join(by_occupation, left_on="code", right_on="occupation_code", how="inner")
+    from_employment = skill_shares(
+        employment_parts.select("sector_group").join(by_occupation, how="cross"),
+        totals.select("sector_group", pl.col("value").alias("total")),
+        occupation_skills,
+    ).with_columns(pl.lit(f"employment by occupation class (85276NED), {base_year}").alias("basis"))
+    national = from_employment.group_by("skill").agg(pl.col("share").mean().alias("national_share"))
+    first, last = mix["period_start"].dt.year().min(), mix["period_start"].dt.year().max()
+    from_mix = (
+        skill_shares(numerators, denominators, occupation_skills)
+        .join(national, on="skill", how="left")
+        .with_columns(
+            pl.when(pl.col("cells_published") > 0)
+            .then(pl.col("share"))
+            .otherwise(pl.col("national_share"))
+            .alias("share"),
+            pl.when(pl.col("cells_published") > 0)
+            .then(pl.lit(f"new vacancies by occupation class (85081NED) / new vacancies (80472ned), {first}-{last}"))
+            .otherwise(
+                pl.lit(
+                    f"FALLBACK national share (85276NED, {base_year}): 85081NED publishes no cell of this skill's "
+                    "occupation class for the group's sectors"
+                )
+            )
+            .alias("basis"),
+        )
+    )
+    if from_mix["share"].is_null().any():
+        raise GapInputError(
+            "a group needs the national skill share as fallback, but no group has role "
+            "occupation_employment in the composition seed"
+        )
+    shares = pl.concat([from_mix.select(from_employment.columns), from_employment])
     missing = set(composition["sector_group"]) - set(shares["sector_group"])
     if missing:
-        raise GapInputError(f"no occupation mix (85081NED) for group(s) {sorted(missing)}")
+        raise GapInputError(
+            f"no occupation mix (85081NED with 80472ned) or occupation employment for {sorted(missing)}"
+        )
     return shares
 
 

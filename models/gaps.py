@@ -46,6 +46,7 @@ class GroupInputs:
     employment: list[tuple[float, YearlyPath]]  # weighted employment paths (persons)
     base_vacancies: float  # open vacancies at the end of the base year (persons), weighted
     skill_shares: dict[str, float]  # skill -> share of the group's jobs
+    skill_share_basis: dict[str, str]  # skill -> where the share comes from, in words
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,8 @@ def compute_gaps(inputs: GapInputs) -> pl.DataFrame:
         lower, upper = np.quantile(gap_draws, [0.1, 0.9], axis=0)
         for j, year in enumerate(inputs.years[1:]):
             row = {"sector_group": group, "skill": skill, "year": int(year), "base_year": inputs.base_year}
+            row["skill_share"] = inputs.groups[group].skill_shares[skill]
+            row["skill_share_basis"] = inputs.groups[group].skill_share_basis[skill]
             row |= {name: float(values[0, j]) for name, values in accounts.items()}
             # The point path and the simulation quantiles come from the same distributions; clip so the published
             # interval always holds the published gap even when the gap is skewed.
@@ -146,25 +149,31 @@ def compute_gaps(inputs: GapInputs) -> pl.DataFrame:
     return pl.DataFrame(rows).drop("openings")
 
 
-def skill_shares(mix: pl.DataFrame, occupation_skills: pl.DataFrame) -> pl.DataFrame:
-    """Share of each skill in a group's new vacancies, pooled over all years published.
+def skill_shares(numerators: pl.DataFrame, denominators: pl.DataFrame, occupation_skills: pl.DataFrame) -> pl.DataFrame:
+    """Share of each skill in a group's jobs: its occupation classes' count over the group's total count.
 
-    `mix` has sector_group, occupation_code (BRC class or finer) and value (weighted new vacancies); only the
-    two-digit BRC classes count, so that classes and their segments are not added twice.
+    `numerators` has sector_group, occupation_code and value (new vacancies or employment); only two-digit BRC
+    classes count, so that classes and their segments are not added twice. `denominators` has sector_group and
+    total. A class the source did not publish contributes nothing, so a share is a lower bound where cells are
+    missing.
     """
-    classes = mix.filter(pl.col("occupation_code").str.len_chars() == 2)
+    classes = numerators.filter(pl.col("occupation_code").str.len_chars() == 2)
     tagged = classes.join(
         occupation_skills.select(pl.col("brc_class").alias("occupation_code"), "skill"),
         on="occupation_code",
-        how="left",
-    ).with_columns(pl.col("skill").fill_null("none"))
-    totals = tagged.group_by("sector_group").agg(pl.col("value").sum().alias("total"))
-    by_skill = tagged.group_by("sector_group", "skill").agg(pl.col("value").sum())
-    grid = totals.join(pl.DataFrame({"skill": list(SKILLS)}), how="cross")
+        how="inner",
+    )
+    by_skill = tagged.group_by("sector_group", "skill").agg(
+        pl.col("value").fill_null(0.0).sum(), pl.col("value").is_not_null().sum().alias("cells_published")
+    )
+    grid = denominators.join(pl.DataFrame({"skill": list(SKILLS)}), how="cross")
     return (
         grid.join(by_skill, on=["sector_group", "skill"], how="left")
-        .with_columns((pl.col("value").fill_null(0.0) / pl.col("total")).clip(0.0, 1.0).alias("share"))
-        .select("sector_group", "skill", "share")
+        .with_columns(
+            (pl.col("value").fill_null(0.0) / pl.col("total")).clip(0.0, 1.0).alias("share"),
+            pl.col("cells_published").fill_null(0).cast(pl.Int64),
+        )
+        .select("sector_group", "skill", "share", "cells_published")
         .sort("sector_group", "skill")
     )
 

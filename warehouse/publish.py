@@ -8,6 +8,7 @@ release readable and intact.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -31,6 +32,7 @@ def publish_release(
         for name, frame in zip(PUBLISHED_TABLES, (gaps, release, parameters), strict=True):
             conn.register("_frame", frame.to_arrow())
             conn.execute(f"create table if not exists publish.{name} as select * from _frame limit 0")
+            _add_new_columns(conn, f"publish.{name}")
             conn.execute(f"delete from publish.{name} where release_id = ?", [release_id])
             conn.execute(f"insert into publish.{name} by name select * from _frame")
             conn.unregister("_frame")
@@ -47,18 +49,31 @@ def publish_release(
         raise
 
 
+def _add_new_columns(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Columns a newer release adds are added to the table (older releases read NULL there), never dropped."""
+    existing = {row[0] for row in conn.execute(f"describe {table}").fetchall()}
+    for column, column_type, *_ in conn.execute("describe select * from _frame").fetchall():
+        if column not in existing:
+            conn.execute(f'alter table {table} add column "{column}" {column_type}')
+
+
 def export_release(gaps: pl.DataFrame, release: pl.DataFrame, parameters: pl.DataFrame, exports_dir: Path) -> Path:
     """Write the release as CSV and Parquet under exports/<release_id>/, through a temporary folder."""
     release_id = release["release_id"][0]
     final = exports_dir / release_id
     staging = exports_dir / f".{release_id}.tmp"
-    staging.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
     for name, frame in zip(PUBLISHED_TABLES, (gaps, release, parameters), strict=True):
         frame.write_parquet(staging / f"{name}.parquet")
         frame.write_csv(staging / f"{name}.csv")
-    if final.exists():
-        raise FileExistsError(f"release {release_id} was exported before: {final}")
-    staging.rename(final)
+    if final.exists():  # publishing the same release again replaces its exports whole
+        previous = exports_dir / f".{release_id}.old"
+        final.rename(previous)
+        staging.rename(final)
+        shutil.rmtree(previous)
+    else:
+        staging.rename(final)
     return final
 
 
