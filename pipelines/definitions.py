@@ -16,6 +16,7 @@ materialize_everything = dg.define_asset_job(
 )
 
 weekly_refresh = dg.ScheduleDefinition(
+    name="weekly_refresh",
     job=materialize_everything,
     cron_schedule="0 6 * * 1",
     execution_timezone="Europe/Amsterdam",

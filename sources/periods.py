@@ -47,6 +47,7 @@ class Period:
 def parse_period(text: str) -> Period:
     """Parse one CBS period key or label; raise PeriodError on anything else."""
     raw = " ".join(text.split())  # CBS labels sometimes carry double or trailing spaces
+    raw = raw.replace(" kwaraal", " kwartaal")  # a typo CBS published in 80473ned ("2022 4e kwaraal")
     if match := _KEY.match(raw):
         year, kind, number = int(match[1]), match[2], int(match[3])
         if kind == "KW" and 1 <= number <= 4:
@@ -64,7 +65,7 @@ def parse_period(text: str) -> Period:
     if match := _LABEL_SCHOOL_YEAR.match(raw):
         start_year = int(match[1])
         if (start_year + 1) % 100 != int(match[2]):
-            raise PeriodError(f"school year {text!r} does not span two consecutive years")
+            raise PeriodError(f"school-year period {text!r} does not span two consecutive years")
         return Period(date(start_year, 10, 1), "SY")
     if (match := _LABEL_MONTH.match(raw)) and match[2] in _MONTHS_NL:
         return Period(date(int(match[1]), _MONTHS_NL[match[2]], 1), "M")

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from pipelines.definitions import all_assets
+from pipelines.resources import TalentgapSettings
+
+REAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    if not REAL_DATA.is_dir():
+        pytest.fail(f"the real CBS exports are expected at {REAL_DATA} (../shared/data/real from the project root)")
+    return REAL_DATA
+
+
+def run_pipeline(
+    source: str, warehouse: Path, data_dir: Path | None = None, selection: str = "*"
+) -> dg.ExecuteInProcessResult:
+    """Materialise the assets into a warehouse of the test's own, as `dagster asset materialize` would."""
+    settings = TalentgapSettings(source=source, data_dir=str(data_dir or ""), warehouse=str(warehouse))
+    return dg.materialize(
+        all_assets,
+        selection=selection,
+        resources={"settings": settings, "duckdb": DuckDBResource(database=str(warehouse))},
+        raise_on_error=False,
+    )

@@ -1,0 +1,125 @@
+"""A small CBS OData v3 server on 127.0.0.1 for tests, serving real exports in the CBS JSON shape."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from sources.files import FilesSource
+from sources.periods import parse_period
+from sources.registry import PERIOD_DIMENSION, TableSpec
+
+
+def period_key(label: str) -> str:
+    period = parse_period(label)
+    if period.frequency == "Q":
+        return f"{period.start.year}KW{(period.start.month + 2) // 3:02d}"
+    if period.frequency == "M":
+        return f"{period.start.year}MM{period.start.month:02d}"
+    return f"{period.start.year}JJ00"
+
+
+@dataclass
+class FakeTable:
+    """One table in key form: dimension endpoints map keys to the labels of the export."""
+
+    spec: TableSpec
+    rows: list[dict]
+    dimensions: dict[str, list[dict]]
+    modified: str = "2023-08-16T02:00:00"
+
+    @classmethod
+    def from_export(cls, spec: TableSpec, data_dir) -> FakeTable:
+        frame = FilesSource(data_dir).fetch(spec).frame
+        dimensions: dict[str, list[dict]] = {}
+        keys: dict[str, dict[str, str]] = {}
+        for dimension in (*spec.dimensions, PERIOD_DIMENSION):
+            labels = list(dict.fromkeys(frame[dimension].to_list()))
+            if dimension == PERIOD_DIMENSION:
+                keys[dimension] = {label: period_key(label) for label in labels}
+            else:
+                keys[dimension] = {label: f"K{i:05d}" for i, label in enumerate(labels)}
+            dimensions[dimension] = [
+                {"Key": key, "Title": label, "Status": "Definitief"} for label, key in keys[dimension].items()
+            ]
+        rows = []
+        for i, record in enumerate(frame.iter_rows(named=True)):
+            row = {"ID": i}
+            for dimension in (*spec.dimensions, PERIOD_DIMENSION):
+                row[dimension] = keys[dimension][record[dimension]]
+            for measure in spec.measures:
+                text = record[measure.name].strip()
+                row[measure.name] = float(text) if text not in ("", ".") else None
+            rows.append(row)
+        return cls(spec, rows, dimensions)
+
+
+@dataclass
+class FakeCbs:
+    tables: dict[str, FakeTable]
+    page_limit: int = 10_000
+    next_links: bool = True
+    failures: list[int] = field(default_factory=list)  # HTTP statuses to answer the next data requests with
+    count_offset: int = 0  # say the table has this many more rows than it has
+    requests: list[str] = field(default_factory=list)
+
+    def start(self) -> tuple[ThreadingHTTPServer, str]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                fake.requests.append(self.path)
+                url = urlparse(self.path)
+                parts = url.path.strip("/").split("/")
+                table = fake.tables.get(parts[0]) if parts else None
+                if table is None:
+                    return self._send(404, {"error": "no such table"})
+                endpoint = "/".join(parts[1:])
+                if endpoint == "TableInfos":
+                    return self._send(200, {"value": [{"Identifier": parts[0], "Modified": table.modified}]})
+                if endpoint == "DataProperties":
+                    keys = [*table.spec.dimensions, PERIOD_DIMENSION, *(m.name for m in table.spec.measures)]
+                    return self._send(200, {"value": [{"Key": key} for key in keys]})
+                if endpoint in table.dimensions:
+                    return self._send(200, {"value": table.dimensions[endpoint]})
+                if endpoint == "TypedDataSet/$count":
+                    return self._send_text(str(len(table.rows) + fake.count_offset))
+                if endpoint == "TypedDataSet":
+                    if fake.failures:
+                        return self._send(fake.failures.pop(0), {"error": "transient"})
+                    query = parse_qs(url.query)
+                    skip = int(query.get("$skip", ["0"])[0])
+                    top = min(int(query.get("$top", [str(fake.page_limit)])[0]), fake.page_limit)
+                    page = table.rows[skip : skip + top]
+                    body: dict = {"value": page}
+                    if fake.next_links and skip + top < len(table.rows):
+                        host = f"http://{self.headers['Host']}"
+                        body["odata.nextLink"] = f"{host}{url.path}?{urlencode({'$skip': skip + top})}"
+                    return self._send(200, body)
+                return self._send(404, {"error": f"unknown endpoint {endpoint}"})
+
+            def _send(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _send_text(self, text: str) -> None:
+                data = text.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server, f"http://127.0.0.1:{server.server_address[1]}"

@@ -1,0 +1,116 @@
+"""The whole pipeline through Dagster: on the real CBS exports, on demo data, and with a broken input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import run_pipeline
+
+GROUPS = {
+    "care",
+    "education",
+    "childcare",
+    "housing_construction",
+    "digital_ai",
+    "security_resilience",
+    "energy_climate",
+    "life_sciences",
+}
+YEARS = set(range(2023, 2031))
+
+
+@pytest.fixture(scope="module")
+def real_run(real_data, tmp_path_factory) -> Path:
+    warehouse = tmp_path_factory.mktemp("real") / "talentgap.duckdb"
+    result = run_pipeline("files", warehouse, real_data)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return warehouse
+
+
+def published(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse.parent / "published" / "talentgap.duckdb"), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_real_run_publishes_the_full_grid_without_missing_numbers(real_run):
+    rows = published(
+        real_run,
+        "select sector_group, skill, year, demand, supply, gap, gap_lower, gap_upper, data_source "
+        "from publish.latest_skill_gaps",
+    )
+    assert {(r[0], r[1], r[2]) for r in rows} == {
+        (g, s, y) for g in GROUPS for s in ("technical", "digital") for y in YEARS
+    }
+    assert len(rows) == 8 * 2 * 8
+    assert all(v is not None for r in rows for v in r)
+    assert all(r[6] <= r[5] <= r[7] for r in rows)
+    assert all(abs(r[3] - r[4] - (r[5] - prev)) < 1e-6 for r, prev in _with_previous_gap(rows))
+    assert {r[8] for r in rows} == {"files"}
+
+
+def _with_previous_gap(rows):
+    by_key = {(r[0], r[1], r[2]): r for r in rows}
+    for (group, skill, year), row in by_key.items():
+        previous = by_key.get((group, skill, year - 1))
+        yield row, previous[5] if previous else 0.0
+
+
+def test_each_published_row_names_its_source_vintages_and_models(real_run):
+    lineage, gap_model = published(
+        real_run, "select lineage, gap_model from publish.latest_skill_gaps where sector_group = 'care' limit 1"
+    )[0]
+    document = json.loads(lineage)
+    assert {"85272NED", "80472ned", "85081NED", "85355NED", "83538NED", "80590ned"} <= set(document["source_tables"])
+    assert all(v.startswith("files:") for v in document["source_tables"].values())
+    assert document["series_models"] and "gap accounting" in gap_model
+    release = published(real_run, "select data_source, synthetic, code_version, source_vintages from publish.releases")
+    assert release[0][0] == "files" and release[0][1] is False
+    assert len(json.loads(release[0][3])) == 11
+
+
+def test_forecast_tables_are_filled_through_2030(real_run):
+    with duckdb.connect(str(real_run), read_only=True) as conn:
+        last = conn.execute("select frequency, max(period_start) from forecast.series_forecasts group by 1").fetchall()
+        backtest = conn.execute("select count(*), count(distinct model) from forecast.backtest").fetchone()
+    assert {f: str(d) for f, d in last} == {"Q": "2030-10-01", "Y": "2030-01-01", "SY": "2029-10-01"}
+    assert backtest[0] > 0 and backtest[1] >= 3
+
+
+def test_a_failed_run_leaves_the_last_release_and_its_exports_intact(real_run, real_data, tmp_path):
+    broken = tmp_path / "data"
+    shutil.copytree(real_data, broken)
+    export = broken / "cbs_dertje/85272NED.csv"
+    text = export.read_text(encoding="utf-8-sig").replace(";8427\n", ";8 4x7\n", 1)
+    export.chmod(0o644)
+    export.write_text(text, encoding="utf-8")
+    copy = real_run.parent / "published" / "talentgap.duckdb"
+    before = hashlib.sha256(copy.read_bytes()).hexdigest()
+    exports_before = sorted(p.name for p in (real_run.parent / "exports").iterdir())
+
+    result = run_pipeline("files", real_run, broken)
+
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "table 85272NED: column WerkzameBeroepsbevolking_1 row 2 holds '8 4x7'" in str(failure.event_specific_data)
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in (real_run.parent / "exports").iterdir()) == exports_before
+    assert published(real_run, "select count(*) from publish.latest_skill_gaps")[0][0] == 128
+
+
+def test_demo_run_is_labelled_synthetic_everywhere(tmp_path):
+    warehouse = tmp_path / "talentgap.duckdb"
+    result = run_pipeline("demo", warehouse)
+    assert result.success
+    assert published(warehouse, "select distinct data_source from publish.skill_gaps") == [("demo",)]
+    assert published(warehouse, "select synthetic from publish.releases") == [(True,)]
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        assert conn.execute("select distinct data_source from raw.vintages").fetchall() == [("demo",)]
+        assert conn.execute("select distinct data_source from forecast.series_forecasts").fetchall() == [("demo",)]
+    export = next((warehouse.parent / "exports").iterdir()) / "skill_gaps.csv"
+    assert "demo" in export.read_text().splitlines()[1]
