@@ -9,7 +9,9 @@ refuses a table that came back shorter than CBS said it was.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import httpx
 import polars as pl
@@ -17,6 +19,7 @@ import polars as pl
 from sources.base import CBS_PAGE_LIMIT, RawTable, SourceError, content_hash
 from sources.registry import PERIOD_DIMENSION, TableSpec
 
+T = TypeVar("T")
 DEFAULT_CBS_URL = "https://opendata.cbs.nl/ODataApi/odata"
 _STATUS = {"Definitief": "definitive", "Voorlopig": "provisional", "Nader voorlopig": "provisional"}
 
@@ -37,26 +40,32 @@ class CbsSource:
         self.attempts, self.backoff_s = attempts, backoff_s
         self.client = client or httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=True)
 
-    def _get(self, url: str, params: dict[str, str] | None = None) -> dict:
-        """GET a JSON document, retrying transport errors and 5xx answers with exponential backoff."""
+    def _request(self, url: str, params: dict[str, str] | None, parse: Callable[[httpx.Response], T]) -> T:
+        """GET and parse, retrying transport errors, timeouts, 5xx answers and malformed bodies with backoff."""
         last_error = ""
         for attempt in range(self.attempts):
             try:
                 response = self.client.get(url, params=params)
-                if response.status_code < 500:
-                    response.raise_for_status()
-                    try:
-                        return response.json()
-                    except ValueError:
-                        raise SourceError(f"CBS answered {url} with something that is not JSON") from None
-                last_error = f"HTTP {response.status_code}"
-            except httpx.HTTPStatusError as error:
-                raise SourceError(f"CBS answered {url} with HTTP {error.response.status_code}") from None
-            except httpx.TransportError as error:
+            except httpx.TransportError as error:  # includes timeouts
                 last_error = f"{type(error).__name__}: {error}"
+            else:
+                if 400 <= response.status_code < 500:
+                    raise SourceError(
+                        f"CBS answered {url} with HTTP {response.status_code}; check the table id and URL"
+                    )
+                if response.status_code >= 500:
+                    last_error = f"HTTP {response.status_code}"
+                else:
+                    try:
+                        return parse(response)
+                    except ValueError as error:
+                        last_error = f"a malformed answer ({error})"
             if attempt + 1 < self.attempts:
                 time.sleep(self.backoff_s * 2**attempt)
-        raise SourceError(f"CBS at {url} did not answer after {self.attempts} attempts ({last_error})")
+        raise SourceError(f"CBS at {url} gave no usable answer after {self.attempts} attempts (last: {last_error})")
+
+    def _get(self, url: str, params: dict[str, str] | None = None) -> dict:
+        return self._request(url, params, lambda response: response.json())
 
     def _values(self, url: str, params: dict[str, str] | None = None) -> list[dict]:
         document = self._get(url, params)
@@ -113,20 +122,7 @@ class CbsSource:
         )
 
     def _count(self, root: str) -> int:
-        url = f"{root}/TypedDataSet/$count"
-        for attempt in range(self.attempts):
-            try:
-                response = self.client.get(url)
-                if response.status_code < 500:
-                    response.raise_for_status()
-                    return int(response.text.strip())
-            except (httpx.TransportError, ValueError):
-                pass
-            except httpx.HTTPStatusError as error:
-                raise SourceError(f"CBS answered {url} with HTTP {error.response.status_code}") from None
-            if attempt + 1 < self.attempts:
-                time.sleep(self.backoff_s * 2**attempt)
-        raise SourceError(f"CBS at {url} gave no row count after {self.attempts} attempts")
+        return self._request(f"{root}/TypedDataSet/$count", None, lambda response: int(response.text.strip()))
 
     def _all_rows(self, root: str, expected: int) -> list[dict]:
         """Follow odata.nextLink; without one, page with $skip/$top until `expected` rows are in."""

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from sources.files import FilesSource
+from sources.files import FilesSource, read_csv_rows
 from sources.periods import parse_period
 from sources.registry import PERIOD_DIMENSION, TableSpec
+
+_QUARTER_TITLES = {1: "1e kwartaal", 2: "2e kwartaal", 3: "3e kwartaal", 4: "4e kwartaal"}
+
+
+def period_title(key: str) -> str:
+    """The CBS label of a period key: `2011KW01` -> `2011 1e kwartaal`, `2011JJ00` -> `2011`."""
+    if key[4:6] == "KW":
+        return f"{key[:4]} {_QUARTER_TITLES[int(key[6:])]}"
+    return key[:4]
 
 
 def period_key(label: str) -> str:
@@ -56,6 +66,25 @@ class FakeTable:
             rows.append(row)
         return cls(spec, rows, dimensions)
 
+    @classmethod
+    def from_key_export(cls, spec: TableSpec, path, titles: dict[str, dict[str, str]]) -> FakeTable:
+        """A key-form CBS export as it is, with the dimension titles given (periods get their CBS labels)."""
+        rows_in = read_csv_rows(path, spec.table_id)
+        header = rows_in[0]
+        rows = []
+        for record in rows_in[1:]:
+            row = dict(zip(header, record, strict=True))
+            out = {"ID": int(row["ID"])}
+            for dimension in (*spec.dimensions, PERIOD_DIMENSION):
+                out[dimension] = row[dimension]
+            for measure in spec.measures:
+                out[measure.name] = None if row[measure.name] in ("", ".") else float(row[measure.name])
+            rows.append(out)
+        periods = dict.fromkeys(r[PERIOD_DIMENSION] for r in rows)
+        dimensions = {d: [{"Key": k, "Title": t} for k, t in titles[d].items()] for d in spec.dimensions}
+        dimensions[PERIOD_DIMENSION] = [{"Key": k, "Title": period_title(k), "Status": "Definitief"} for k in periods]
+        return cls(spec, rows, dimensions)
+
 
 @dataclass
 class FakeCbs:
@@ -64,6 +93,8 @@ class FakeCbs:
     next_links: bool = True
     failures: list[int] = field(default_factory=list)  # HTTP statuses to answer the next data requests with
     count_offset: int = 0  # say the table has this many more rows than it has
+    delay_s: float = 0.0  # wait this long before answering each data page
+    malformed_pages: int = 0  # answer this many data requests with a cut-off JSON body
     requests: list[str] = field(default_factory=list)
 
     def start(self) -> tuple[ThreadingHTTPServer, str]:
@@ -93,6 +124,10 @@ class FakeCbs:
                 if endpoint == "TypedDataSet":
                     if fake.failures:
                         return self._send(fake.failures.pop(0), {"error": "transient"})
+                    time.sleep(fake.delay_s)
+                    if fake.malformed_pages:
+                        fake.malformed_pages -= 1
+                        return self._send_text('{"value": [{"ID": 0, "Perioden": ')
                     query = parse_qs(url.query)
                     skip = int(query.get("$skip", ["0"])[0])
                     top = min(int(query.get("$top", [str(fake.page_limit)])[0]), fake.page_limit)

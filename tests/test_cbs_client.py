@@ -3,8 +3,8 @@ import pytest
 
 from sources.base import SourceError
 from sources.cbs import CbsSource
-from sources.files import FilesSource
-from sources.registry import get_table
+from sources.files import FilesSource, read_key_labels
+from sources.registry import Measure, TableSpec, get_table
 from tests.fake_cbs import FakeCbs, FakeTable
 
 SPEC = get_table("80472ned")
@@ -63,5 +63,88 @@ def test_a_table_shorter_than_its_count_is_refused(serve):
 
 
 def test_an_unreachable_service_fails_with_a_clear_message():
-    with pytest.raises(SourceError, match="did not answer after 2 attempts"):
+    with pytest.raises(SourceError, match="gave no usable answer after 2 attempts"):
         CbsSource("http://127.0.0.1:9", attempts=2, backoff_s=0, timeout_s=2).fetch(SPEC)
+
+
+REGIONAL = TableSpec(
+    table_id="83599NED",
+    title="Openstaande vacatures; SBI 2008, regio",
+    role="vacancies_by_sector_and_region",
+    dimensions=("BedrijfstakkenBranchesSBI2008", "RegioS"),
+    measures=(Measure("OpenstaandeVacatures_1", "open vacancies", "x 1 000", 1000),),
+    export_file="cbs_biancab97/83599ned/vacatures_regio.csv",
+)
+REGIONS = {
+    "NL01": "Nederland",
+    "LD01": "Noord-Nederland (LD)",
+    "LD02": "Oost-Nederland (LD)",
+    "LD03": "West-Nederland (LD)",
+    "LD04": "Zuid-Nederland (LD)",
+} | {
+    f"PV{n}": name
+    for n, name in zip(
+        range(20, 32),
+        [
+            "Groningen",
+            "Fryslân",
+            "Drenthe",
+            "Overijssel",
+            "Flevoland",
+            "Gelderland",
+            "Utrecht",
+            "Noord-Holland",
+            "Zuid-Holland",
+            "Zeeland",
+            "Noord-Brabant",
+            "Limburg",
+        ],
+        strict=True,
+    )
+}
+
+
+@pytest.fixture(scope="module")
+def regional(real_data) -> FakeTable:
+    sectors = read_key_labels(real_data / "cbs_biancab97/80472ned/sectoren_metadata.csv", "83599NED")
+    return FakeTable.from_key_export(
+        REGIONAL, real_data / REGIONAL.export_file, {"BedrijfstakkenBranchesSBI2008": sectors, "RegioS": REGIONS}
+    )
+
+
+def test_a_table_larger_than_one_page_arrives_whole_at_the_real_page_limit(regional):
+    fake = FakeCbs({"83599NED": regional})
+    server, url = fake.start()
+    try:
+        raw = CbsSource(url, backoff_s=0).fetch(REGIONAL)
+    finally:
+        server.shutdown()
+    assert raw.rows_received == raw.rows_expected == 19_584
+    assert sum("TypedDataSet" in r and "$count" not in r for r in fake.requests) == 2
+    assert raw.frame["RegioS"].unique().len() == 17
+    national = raw.frame.filter(pl.col("RegioS") == "Nederland", pl.col("Perioden") == "2011 1e kwartaal")
+    assert national.filter(pl.col("BedrijfstakkenBranchesSBI2008") == "A-U Alle economische activiteiten")[
+        "OpenstaandeVacatures_1"
+    ].to_list() == ["135.5"]
+
+
+def test_slow_pages_within_the_timeout_arrive_and_beyond_it_fail_clearly(serve):
+    _, url = serve(page_limit=4000, delay_s=0.2)
+    assert CbsSource(url, backoff_s=0, timeout_s=5).fetch(SPEC).rows_received == 7540
+    _, url = serve(page_limit=4000, delay_s=1.5)
+    with pytest.raises(SourceError, match=r"TypedDataSet gave no usable answer after 2 attempts \(last: ReadTimeout"):
+        CbsSource(url, backoff_s=0, timeout_s=0.5, attempts=2).fetch(SPEC)
+
+
+def test_a_malformed_page_is_fetched_again_and_a_lasting_one_is_refused(serve):
+    _, url = serve(page_limit=4000, malformed_pages=1)
+    assert CbsSource(url, backoff_s=0).fetch(SPEC).rows_received == 7540
+    _, url = serve(page_limit=4000, malformed_pages=10)
+    with pytest.raises(SourceError, match="after 3 attempts \\(last: a malformed answer"):
+        CbsSource(url, backoff_s=0, attempts=3).fetch(SPEC)
+
+
+def test_an_unknown_table_is_a_clear_error(serve):
+    _, url = serve()
+    with pytest.raises(SourceError, match="HTTP 404; check the table id"):
+        CbsSource(url, backoff_s=0).fetch(get_table("85920NED"))
