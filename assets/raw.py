@@ -1,13 +1,17 @@
 """Raw layer: each registered CBS table as received, appended as a new vintage when its content changed."""
 
-from __future__ import annotations
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.resources import TalentgapSettings
 from sources.registry import TABLES, TableSpec
 from warehouse.db import append_vintage, ensure_schemas, raw_table_name
+
+
+class RawLoadConfig(dg.Config):
+    """Set accept_schema_change after reviewing a table whose columns CBS changed on purpose."""
+
+    accept_schema_change: bool = False
 
 
 def raw_asset_key(spec: TableSpec) -> dg.AssetKey:
@@ -23,11 +27,11 @@ def _raw_asset(spec: TableSpec) -> dg.AssetsDefinition:
         description=f"CBS {spec.table_id}: {spec.title}. Rows as received (text), one vintage per distinct content.",
         metadata={"cbs_table": spec.table_id, "role": spec.role},
     )
-    def raw_table(settings: TalentgapSettings, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    def raw_table(config: RawLoadConfig, settings: TalentgapSettings, duckdb: DuckDBResource) -> dg.MaterializeResult:
         raw = settings.make_source().fetch(spec)
         with duckdb.get_connection() as conn:
             ensure_schemas(conn)
-            vintage_id, added = append_vintage(conn, raw)
+            vintage_id, added = append_vintage(conn, raw, accept_schema_change=config.accept_schema_change)
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": raw.rows_received,
@@ -37,6 +41,7 @@ def _raw_asset(spec: TableSpec) -> dg.AssetsDefinition:
                 "location": raw.location,
                 "rows_expected": raw.rows_expected if raw.rows_expected is not None else "not stated by the source",
                 "table_modified": raw.table_modified.isoformat() if raw.table_modified else "not stated by the source",
+                "truncation_suspected": raw.truncation_suspected,
             }
         )
 

@@ -14,6 +14,17 @@ from sources.registry import TABLES, get_table
 from sources.tidy import tidy_table
 from warehouse.db import newest_vintages, read_vintage, write_table
 
+# Which slices of each table are complete: a series cut off part-way never reaches the marts.
+SERIES_SQL = """
+create or replace table staging.series as
+select table_id, measure, series_id, dims, frequency,
+       min(period_start) as first_period, max(period_start) as last_period, count(*) as periods,
+       bool_and(series_complete) as complete, any_value(vintage_id) as vintage_id
+from staging.observations
+group by all
+order by table_id, series_id
+"""
+
 
 @dg.asset(
     key=["staging", "observations"],
@@ -24,7 +35,8 @@ from warehouse.db import newest_vintages, read_vintage, write_table
     description=(
         "One row per table x measure x dimension labels x period, from the newest vintage of each table of the "
         "configured source: parsed period start and frequency, numeric value (CBS symbols kept in `symbol`), unit, "
-        "provisional/definitive status, and `series_complete` (false for a series cut off part-way)."
+        "provisional/definitive status, and `series_complete` (false for a series cut off part-way). "
+        "staging.series lists every series with its first and last period and whether it is complete."
     ),
 )
 def observations(settings: TalentgapSettings, duckdb: DuckDBResource) -> dg.MaterializeResult:
@@ -46,6 +58,7 @@ def observations(settings: TalentgapSettings, duckdb: DuckDBResource) -> dg.Mate
         ]
         staged = pl.concat(frames)
         write_table(conn, "staging.observations", staged)
+        conn.execute(SERIES_SQL)
     incomplete = staged.filter(~pl.col("series_complete"))["series_id"].unique().sort().to_list()
     return dg.MaterializeResult(
         metadata={

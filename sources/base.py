@@ -36,6 +36,13 @@ class RawTable:
     rows_expected: int | None
     content_hash: str
     period_status: dict[str, str]  # period label -> provisional | definitive, where the source says
+    columns_received: tuple[str, ...]  # every column the source sent, registered or not: for schema drift
+
+    @property
+    def truncation_suspected(self) -> bool:
+        """Exactly one CBS page of rows, or fewer rows than the source announced: likely cut off."""
+        short = self.rows_expected is not None and self.rows_received < self.rows_expected
+        return short or self.rows_received == CBS_PAGE_LIMIT
 
     @property
     def rows_received(self) -> int:
@@ -48,9 +55,9 @@ class Source(Protocol):
     def fetch(self, spec: TableSpec) -> RawTable: ...
 
 
-def content_hash(frame: pl.DataFrame) -> str:
-    """A hash of the table's content, independent of where and when it was fetched."""
-    digest = hashlib.sha256()
+def content_hash(frame: pl.DataFrame, columns_received: tuple[str, ...]) -> str:
+    """A hash of the table's content and shape, independent of where and when it was fetched."""
+    digest = hashlib.sha256("\x1e".join(columns_received).encode())
     for column in frame.columns:
         if column == "source_row":
             continue

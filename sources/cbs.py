@@ -81,7 +81,7 @@ class CbsSource:
     def fetch(self, spec: TableSpec) -> RawTable:
         root = f"{self.base_url}/{spec.table_id}"
         modified = self.table_modified(spec.table_id)
-        properties = {p["Key"] for p in self._values(f"{root}/DataProperties") if p.get("Key")}
+        properties = [p["Key"] for p in self._values(f"{root}/DataProperties") if p.get("Key")]
         wanted = [*spec.dimensions, PERIOD_DIMENSION, *(m.name for m in spec.measures)]
         missing = [key for key in wanted if key not in properties]
         if missing:
@@ -117,8 +117,9 @@ class CbsSource:
             retrieved_at=datetime.now(UTC),
             table_modified=modified,
             rows_expected=expected,
-            content_hash=content_hash(frame),
+            content_hash=content_hash(frame, tuple(properties)),
             period_status=period_status,
+            columns_received=tuple(properties),
         )
 
     def _count(self, root: str) -> int:

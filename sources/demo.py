@@ -127,6 +127,7 @@ class DemoSource:
                     value = level * trend * seasonal * rng.lognormal(0, 0.02)
                     columns[measure.name].append(f"{value:.1f}")
         frame = pl.DataFrame(columns).with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias("source_row"))
+        columns_received = tuple(c for c in frame.columns if c != "source_row")
         return RawTable(
             table_id=spec.table_id,
             frame=frame,
@@ -135,6 +136,7 @@ class DemoSource:
             retrieved_at=datetime.now(UTC),
             table_modified=None,
             rows_expected=frame.height,
-            content_hash=content_hash(frame),
+            content_hash=content_hash(frame, columns_received),
             period_status={},
+            columns_received=columns_received,
         )

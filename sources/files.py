@@ -102,13 +102,15 @@ class FilesSource:
         path = self.data_dir / spec.export_file
         if not path.is_file():
             raise SourceError(f"table {spec.table_id}: export {path} does not exist")
-        frame = rows_to_frame(spec, read_csv_rows(path, spec.table_id), str(path))
+        rows = read_csv_rows(path, spec.table_id)
+        frame = rows_to_frame(spec, rows, str(path))
         if is_key_form(frame[PERIOD_DIMENSION].to_list()):
             if spec.key_labels_file is None:
                 raise SourceError(f"table {spec.table_id}: {path} is a key-form export but no key list is registered")
             labels = read_key_labels(self.data_dir / spec.key_labels_file, spec.table_id)
             frame = keys_to_labels(spec, frame, labels, str(path))
         check_periods(spec, frame, str(path))
+        columns = tuple(column for column in rows[0] if column != "ID")
         return RawTable(
             table_id=spec.table_id,
             frame=frame,
@@ -117,8 +119,9 @@ class FilesSource:
             retrieved_at=datetime.fromtimestamp(path.stat().st_mtime, tz=UTC),
             table_modified=None,  # a bare export does not say when CBS last changed the table
             rows_expected=None,
-            content_hash=content_hash(frame),
+            content_hash=content_hash(frame, columns),
             period_status={},
+            columns_received=columns,
         )
 
 

@@ -20,13 +20,12 @@ def real_data() -> Path:
 
 
 def run_pipeline(
-    source: str, warehouse: Path, data_dir: Path | None = None, selection: str = "*"
+    source: str, warehouse: Path, data_dir: Path | None = None, settings: TalentgapSettings | None = None
 ) -> dg.ExecuteInProcessResult:
-    """Materialise the assets into a warehouse of the test's own, as `dagster asset materialize` would."""
-    settings = TalentgapSettings(source=source, data_dir=str(data_dir or ""), warehouse=str(warehouse))
+    """Materialise every asset into a warehouse of the test's own, as `dagster asset materialize` would."""
+    settings = settings or TalentgapSettings(source=source, data_dir=str(data_dir or ""), warehouse=str(warehouse))
     return dg.materialize(
         all_assets,
-        selection=selection,
         resources={"settings": settings, "duckdb": DuckDBResource(database=str(warehouse))},
         raise_on_error=False,
     )

@@ -96,6 +96,7 @@ class FakeCbs:
     delay_s: float = 0.0  # wait this long before answering each data page
     malformed_pages: int = 0  # answer this many data requests with a cut-off JSON body
     requests: list[str] = field(default_factory=list)
+    modified: dict[str, str] = field(default_factory=dict)  # TableInfos Modified per table id, data or not
 
     def start(self) -> tuple[ThreadingHTTPServer, str]:
         fake = self
@@ -109,6 +110,8 @@ class FakeCbs:
                 url = urlparse(self.path)
                 parts = url.path.strip("/").split("/")
                 table = fake.tables.get(parts[0]) if parts else None
+                if parts[1:] == ["TableInfos"] and parts[0] in fake.modified:
+                    return self._send(200, {"value": [{"Identifier": parts[0], "Modified": fake.modified[parts[0]]}]})
                 if table is None:
                     return self._send(404, {"error": "no such table"})
                 endpoint = "/".join(parts[1:])

@@ -6,10 +6,11 @@ from sources.registry import TABLES
 LAYERS = {"raw", "staging", "seeds", "marts", "forecast", "gaps", "publish"}
 
 
-def test_definitions_load_with_the_job_and_the_schedule():
+def test_definitions_load_with_the_job_the_schedule_and_the_sensor():
     repository = defs.get_repository_def()
     assert repository.get_job("materialize_everything")
     assert [s.name for s in repository.schedule_defs] == ["weekly_refresh"]
+    assert [s.name for s in repository.sensor_defs] == ["cbs_release_sensor"]
 
 
 def test_every_asset_has_a_layer_group_and_a_description():

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from sources.base import RawTable
+from sources.base import RawTable, SourceError
 
 SCHEMAS = ("raw", "staging", "marts", "seeds", "forecast", "publish")
 SEEDS_DIR = Path(__file__).parent / "seeds"
@@ -26,7 +26,9 @@ create table if not exists raw.vintages (
     rows_expected bigint,
     rows_received bigint not null,
     content_hash varchar not null,
-    period_status json
+    period_status json,
+    columns json,
+    truncation_suspected boolean
 )
 """
 
@@ -42,6 +44,9 @@ def ensure_schemas(conn: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS:
         conn.execute(f"create schema if not exists {schema}")
     conn.execute(_VINTAGES_DDL)
+    # warehouses made before these columns existed get them added
+    conn.execute("alter table raw.vintages add column if not exists columns json")
+    conn.execute("alter table raw.vintages add column if not exists truncation_suspected boolean")
 
 
 def raw_table_name(table_id: str) -> str:
@@ -61,15 +66,20 @@ def read_table(conn: duckdb.DuckDBPyConnection, name: str, where: str = "true") 
     return conn.sql(f"select * from {name} where {where}").pl()
 
 
-def append_vintage(conn: duckdb.DuckDBPyConnection, raw: RawTable) -> tuple[str, bool]:
+def append_vintage(
+    conn: duckdb.DuckDBPyConnection, raw: RawTable, accept_schema_change: bool = False
+) -> tuple[str, bool]:
     """Append a table's rows as a new vintage, unless the same content from the same source kind is there already.
 
-    Returns (vintage_id, added). Raw tables are append-only: earlier vintages are never changed.
+    Returns (vintage_id, added). Raw tables are append-only: earlier vintages are never changed. A vintage whose
+    columns differ from the previous vintage's is refused unless `accept_schema_change` is set.
     """
     vintage_id = f"{raw.data_source}:{raw.table_id}:{raw.content_hash[:16]}"
     known = conn.execute("select 1 from raw.vintages where vintage_id = ?", [vintage_id]).fetchone()
     if known:
         return vintage_id, False
+    if not accept_schema_change:
+        _refuse_schema_change(conn, raw)
     frame = raw.frame.with_columns(pl.lit(vintage_id).alias("vintage_id"))
     name = raw_table_name(raw.table_id)
     conn.execute("begin transaction")
@@ -79,7 +89,7 @@ def append_vintage(conn: duckdb.DuckDBPyConnection, raw: RawTable) -> tuple[str,
         conn.execute(f"insert into {name} by name select * from _frame")
         conn.unregister("_frame")
         conn.execute(
-            "insert into raw.vintages values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into raw.vintages values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 vintage_id,
                 raw.table_id,
@@ -92,6 +102,8 @@ def append_vintage(conn: duckdb.DuckDBPyConnection, raw: RawTable) -> tuple[str,
                 raw.rows_received,
                 raw.content_hash,
                 json.dumps(raw.period_status),
+                json.dumps(list(raw.columns_received)),
+                raw.truncation_suspected,
             ],
         )
         conn.execute("commit")
@@ -101,15 +113,45 @@ def append_vintage(conn: duckdb.DuckDBPyConnection, raw: RawTable) -> tuple[str,
     return vintage_id, True
 
 
-def newest_vintages(conn: duckdb.DuckDBPyConnection, data_source: str) -> pl.DataFrame:
-    """The most recently loaded vintage of each table from one source kind."""
-    return conn.sql(
-        f"""
-        select * from raw.vintages
-        where data_source = '{data_source}'
-        qualify row_number() over (partition by table_id order by loaded_at desc) = 1
-        order by table_id
+def _refuse_schema_change(conn: duckdb.DuckDBPyConnection, raw: RawTable) -> None:
+    previous = conn.execute(
         """
+        select vintage_id, loaded_at, columns from raw.vintages
+        where table_id = ? and data_source = ? and columns is not null
+        order by loaded_at desc limit 1
+        """,
+        [raw.table_id, raw.data_source],
+    ).fetchone()
+    if previous is None:
+        return
+    before, now = json.loads(previous[2]), list(raw.columns_received)
+    if before != now:
+        added = [c for c in now if c not in before]
+        removed = [c for c in before if c not in now]
+        change = f"added {added}, removed {removed}" if added or removed else "same columns in another order"
+        raise SourceError(
+            f"table {raw.table_id}: the columns changed since vintage {previous[0]} (loaded {previous[1]:%Y-%m-%d}): "
+            f"{change}. If CBS changed the table on purpose, review its entry in sources/registry.py and "
+            f"materialise raw/cbs_{raw.table_id.lower()} with config accept_schema_change: true"
+        )
+
+
+def newest_vintages(conn: duckdb.DuckDBPyConnection, data_source: str) -> pl.DataFrame:
+    """The newest complete vintage of each table from one source kind.
+
+    Newest by the table's CBS `Modified` date where the source gives one, then by load time; a vintage with fewer
+    rows than its source announced is never used.
+    """
+    return conn.execute(
+        """
+        select * from raw.vintages
+        where data_source = ? and (rows_expected is null or rows_received >= rows_expected)
+        qualify row_number() over (
+            partition by table_id order by table_modified desc nulls last, loaded_at desc
+        ) = 1
+        order by table_id
+        """,
+        [data_source],
     ).pl()
 
 

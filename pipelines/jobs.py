@@ -1,0 +1,9 @@
+"""Jobs: what a run materialises."""
+
+import dagster as dg
+
+materialize_everything = dg.define_asset_job(
+    "materialize_everything",
+    selection=dg.AssetSelection.all(),
+    description="Load every registered CBS table, rebuild staging and marts, forecast, compute and publish the gaps.",
+)

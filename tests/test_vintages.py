@@ -1,0 +1,136 @@
+"""Raw vintages: append-only, deduplicated by content, newest complete one staged, schema drift refused."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from sources.base import SourceError
+from sources.cbs import CbsSource
+from sources.files import FilesSource
+from sources.registry import get_table
+from sources.tidy import tidy_table
+from tests.fake_cbs import FakeCbs, FakeTable
+from warehouse.db import append_vintage, connect, newest_vintages, read_vintage
+
+SPEC = get_table("80590ned")
+
+
+@pytest.fixture
+def exports(real_data, tmp_path) -> Path:
+    folder = tmp_path / "exports"
+    (folder / "cbs_dertje").mkdir(parents=True)
+    shutil.copy(real_data / SPEC.export_file, folder / SPEC.export_file)
+    (folder / SPEC.export_file).chmod(0o644)
+    return folder
+
+
+@pytest.fixture
+def conn(tmp_path) -> duckdb.DuckDBPyConnection:
+    connection = connect(tmp_path / "w.duckdb")
+    yield connection
+    connection.close()
+
+
+def vintage_count(conn) -> int:
+    return conn.execute("select count(*) from raw.vintages").fetchone()[0]
+
+
+def test_unchanged_data_adds_nothing_and_changed_data_adds_a_vintage(exports, conn):
+    first, added = append_vintage(conn, FilesSource(exports).fetch(SPEC))
+    again, added_again = append_vintage(conn, FilesSource(exports).fetch(SPEC))
+    assert added and not added_again and first == again and vintage_count(conn) == 1
+
+    path = exports / SPEC.export_file
+    path.write_text(path.read_text(encoding="utf-8-sig").replace(";8451;", ";8452;", 1), encoding="utf-8")
+    second, added = append_vintage(conn, FilesSource(exports).fetch(SPEC))
+    assert added and second != first and vintage_count(conn) == 2
+    rows = conn.execute("select vintage_id, count(*) from raw.cbs_80590ned group by 1").fetchall()
+    assert dict(rows) == {first: 4080, second: 4080}  # the first vintage is kept as it was
+    newest = newest_vintages(conn, "files")
+    assert newest["vintage_id"].to_list() == [second]
+    staged = tidy_table(SPEC, read_vintage(conn, SPEC.table_id, second), vintage_id=second, data_source="files")
+    assert staged.filter(staged["period_label"] == "2003")["value"].to_list()[0] == 8452
+
+
+def test_a_vintage_shorter_than_announced_is_never_staged(exports, conn):
+    good, _ = append_vintage(conn, FilesSource(exports).fetch(SPEC))
+    short = replace(FilesSource(exports).fetch(SPEC), rows_expected=5000, content_hash="f" * 64)
+    append_vintage(conn, short)
+    assert newest_vintages(conn, "files")["vintage_id"].to_list() == [good]
+
+
+def test_a_table_whose_columns_changed_is_refused_until_accepted(exports, conn):
+    append_vintage(conn, FilesSource(exports).fetch(SPEC))
+    path = exports / SPEC.export_file
+    path.write_text(path.read_text(encoding="utf-8-sig").replace("Seizoengecorrigeerd_14", "Gecorrigeerd_14"))
+    changed = FilesSource(exports).fetch(SPEC)
+    with pytest.raises(
+        SourceError,
+        match=r"table 80590ned: the columns changed since vintage files:80590ned:.* "
+        r"added \['Gecorrigeerd_14'\], removed \['Seizoengecorrigeerd_14'\]",
+    ):
+        append_vintage(conn, changed)
+    assert vintage_count(conn) == 1
+    _, added = append_vintage(conn, changed, accept_schema_change=True)
+    assert added and vintage_count(conn) == 2
+
+
+def test_a_ten_thousand_row_export_is_marked_as_likely_truncated(real_data, conn):
+    raw = FilesSource(real_data).fetch(get_table("83538NED"))
+    append_vintage(conn, raw)
+    assert raw.rows_received == 10_000
+    assert conn.execute("select truncation_suspected from raw.vintages").fetchone() == (True,)
+
+
+def test_cbs_provisional_periods_stay_provisional_in_staging(real_data, conn):
+    table = FakeTable.from_export(SPEC, real_data)
+    for period in table.dimensions["Perioden"]:
+        if period["Title"].startswith("2022"):
+            period["Status"] = "Voorlopig"
+    server, url = FakeCbs({SPEC.table_id: table}).start()
+    try:
+        raw = CbsSource(url, backoff_s=0).fetch(SPEC)
+    finally:
+        server.shutdown()
+    vintage_id, _ = append_vintage(conn, raw)
+    [stored] = newest_vintages(conn, "cbs").iter_rows(named=True)
+    assert stored["table_modified"] is not None and stored["rows_expected"] == 4080
+    import json
+
+    staged = tidy_table(
+        SPEC,
+        read_vintage(conn, SPEC.table_id, vintage_id),
+        vintage_id=vintage_id,
+        data_source="cbs",
+        period_status=json.loads(stored["period_status"]),
+    )
+    status = dict(staged.select("period_label", "status").unique().iter_rows())
+    assert status["2022"] == "provisional" and status["2021"] == "definitive"
+
+
+def test_an_unknown_dimension_key_names_the_table_column_and_row(real_data, tmp_path):
+    folder = tmp_path / "keys"
+    shutil.copytree(real_data / "cbs_biancab97", folder / "cbs_biancab97")
+    path = folder / "cbs_biancab97/80472ned/vacatures.csv"
+    path.chmod(0o644)
+    text = path.read_text(encoding="utf-8-sig").replace('"1";"T001081"', '"1";"T009999"', 1)
+    path.write_text(text, encoding="utf-8")
+    spec = replace(
+        get_table("80472ned"),
+        export_file="cbs_biancab97/80472ned/vacatures.csv",
+        key_labels_file="cbs_biancab97/80472ned/sectoren_metadata.csv",
+    )
+    with pytest.raises(SourceError, match=r"table 80472ned: .* column Bedrijfskenmerken row 3 has key 'T009999'"):
+        FilesSource(folder).fetch(spec)
+
+
+def test_an_unparseable_period_names_the_table_column_and_row(exports):
+    path = exports / SPEC.export_file
+    path.write_text(path.read_text(encoding="utf-8-sig").replace(";2004;", ";2004 Q5;", 1), encoding="utf-8")
+    with pytest.raises(SourceError, match=r"table 80590ned: .* column Perioden row 3: unknown CBS period '2004 Q5'"):
+        FilesSource(exports).fetch(SPEC)
