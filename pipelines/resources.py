@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -37,6 +38,12 @@ def settings_from_env() -> TalentgapSettings:
     )
 
 
+def duckdb_resource(warehouse: str) -> DuckDBResource:
+    """The warehouse connection; its folder is made first, since DuckDB retries a missing folder for minutes."""
+    Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
+    return DuckDBResource(database=warehouse)
+
+
 def resources_from_env() -> dict[str, object]:
     settings = settings_from_env()
-    return {"settings": settings, "duckdb": DuckDBResource(database=settings.warehouse)}
+    return {"settings": settings, "duckdb": duckdb_resource(settings.warehouse)}

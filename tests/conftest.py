@@ -4,10 +4,9 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster_duckdb import DuckDBResource
 
 from pipelines.definitions import all_assets
-from pipelines.resources import TalentgapSettings
+from pipelines.resources import TalentgapSettings, duckdb_resource
 
 REAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"
 
@@ -26,6 +25,6 @@ def run_pipeline(
     settings = settings or TalentgapSettings(source=source, data_dir=str(data_dir or ""), warehouse=str(warehouse))
     return dg.materialize(
         all_assets,
-        resources={"settings": settings, "duckdb": DuckDBResource(database=str(warehouse))},
+        resources={"settings": settings, "duckdb": duckdb_resource(str(warehouse))},
         raise_on_error=False,
     )

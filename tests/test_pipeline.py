@@ -82,13 +82,53 @@ def test_forecast_tables_are_filled_through_2030(real_run):
     assert backtest[0] > 0 and backtest[1] >= 3
 
 
-def test_a_failed_run_leaves_the_last_release_and_its_exports_intact(real_run, real_data, tmp_path):
+def _replace(old: str, new: str):
+    return lambda text: text.replace(old, new, 1)
+
+
+BAD_INPUTS = {
+    "non-numeric value": (
+        "cbs_dertje/85272NED.csv",
+        _replace(";8427\n", ";8 4x7\n"),
+        "table 85272NED: column WerkzameBeroepsbevolking_1 row 2 holds '8 4x7', which is not a number",
+    ),
+    "missing column": (
+        "cbs_dertje/85920NED.csv",
+        _replace("WerkzamePersonen_1", "Werkzamen_1"),
+        "lacks column(s) WerkzamePersonen_1",
+    ),
+    "unparseable period": (
+        "cbs_dertje/80590ned.csv",
+        _replace(";2004;", ";2004 Q5;"),
+        "column Perioden row 3: unknown CBS period '2004 Q5'",
+    ),
+    "duplicated period": (
+        "cbs_dertje/80590ned.csv",
+        _replace(";2004;", ";2003;"),
+        "table 80590ned: column Perioden has period '2003' more than once",
+    ),
+    "empty file": ("cbs_dertje/85081NED.csv", lambda text: "", "table 85081NED: file"),
+    "wrong encoding": ("cbs_dertje/80472ned.csv", None, "table 80472ned: file"),
+    "schema changed between vintages": (
+        "cbs_dertje/80590ned.csv",
+        _replace("Seizoengecorrigeerd_14", "Gecorrigeerd_14"),
+        "table 80590ned: the columns changed since vintage files:80590ned:",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_fails_the_run_by_name_and_leaves_the_last_release_intact(case, real_run, real_data, tmp_path):
+    relative, change, message = BAD_INPUTS[case]
     broken = tmp_path / "data"
     shutil.copytree(real_data, broken)
-    export = broken / "cbs_dertje/85272NED.csv"
-    text = export.read_text(encoding="utf-8-sig").replace(";8427\n", ";8 4x7\n", 1)
+    export = broken / relative
     export.chmod(0o644)
-    export.write_text(text, encoding="utf-8")
+    text = export.read_text(encoding="utf-8-sig")
+    if change is None:
+        export.write_bytes(text.encode("cp1252"))  # "Financiële" is no longer UTF-8
+    else:
+        export.write_text(change(text), encoding="utf-8")
     copy = real_run.parent / "published" / "talentgap.duckdb"
     before = hashlib.sha256(copy.read_bytes()).hexdigest()
     exports_before = sorted(p.name for p in (real_run.parent / "exports").iterdir())
@@ -96,8 +136,8 @@ def test_a_failed_run_leaves_the_last_release_and_its_exports_intact(real_run, r
     result = run_pipeline("files", real_run, broken)
 
     assert not result.success
-    failure = next(e for e in result.all_events if e.is_step_failure)
-    assert "table 85272NED: column WerkzameBeroepsbevolking_1 row 2 holds '8 4x7'" in str(failure.event_specific_data)
+    failures = " ".join(e.step_failure_data.error.to_string() for e in result.all_events if e.is_step_failure)
+    assert message in failures
     assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in (real_run.parent / "exports").iterdir()) == exports_before
     assert published(real_run, "select count(*) from publish.latest_skill_gaps")[0][0] == 128

@@ -134,3 +134,16 @@ def test_an_unparseable_period_names_the_table_column_and_row(exports):
     path.write_text(path.read_text(encoding="utf-8-sig").replace(";2004;", ";2004 Q5;", 1), encoding="utf-8")
     with pytest.raises(SourceError, match=r"table 80590ned: .* column Perioden row 3: unknown CBS period '2004 Q5'"):
         FilesSource(exports).fetch(SPEC)
+
+
+def test_restoring_an_earlier_export_stages_its_vintage_again(exports, conn):
+    good, _ = append_vintage(conn, FilesSource(exports).fetch(SPEC))
+    path = exports / SPEC.export_file
+    original = path.read_text(encoding="utf-8-sig")
+    path.write_text(original.replace(";8451;", ";8452;", 1), encoding="utf-8")
+    changed, _ = append_vintage(conn, FilesSource(exports).fetch(SPEC))
+    assert newest_vintages(conn, "files")["vintage_id"].to_list() == [changed]
+    path.write_text(original, encoding="utf-8")
+    again, added = append_vintage(conn, FilesSource(exports).fetch(SPEC))
+    assert (again, added) == (good, False)
+    assert newest_vintages(conn, "files")["vintage_id"].to_list() == [good]

@@ -28,7 +28,8 @@ create table if not exists raw.vintages (
     content_hash varchar not null,
     period_status json,
     columns json,
-    truncation_suspected boolean
+    truncation_suspected boolean,
+    last_seen_at timestamptz
 )
 """
 
@@ -47,6 +48,7 @@ def ensure_schemas(conn: duckdb.DuckDBPyConnection) -> None:
     # warehouses made before these columns existed get them added
     conn.execute("alter table raw.vintages add column if not exists columns json")
     conn.execute("alter table raw.vintages add column if not exists truncation_suspected boolean")
+    conn.execute("alter table raw.vintages add column if not exists last_seen_at timestamptz")
 
 
 def raw_table_name(table_id: str) -> str:
@@ -77,6 +79,8 @@ def append_vintage(
     vintage_id = f"{raw.data_source}:{raw.table_id}:{raw.content_hash[:16]}"
     known = conn.execute("select 1 from raw.vintages where vintage_id = ?", [vintage_id]).fetchone()
     if known:
+        # the same content again: no new rows, but it is what the source sends now
+        conn.execute("update raw.vintages set last_seen_at = ? where vintage_id = ?", [datetime.now(UTC), vintage_id])
         return vintage_id, False
     if not accept_schema_change:
         _refuse_schema_change(conn, raw)
@@ -89,7 +93,12 @@ def append_vintage(
         conn.execute(f"insert into {name} by name select * from _frame")
         conn.unregister("_frame")
         conn.execute(
-            "insert into raw.vintages values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            """
+            insert into raw.vintages (vintage_id, table_id, data_source, location, retrieved_at, loaded_at,
+                table_modified, rows_expected, rows_received, content_hash, period_status, columns,
+                truncation_suspected, last_seen_at)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
             [
                 vintage_id,
                 raw.table_id,
@@ -104,6 +113,7 @@ def append_vintage(
                 json.dumps(raw.period_status),
                 json.dumps(list(raw.columns_received)),
                 raw.truncation_suspected,
+                datetime.now(UTC),
             ],
         )
         conn.execute("commit")
@@ -139,15 +149,16 @@ def _refuse_schema_change(conn: duckdb.DuckDBPyConnection, raw: RawTable) -> Non
 def newest_vintages(conn: duckdb.DuckDBPyConnection, data_source: str) -> pl.DataFrame:
     """The newest complete vintage of each table from one source kind.
 
-    Newest by the table's CBS `Modified` date where the source gives one, then by load time; a vintage with fewer
-    rows than its source announced is never used.
+    Newest by the table's CBS `Modified` date where the source gives one, then by the last time the source sent
+    that content (so restoring an earlier export brings its vintage back); a vintage with fewer rows than its
+    source announced is never used.
     """
     return conn.execute(
         """
         select * from raw.vintages
         where data_source = ? and (rows_expected is null or rows_received >= rows_expected)
         qualify row_number() over (
-            partition by table_id order by table_modified desc nulls last, loaded_at desc
+            partition by table_id order by table_modified desc nulls last, last_seen_at desc, loaded_at desc
         ) = 1
         order by table_id
         """,
