@@ -9,9 +9,11 @@ from pipelines.schedules import weekly_refresh
 from pipelines.sensors import cbs_release_sensor
 
 all_assets = dg.load_assets_from_package_module(assets)
+all_checks = dg.load_asset_checks_from_package_module(assets)
 
 defs = dg.Definitions(
     assets=all_assets,
+    asset_checks=all_checks,
     jobs=[materialize_everything],
     schedules=[weekly_refresh],
     sensors=[cbs_release_sensor],

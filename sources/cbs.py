@@ -82,7 +82,7 @@ class CbsSource:
         root = f"{self.base_url}/{spec.table_id}"
         modified = self.table_modified(spec.table_id)
         properties = [p["Key"] for p in self._values(f"{root}/DataProperties") if p.get("Key")]
-        wanted = [*spec.dimensions, PERIOD_DIMENSION, *(m.name for m in spec.measures)]
+        wanted = list(spec.columns)
         missing = [key for key in wanted if key not in properties]
         if missing:
             raise SourceError(f"table {spec.table_id}: CBS DataProperties lack {', '.join(missing)}")

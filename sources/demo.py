@@ -54,7 +54,7 @@ _FIELDS = {
 }
 _AGES = {"15 tot 75 jaar": 100.0, "55 tot 65 jaar": 16.0, "65 tot 75 jaar": 3.0, "15 tot 25 jaar": 15.0}
 
-# Members of the dimensions the marts read (the slice dimensions take their slice value).
+# Members of the dimensions the marts read, weighted against a total of 100 (slice dimensions take their slice value).
 DEMO_MEMBERS: dict[str, dict[str, float]] = {
     "Bedrijfskenmerken": _SECTORS,
     "BedrijfstakkenBranchesSBI2008": _SECTORS,
@@ -62,16 +62,16 @@ DEMO_MEMBERS: dict[str, dict[str, float]] = {
     "Beroepenindeling": {k: v for k, v in _OCCUPATIONS.items() if k != "Totaal"},
     "Studierichting": _FIELDS,
     "StudierichtingISCED2013": _FIELDS,
-    "Onderwijssoort": {"Hoger onderwijs": 1.0, "Hoger beroepsonderwijs": 0.6, "Wetenschappelijk onderwijs": 0.4},
+    "Onderwijssoort": {"Hoger onderwijs": 100.0, "Hoger beroepsonderwijs": 60.0, "Wetenschappelijk onderwijs": 40.0},
     "Leeftijd": _AGES,
     "PrognoseInterval": {
-        "Prognose": 1.0,
-        "Ondergrens 95%-prognose-interval": 0.97,
-        "Bovengrens 95%-prognose-interval": 1.03,
+        "Prognose": 100.0,
+        "Ondergrens 95%-prognose-interval": 97.0,
+        "Bovengrens 95%-prognose-interval": 103.0,
     },
-    "TypeWerkenden": {"Totaal": 1.0},
+    "TypeWerkenden": {"Totaal": 100.0},
 }
-_LEVEL = {"x 1 000": 80.0, "aantal": 4000.0}  # level of a member weighted 1, per unit
+LEVEL_OF_TOTAL = 0.3  # a total (every member weight 100) sits at 30% of its measure's plausible maximum
 _QUARTER_LABELS = ("1e kwartaal", "2e kwartaal", "3e kwartaal", "4e kwartaal")
 
 
@@ -106,11 +106,12 @@ class DemoSource:
         else:
             periods = _periods(spec, self.first_year, self.last_year)
         members = [
-            {spec.slice[d]: 1.0} if d in spec.slice else DEMO_MEMBERS.get(d, {"Totaal": 1.0}) for d in spec.dimensions
+            {spec.slice[d]: 100.0} if d in spec.slice else DEMO_MEMBERS.get(d, {"Totaal": 100.0})
+            for d in spec.dimensions
         ]
         combos: list[tuple[tuple[str, ...], float]] = [((), 1.0)]
         for options in members:
-            combos = [((*labels, label), weight * w) for labels, weight in combos for label, w in options.items()]
+            combos = [((*labels, label), weight * w / 100) for labels, weight in combos for label, w in options.items()]
         columns: dict[str, list[str]] = {d: [] for d in (*spec.dimensions, PERIOD_DIMENSION)}
         columns |= {m.name: [] for m in spec.measures}
         for labels, weight in combos:
@@ -120,9 +121,9 @@ class DemoSource:
                 for d, value in zip(spec.dimensions, labels, strict=True):
                     columns[d].append(value)
                 columns[PERIOD_DIMENSION].append(label)
-                for i, measure in enumerate(spec.measures):
-                    level = _LEVEL.get(measure.unit, 100.0) * weight / (i + 1)
-                    trend = (1 + growth) ** (year - self.first_year)
+                for measure in spec.measures:
+                    level = measure.plausible_max / measure.scale * LEVEL_OF_TOTAL * weight
+                    trend = (1 + growth) ** (year - periods[0][1])
                     seasonal = 1 + (season[quarter - 1] if quarter else 0.0)
                     value = level * trend * seasonal * rng.lognormal(0, 0.02)
                     columns[measure.name].append(f"{value:.1f}")

@@ -55,7 +55,7 @@ def is_key_form(periods: list[str]) -> bool:
 def rows_to_frame(spec: TableSpec, rows: list[list[str]], where: str) -> pl.DataFrame:
     """Check the header against the registry and keep the registered columns, as text."""
     header, body = rows[0], rows[1:]
-    wanted = [*spec.dimensions, PERIOD_DIMENSION, *(m.name for m in spec.measures)]
+    wanted = list(spec.columns)
     missing = [column for column in wanted if column not in header]
     if missing:
         raise SourceError(

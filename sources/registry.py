@@ -17,6 +17,7 @@ class Measure:
     description: str
     unit: str
     scale: float  # multiply by this to get persons (CBS publishes many counts "x 1 000")
+    plausible_max: float = 20_000_000  # persons; more than this is a broken input (the population is about 18 million)
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,10 @@ class TableSpec:
     model_frequency: str | None = None  # frequency at which the forecaster models this table, None = not modelled
     key_labels_file: str | None = None  # for key-form exports: a Key,Title file that maps keys to labels
 
-    def measure(self, name: str) -> Measure:
-        return next(m for m in self.measures if m.name == name)
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns a raw load keeps: dimensions, Perioden and the registered measures."""
+        return (*self.dimensions, PERIOD_DIMENSION, *(m.name for m in self.measures))
 
 
 THOUSANDS = "x 1 000"
@@ -54,9 +57,9 @@ TABLES: tuple[TableSpec, ...] = (
         role="vacancies_by_sector",
         dimensions=("Bedrijfskenmerken",),
         measures=(
-            Measure("OpenstaandeVacatures_1", "open vacancies at the end of the period", THOUSANDS, 1000),
-            Measure("OntstaneVacatures_2", "new vacancies during the period", THOUSANDS, 1000),
-            Measure("VervuldeVacatures_3", "filled vacancies during the period", THOUSANDS, 1000),
+            Measure("OpenstaandeVacatures_1", "open vacancies at the end of the period", THOUSANDS, 1000, 1_500_000),
+            Measure("OntstaneVacatures_2", "new vacancies during the period", THOUSANDS, 1000, 5_000_000),
+            Measure("VervuldeVacatures_3", "filled vacancies during the period", THOUSANDS, 1000, 5_000_000),
         ),
         export_file="cbs_dertje/80472ned.csv",
         model_frequency="Q",
@@ -66,7 +69,7 @@ TABLES: tuple[TableSpec, ...] = (
         title="Arbeidsvolume; bedrijfstak, kwartalen, nationale rekeningen",
         role="employment_by_sector_national_accounts",
         dimensions=("TypeWerkenden", "BedrijfstakkenBranchesSBI2008"),
-        measures=(Measure("WerkzamePersonen_1", "employed persons", THOUSANDS, 1000),),
+        measures=(Measure("WerkzamePersonen_1", "employed persons", THOUSANDS, 1000, 13_000_000),),
         export_file="cbs_dertje/85920NED.csv",
         slice={"TypeWerkenden": "Totaal"},
         model_frequency="Q",
@@ -76,7 +79,7 @@ TABLES: tuple[TableSpec, ...] = (
         title="Werkzame beroepsbevolking; bedrijfstak",
         role="employment_by_sector",
         dimensions=("Geslacht", "Persoonskenmerken", "BedrijfstakkenBranchesSBI2008"),
-        measures=(Measure("WerkzameBeroepsbevolking_1", "employed labour force", THOUSANDS, 1000),),
+        measures=(Measure("WerkzameBeroepsbevolking_1", "employed labour force", THOUSANDS, 1000, 13_000_000),),
         export_file="cbs_dertje/85272NED.csv",
         slice=_TOTALS_PERSONS,
         model_frequency="Y",
@@ -86,7 +89,7 @@ TABLES: tuple[TableSpec, ...] = (
         title="Ontstane vacatures; beroepenindeling ROA-CBS 2014 (BRC 2014), SBI 2008",
         role="new_vacancies_by_occupation_and_sector",
         dimensions=("BedrijfstakkenBranchesSBI2008", "Beroepenindeling"),
-        measures=(Measure("OntstaneVacatures_1", "new vacancies during the year", THOUSANDS, 1000),),
+        measures=(Measure("OntstaneVacatures_1", "new vacancies during the year", THOUSANDS, 1000, 5_000_000),),
         export_file="cbs_dertje/85081NED.csv",
     ),
     TableSpec(
@@ -94,7 +97,7 @@ TABLES: tuple[TableSpec, ...] = (
         title="Werkzame beroepsbevolking; beroep",
         role="employment_by_occupation",
         dimensions=("Geslacht", "Persoonskenmerken", "Beroep"),
-        measures=(Measure("WerkzameBeroepsbevolking_1", "employed labour force", THOUSANDS, 1000),),
+        measures=(Measure("WerkzameBeroepsbevolking_1", "employed labour force", THOUSANDS, 1000, 13_000_000),),
         export_file="cbs_dertje/85276NED.csv",
         slice=_TOTALS_PERSONS,
         model_frequency="Y",
@@ -106,8 +109,8 @@ TABLES: tuple[TableSpec, ...] = (
         dimensions=("Geslacht", "Leeftijd"),
         measures=(
             # Meaning inferred from magnitudes (see SOURCES.md); Leeftijd comes through as a key (52052 = 15-75).
-            Measure("NietSeizoengecorrigeerd_1", "labour force, not seasonally adjusted", THOUSANDS, 1000),
-            Measure("NietSeizoengecorrigeerd_5", "unemployed, not seasonally adjusted", THOUSANDS, 1000),
+            Measure("NietSeizoengecorrigeerd_1", "labour force, not seasonally adjusted", THOUSANDS, 1000, 13_000_000),
+            Measure("NietSeizoengecorrigeerd_5", "unemployed, not seasonally adjusted", THOUSANDS, 1000, 2_000_000),
         ),
         export_file="cbs_dertje/80590ned.csv",
         slice={"Geslacht": "Totaal", "Leeftijd": "52052"},
@@ -118,7 +121,7 @@ TABLES: tuple[TableSpec, ...] = (
         title="Mbo; gediplomeerden, studierichting",
         role="mbo_graduates_by_field",
         dimensions=_MBO_DIMENSIONS,
-        measures=(Measure("GediplomeerdenMbo_1", "mbo graduates in the school year", PERSONS, 1),),
+        measures=(Measure("GediplomeerdenMbo_1", "mbo graduates in the school year", PERSONS, 1, 500_000),),
         export_file="cbs_dertje/85355NED.csv",
         slice={**_MBO_TOTALS, "Leerweg": "Totaal mbo (incl extranei)"},
         model_frequency="SY",
@@ -128,7 +131,7 @@ TABLES: tuple[TableSpec, ...] = (
         title="Mbo; studenten, studierichting",
         role="mbo_students_by_field",
         dimensions=_MBO_DIMENSIONS,
-        measures=(Measure("MboStudenten_1", "mbo students on 1 October", PERSONS, 1),),
+        measures=(Measure("MboStudenten_1", "mbo students on 1 October", PERSONS, 1, 1_500_000),),
         export_file="cbs_dertje/85352NED.csv",
         slice={**_MBO_TOTALS, "Niveau": "Totaal", "Leerweg": "Totaal mbo (incl. extranei)"},
         model_frequency="SY",
@@ -139,8 +142,8 @@ TABLES: tuple[TableSpec, ...] = (
         role="higher_education_enrolment_by_field",
         dimensions=("Geslacht", "Migratieachtergrond", "Onderwijssoort", "StudierichtingISCED2013"),
         measures=(
-            Measure("TotaalIngeschrevenen_1", "students enrolled on 1 October", PERSONS, 1),
-            Measure("Eerstejaarsstudenten_2", "first-year students", PERSONS, 1),
+            Measure("TotaalIngeschrevenen_1", "students enrolled on 1 October", PERSONS, 1, 2_000_000),
+            Measure("Eerstejaarsstudenten_2", "first-year students", PERSONS, 1, 1_000_000),
         ),
         export_file="cbs_dertje/83538NED.csv",
         slice={"Geslacht": "Totaal mannen en vrouwen", "Migratieachtergrond": "Totaal migratieachtergrond"},
@@ -151,7 +154,7 @@ TABLES: tuple[TableSpec, ...] = (
         title="Arbeidsdeelname; kerncijfers",
         role="employment_by_age",
         dimensions=("Geslacht", "Leeftijd", "HoogstBehaaldOnderwijsniveau"),
-        measures=(Measure("WerkzameBeroepsbevolking_3", "employed labour force", THOUSANDS, 1000),),
+        measures=(Measure("WerkzameBeroepsbevolking_3", "employed labour force", THOUSANDS, 1000, 13_000_000),),
         export_file="cbs_dertje/85264NED.csv",
         slice={"Geslacht": "Totaal mannen en vrouwen", "HoogstBehaaldOnderwijsniveau": "Totaal"},
     ),
@@ -160,7 +163,7 @@ TABLES: tuple[TableSpec, ...] = (
         title="Prognose bevolking; geslacht en leeftijd",
         role="population_projection",
         dimensions=("Geslacht", "Leeftijd", "PrognoseInterval"),
-        measures=(Measure("BevolkingOp1Januari_1", "population on 1 January", PERSONS, 1),),
+        measures=(Measure("BevolkingOp1Januari_1", "population on 1 January", PERSONS, 1, 30_000_000),),
         export_file="cbs_dertje/85745NED.csv",
         slice={"Geslacht": "Totaal mannen en vrouwen"},
     ),

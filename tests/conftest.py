@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.definitions import all_assets
+from pipelines.definitions import all_assets, all_checks
 from pipelines.resources import TalentgapSettings, duckdb_resource
 
 REAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"
@@ -24,7 +24,7 @@ def run_pipeline(
     """Materialise every asset into a warehouse of the test's own, as `dagster asset materialize` would."""
     settings = settings or TalentgapSettings(source=source, data_dir=str(data_dir or ""), warehouse=str(warehouse))
     return dg.materialize(
-        all_assets,
+        [*all_assets, *all_checks],
         resources={"settings": settings, "duckdb": duckdb_resource(str(warehouse))},
         raise_on_error=False,
     )

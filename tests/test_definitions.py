@@ -29,3 +29,16 @@ def test_lineage_runs_from_every_source_table_to_the_published_gaps():
     for spec in TABLES:
         assert dg.AssetKey(["raw", f"cbs_{spec.table_id.lower()}"]) in ancestors
     assert dg.AssetKey(["seeds", "group_composition"]) in ancestors
+
+
+def test_every_layer_has_its_quality_checks_beside_its_assets():
+    checks = defs.resolve_asset_graph().asset_check_keys
+    by_asset: dict[str, set[str]] = {}
+    for key in checks:
+        by_asset.setdefault(key.asset_key.to_user_string(), set()).add(key.name)
+    assert by_asset["raw/cbs_85081ned"] == {"raw_columns", "raw_text_columns", "raw_row_count", "raw_not_empty"}
+    assert "unique_observation_keys" in by_asset["staging/observations"]
+    assert "group_composition_codes_found" in by_asset["seeds/group_composition"]
+    assert "horizon_complete" in by_asset["forecast/series_forecasts"]
+    assert "full_grid" in by_asset["forecast/skill_gaps"]
+    assert len(checks) == 67

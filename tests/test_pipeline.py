@@ -25,12 +25,34 @@ GROUPS = {
 YEARS = set(range(2023, 2031))
 
 
+CHECK_RESULTS: dict[str, list] = {}
+
+
 @pytest.fixture(scope="module")
 def real_run(real_data, tmp_path_factory) -> Path:
     warehouse = tmp_path_factory.mktemp("real") / "talentgap.duckdb"
     result = run_pipeline("files", warehouse, real_data)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
+    CHECK_RESULTS["real"] = check_evaluations(result)
     return warehouse
+
+
+def check_evaluations(result) -> list:
+    return [e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+
+
+def test_real_run_passes_every_blocking_check_and_writes_the_report(real_run):
+    evaluations = CHECK_RESULTS["real"]
+    assert len(evaluations) == 67
+    failed = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed}
+    assert all(e.severity.value == "WARN" for e in evaluations if not e.passed)
+    # what the real data trips, on purpose: docs/quality.md
+    assert failed <= {
+        ("marts/employment_by_sector", "sectors_add_up_to_total"),
+        ("marts/employment_by_sector", "year_on_year_jumps"),
+    }
+    report = Path(evaluations[0].metadata["report"].value)
+    assert report.name == "report.html" and "1_raw" in report.read_text() and "5_publish" in report.read_text()
 
 
 def published(warehouse: Path, sql: str) -> list[tuple]:
@@ -109,6 +131,11 @@ BAD_INPUTS = {
     ),
     "empty file": ("cbs_dertje/85081NED.csv", lambda text: "", "table 85081NED: file"),
     "wrong encoding": ("cbs_dertje/80472ned.csv", None, "table 80472ned: file"),
+    "implausible value (blocking check)": (
+        "cbs_dertje/85272NED.csv",
+        _replace(";8427\n", ";99999999\n"),
+        "plausible_values",
+    ),
     "schema changed between vintages": (
         "cbs_dertje/80590ned.csv",
         _replace("Seizoengecorrigeerd_14", "Gecorrigeerd_14"),
@@ -137,7 +164,9 @@ def test_bad_input_fails_the_run_by_name_and_leaves_the_last_release_intact(case
 
     assert not result.success
     failures = " ".join(e.step_failure_data.error.to_string() for e in result.all_events if e.is_step_failure)
-    assert message in failures
+    failed_checks = " ".join(e.check_name for e in check_evaluations(result) if not e.passed)
+    assert message in failures + failed_checks
+    assert not [e for e in result.all_events if e.is_step_success and e.step_key == "publish"]
     assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in (real_run.parent / "exports").iterdir()) == exports_before
     assert published(real_run, "select count(*) from publish.latest_skill_gaps")[0][0] == 128

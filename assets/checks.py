@@ -1,0 +1,154 @@
+"""Great Expectations suites as Dagster asset checks: one check result per expectation, at every layer.
+
+Blocking checks stop every downstream asset, so a failure means nothing new is published.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from assets.raw import raw_asset_key
+from pipelines.resources import TalentgapSettings
+from quality.gx import WARNING_ONLY, Outcome, validate
+from quality.report import write_section
+from quality.suites import (
+    FORECAST_CHECKS,
+    MARTS_CHECKS,
+    PUBLISH_CHECKS,
+    RAW_CHECKS,
+    STAGING_CHECKS,
+    forecast_suite,
+    marts_suite,
+    publish_suite,
+    raw_suite,
+    staging_suite,
+)
+from sources.registry import TABLES
+from warehouse.db import newest_vintages, read_table, read_vintage
+
+MART_ROLES = [spec.role for spec in TABLES]
+STAGING = dg.AssetKey(["staging", "observations"])
+FORECASTS = dg.AssetKey(["forecast", "series_forecasts"])
+GAPS = dg.AssetKey(["forecast", "skill_gaps"])
+
+# which asset each marts check is reported on
+MARTS_CHECK_ASSETS = {
+    "sectors_add_up_to_total": dg.AssetKey(["marts", "employment_by_sector"]),
+    "year_on_year_jumps": dg.AssetKey(["marts", "employment_by_sector"]),
+    "occupation_crosswalk_covers_data": dg.AssetKey(["marts", "new_vacancies_by_occupation_and_sector"]),
+    "education_crosswalk_covers_data": dg.AssetKey(["marts", "mbo_graduates_by_field"]),
+    "group_composition_codes_found": dg.AssetKey(["seeds", "group_composition"]),
+}
+
+
+def _spec(name: str, asset: dg.AssetKey, **kwargs) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(name, asset=asset, blocking=name not in WARNING_ONLY, **kwargs)
+
+
+def _results(outcomes: list[tuple[dg.AssetKey, Outcome]], report: Path) -> Iterator[dg.AssetCheckResult]:
+    for asset, o in outcomes:
+        yield dg.AssetCheckResult(
+            asset_key=asset,
+            check_name=o.check,
+            passed=o.success,
+            severity=dg.AssetCheckSeverity.ERROR if o.blocking else dg.AssetCheckSeverity.WARN,
+            description=o.summary[:1000],
+            metadata={
+                "expectation": o.description,
+                "observed": o.observed[:1000],
+                "unexpected_count": o.unexpected_count,
+                "unexpected_sample": dg.MetadataValue.json(o.unexpected_sample[:20]),
+                "severity": "blocking" if o.blocking else "warning",
+                "report": dg.MetadataValue.path(str(report)),
+            },
+        )
+
+
+def _report(
+    context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, layer: str, outcomes
+) -> Iterator[dg.AssetCheckResult]:
+    folder = Path(settings.warehouse).parent / "reports" / context.run.run_id
+    report = write_section(folder, layer, [(key.to_user_string(), o) for key, o in outcomes])
+    context.log.info(f"validation report: {report}")
+    yield from _results(outcomes, report)
+
+
+@dg.multi_asset_check(
+    specs=[_spec(name, raw_asset_key(spec)) for spec in TABLES for name in RAW_CHECKS],
+    description="Raw: registered columns as text, the announced row count, no empty table.",
+)
+def raw_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
+    outcomes = []
+    with duckdb.get_connection() as conn:
+        vintages = {v["table_id"]: v for v in newest_vintages(conn, settings.source).iter_rows(named=True)}
+        for spec in TABLES:
+            vintage = vintages.get(spec.table_id)
+            frame = (
+                read_vintage(conn, spec.table_id, vintage["vintage_id"])
+                if vintage
+                else pl.DataFrame(schema={**dict.fromkeys(spec.columns, pl.String), "source_row": pl.Int64})
+            )
+            expected = vintage["rows_expected"] if vintage else None
+            outcomes += [(raw_asset_key(spec), o) for o in validate(raw_suite(spec, frame, expected))]
+    yield from _report(context, settings, "1_raw", outcomes)
+
+
+@dg.multi_asset_check(
+    specs=[_spec(name, STAGING) for name in STAGING_CHECKS],
+    description="Staging: unique keys, parsed periods, plausible values, no internal gaps, known dimension labels.",
+)
+def staging_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
+    with duckdb.get_connection() as conn:
+        observations = read_table(conn, "staging.observations")
+    outcomes = [(STAGING, o) for o in validate(staging_suite(observations, list(TABLES)))]
+    yield from _report(context, settings, "2_staging", outcomes)
+
+
+@dg.multi_asset_check(
+    specs=[
+        _spec(
+            name,
+            MARTS_CHECK_ASSETS[name],
+            additional_deps=[
+                dg.AssetKey(["marts", r]) for r in MART_ROLES if ["marts", r] != MARTS_CHECK_ASSETS[name].path
+            ],
+        )
+        for name in MARTS_CHECKS
+    ],
+    description="Marts: sectors add up, year-on-year jumps, crosswalks cover the data, group codes exist.",
+)
+def marts_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
+    with duckdb.get_connection() as conn:
+        marts = {role: read_table(conn, f"marts.{role}") for role in MART_ROLES}
+        seeds = {
+            n: read_table(conn, f"seeds.{n}") for n in ("group_composition", "occupation_skills", "education_skills")
+        }
+    suites = marts_suite(marts, seeds["group_composition"], seeds["occupation_skills"], seeds["education_skills"])
+    outcomes = [(MARTS_CHECK_ASSETS[name], o) for name, suite in suites.items() for o in validate(suite)]
+    yield from _report(context, settings, "3_marts", outcomes)
+
+
+@dg.multi_asset_check(
+    specs=[_spec(name, FORECASTS) for name in FORECAST_CHECKS],
+    description="Forecasts: lower <= point <= upper at 80% and 95%, no negative counts, horizon complete.",
+)
+def forecast_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
+    with duckdb.get_connection() as conn:
+        forecasts = read_table(conn, "forecast.series_forecasts")
+    outcomes = [(FORECASTS, o) for o in validate(forecast_suite(forecasts, settings.end_year))]
+    yield from _report(context, settings, "4_forecast", outcomes)
+
+
+@dg.multi_asset_check(
+    specs=[_spec(name, GAPS, additional_deps=[dg.AssetKey(["seeds", "sector_groups"])]) for name in PUBLISH_CHECKS],
+    description="Publication gate on the gap table: full grid, no missing numbers, components add up, gap in interval.",
+)
+def publish_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
+    with duckdb.get_connection() as conn:
+        gaps = read_table(conn, "forecast.skill_gaps")
+        groups = read_table(conn, "seeds.sector_groups")["sector_group"].to_list()
+    outcomes = [(GAPS, o) for o in validate(publish_suite(gaps, groups, settings.end_year))]
+    yield from _report(context, settings, "5_publish", outcomes)

@@ -1,0 +1,420 @@
+"""The expectation suites, one function per layer, each returning the frame to validate and its expectations.
+
+Severity is decided in quality.gx.WARNING_ONLY: a blocking failure stops every downstream asset (nothing new is
+published); a warning is shown in the UI and the report but lets the run go on. Reasons: docs/quality.md.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from models.gap_inputs import code_of, dim
+from models.gaps import SKILLS
+from quality.gx import Expectation, Suite
+from sources.registry import TableSpec
+
+SECTOR_SUM_TOLERANCE = 0.02  # CBS rounds each cell; sections may differ from the total by rounding and "unknown"
+YEAR_ON_YEAR_LIMIT = 0.30  # a yearly change beyond 30% in a series of 10,000+ persons deserves a look
+YEAR_ON_YEAR_MIN_LEVEL = 10_000
+PUBLISH_COLUMNS = (
+    "demand",
+    "supply",
+    "gap",
+    "gap_lower",
+    "gap_upper",
+    "annual_gap",
+    "employment",
+    "expansion_demand",
+    "replacement_demand",
+    "existing_vacancies",
+    "school_leaver_inflow",
+    "unemployed_inflow",
+    "skill_share",
+)
+
+RAW_CHECKS = ("raw_columns", "raw_text_columns", "raw_row_count", "raw_not_empty")
+STAGING_CHECKS = (
+    "unique_observation_keys",
+    "periods_parsed",
+    "known_frequencies",
+    "plausible_values",
+    "nonnegative_values",
+    "no_internal_gaps",
+    "known_dimension_codes",
+)
+MARTS_CHECKS = (
+    "sectors_add_up_to_total",
+    "year_on_year_jumps",
+    "occupation_crosswalk_covers_data",
+    "education_crosswalk_covers_data",
+    "group_composition_codes_found",
+)
+FORECAST_CHECKS = (
+    "lower_95_below_lower_80",
+    "lower_80_below_point",
+    "point_below_upper_80",
+    "upper_80_below_upper_95",
+    "no_negative_counts",
+    "horizon_complete",
+)
+PUBLISH_CHECKS = ("full_grid", "one_row_per_cell", "no_missing_numbers", "components_add_up", "gap_within_interval")
+
+
+def raw_suite(
+    spec: TableSpec, frame: pl.DataFrame, rows_expected: int | None
+) -> tuple[pl.DataFrame, list[Expectation]]:
+    columns = list(spec.columns)
+    count = (
+        Expectation(
+            "raw_row_count",
+            f"as many rows as the source announced ({rows_expected})",
+            "ExpectTableRowCountToEqual",
+            {"value": rows_expected},
+        )
+        if rows_expected is not None
+        else Expectation(
+            "raw_row_count",
+            "the source announced no row count: at least one row",
+            "ExpectTableRowCountToBeBetween",
+            {"min_value": 1},
+        )
+    )
+    text = frame.select(*columns, "source_row").with_columns(pl.concat_str(columns, separator="\x1f").alias("_row"))
+    expectations = [
+        Expectation(
+            "raw_columns",
+            "the registered columns, as received",
+            "ExpectTableColumnsToMatchSet",
+            {"column_set": [*columns, "source_row", "_row"], "exact_match": True},
+        ),
+        Expectation(
+            "raw_text_columns",
+            "every cell kept as received text",
+            "ExpectColumnValuesToBeOfType",
+            {"column": "_row", "type_": "str"},
+        ),
+        count,
+        Expectation("raw_not_empty", "the table is not empty", "ExpectTableRowCountToBeBetween", {"min_value": 1}),
+    ]
+    return Suite(f"raw_{spec.table_id}", text, expectations, id_columns=("source_row",))
+
+
+def staging_suite(observations: pl.DataFrame, specs: list[TableSpec]) -> Suite:
+    """One frame per run: observations with the derived columns the expectations read."""
+    limits = pl.DataFrame(
+        [(s.table_id, m.name, m.plausible_max) for s in specs for m in s.measures],
+        schema=["table_id", "measure", "plausible_max"],
+        orient="row",
+    )
+    series = observations.group_by("series_id").agg(
+        (pl.col("period_index").max() - pl.col("period_index").min() + 1).alias("span"),
+        pl.col("period_index").n_unique().alias("periods"),
+    )
+    slices = _slice_presence(observations, specs)
+    frame = (
+        observations.join(limits, on=["table_id", "measure"], how="left")
+        .join(series, on="series_id", how="left")
+        .with_columns((pl.col("value") * pl.col("scale")).alias("persons"))
+        .join(slices, on="table_id", how="left")
+        .select(
+            "series_id",
+            "period_start",
+            "frequency",
+            "persons",
+            "plausible_max",
+            "span",
+            "periods",
+            "slice_labels_present",
+            "table_id",
+        )
+    )
+    expectations_staging = [
+        Expectation(
+            "unique_observation_keys",
+            "one value per table x measure x dimensions x period",
+            "ExpectCompoundColumnsToBeUnique",
+            {"column_list": ["series_id", "period_start"]},
+        ),
+        Expectation(
+            "periods_parsed",
+            "every period parsed to a start date",
+            "ExpectColumnValuesToNotBeNull",
+            {"column": "period_start"},
+        ),
+        Expectation(
+            "known_frequencies",
+            "every period is a year, quarter, month or school year",
+            "ExpectColumnValuesToBeInSet",
+            {"column": "frequency", "value_set": ["Y", "Q", "M", "SY"]},
+        ),
+        Expectation(
+            "plausible_values",
+            "no count above its measure's plausible maximum (persons)",
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            {
+                "column_A": "plausible_max",
+                "column_B": "persons",
+                "or_equal": True,
+                "ignore_row_if": "either_value_is_missing",
+            },
+        ),
+        Expectation(
+            "nonnegative_values",
+            "no negative count",
+            "ExpectColumnValuesToBeBetween",
+            {"column": "persons", "min_value": 0},
+        ),
+        Expectation(
+            "no_internal_gaps",
+            "no period missing inside a series (a cut-off end is not a gap)",
+            "ExpectColumnPairValuesToBeEqual",
+            {"column_A": "span", "column_B": "periods"},
+        ),
+        Expectation(
+            "known_dimension_codes",
+            "the dimension labels the marts read exist in each table",
+            "ExpectColumnValuesToBeInSet",
+            {"column": "slice_labels_present", "value_set": [True]},
+        ),
+    ]
+    return Suite("staging", frame, expectations_staging, id_columns=("series_id", "period_start"))
+
+
+def _slice_presence(observations: pl.DataFrame, specs: list[TableSpec]) -> pl.DataFrame:
+    rows = []
+    for spec in specs:
+        table = observations.filter(pl.col("table_id") == spec.table_id)
+        present = all(table.filter(dim(d) == label).height > 0 for d, label in spec.slice.items())
+        rows.append((spec.table_id, present))
+    return pl.DataFrame(rows, schema=["table_id", "slice_labels_present"], orient="row")
+
+
+def marts_suite(
+    marts: dict[str, pl.DataFrame],
+    composition: pl.DataFrame,
+    occupation_skills: pl.DataFrame,
+    education_skills: pl.DataFrame,
+) -> dict[str, Suite]:
+    """Each expectation on its own frame (the frames differ in shape), keyed by check name."""
+    return {
+        "sectors_add_up_to_total": Suite(
+            "sectors_add_up_to_total",
+            _sector_sums(marts),
+            [
+                Expectation(
+                    "sectors_add_up_to_total",
+                    f"SBI sections add up to A-U within {SECTOR_SUM_TOLERANCE:.0%} (employment and vacancies)",
+                    "ExpectColumnValuesToBeBetween",
+                    {
+                        "column": "relative_difference",
+                        "min_value": -SECTOR_SUM_TOLERANCE,
+                        "max_value": SECTOR_SUM_TOLERANCE,
+                    },
+                )
+            ],
+            id_columns=("mart", "measure", "period_start"),
+        ),
+        "year_on_year_jumps": Suite(
+            "year_on_year_jumps",
+            _year_on_year(marts),
+            [
+                Expectation(
+                    "year_on_year_jumps",
+                    f"no yearly change in employment by sector beyond {YEAR_ON_YEAR_LIMIT:.0%} in a series of "
+                    f"{YEAR_ON_YEAR_MIN_LEVEL:,}+ persons (flagged, not blocking)",
+                    "ExpectColumnValuesToBeBetween",
+                    {"column": "change", "min_value": -YEAR_ON_YEAR_LIMIT, "max_value": YEAR_ON_YEAR_LIMIT},
+                )
+            ],
+            id_columns=("series_id", "period_start"),
+        ),
+        "occupation_crosswalk_covers_data": Suite(
+            "occupation_crosswalk_covers_data",
+            _codes(
+                marts,
+                ("new_vacancies_by_occupation_and_sector", "Beroepenindeling"),
+                ("employment_by_occupation", "Beroep"),
+            ),
+            [
+                Expectation(
+                    "occupation_crosswalk_covers_data",
+                    "every BRC class in the data is in occupation_skills",
+                    "ExpectColumnValuesToBeInSet",
+                    {"column": "code", "value_set": occupation_skills["brc_class"].to_list()},
+                )
+            ],
+        ),
+        "education_crosswalk_covers_data": Suite(
+            "education_crosswalk_covers_data",
+            _codes(
+                marts,
+                ("mbo_graduates_by_field", "Studierichting"),
+                ("higher_education_enrolment_by_field", "StudierichtingISCED2013"),
+            ),
+            [
+                Expectation(
+                    "education_crosswalk_covers_data",
+                    "every ISCED-F broad field in the data is in education_skills",
+                    "ExpectColumnValuesToBeInSet",
+                    {"column": "code", "value_set": education_skills["isced_field"].to_list()},
+                )
+            ],
+        ),
+        "group_composition_codes_found": Suite(
+            "group_composition_codes_found",
+            _composition_found(marts, composition),
+            [
+                Expectation(
+                    "group_composition_codes_found",
+                    "every code in group_composition exists in its table",
+                    "ExpectColumnValuesToBeInSet",
+                    {"column": "found", "value_set": [True]},
+                )
+            ],
+            id_columns=("sector_group", "role", "table_id", "code"),
+        ),
+    }
+
+
+def _sector_sums(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    parts = []
+    for role, dimension in (
+        ("employment_by_sector", "BedrijfstakkenBranchesSBI2008"),
+        ("vacancies_by_sector", "Bedrijfskenmerken"),
+    ):
+        frame = marts[role].with_columns(code_of(dim(dimension)).alias("code"))
+        section = pl.col("code").str.contains(r"^[A-U]$") | (pl.col("code") == "SBI-code")
+        totals = frame.filter(pl.col("code") == "A-U").select(
+            "measure", "period_start", "frequency", pl.col("value").alias("total")
+        )
+        sums = frame.filter(section).group_by("measure", "period_start", "frequency").agg(pl.col("value").sum())
+        parts.append(
+            totals.join(sums, on=["measure", "period_start", "frequency"])
+            .with_columns(((pl.col("value") - pl.col("total")) / pl.col("total")).alias("relative_difference"))
+            .select(pl.lit(role).alias("mart"), "measure", "period_start", "relative_difference")
+        )
+    return pl.concat(parts)
+
+
+def _year_on_year(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    # employment only: vacancies swing with the business cycle by a third or more in ordinary years
+    return (
+        marts["employment_by_sector"]
+        .filter(pl.col("frequency") == "Y")
+        .select("series_id", "period_start", "value")
+        .sort("series_id", "period_start")
+        .with_columns(pl.col("value").shift(1).over("series_id").alias("previous"))
+        .filter(pl.col("previous") >= YEAR_ON_YEAR_MIN_LEVEL)
+        .with_columns((pl.col("value") / pl.col("previous") - 1).alias("change"))
+        .select("series_id", "period_start", "change")
+    )
+
+
+def _codes(marts: dict[str, pl.DataFrame], *sources: tuple[str, str]) -> pl.DataFrame:
+    """Two-digit classification codes (BRC class, ISCED-F broad field) that appear in the data."""
+    frames = [marts[role].select(code_of(dim(dimension)).alias("code")) for role, dimension in sources]
+    return pl.concat(frames).unique().filter(pl.col("code").str.contains(r"^\d\d$")).sort("code")
+
+
+def _composition_found(marts: dict[str, pl.DataFrame], composition: pl.DataFrame) -> pl.DataFrame:
+    by_table = {}
+    for frame in marts.values():
+        for table_id, dims in frame.select("table_id", "dims").unique().iter_rows():
+            by_table.setdefault(table_id, []).append(dims)
+    rows = []
+    for row in composition.iter_rows(named=True):
+        labels = pl.Series(by_table.get(row["table_id"], []), dtype=pl.String).to_frame("dims")
+        found = labels.filter(code_of(dim(row["dimension"])) == row["code"]).height > 0
+        rows.append((row["sector_group"], row["role"], row["table_id"], row["code"], found))
+    return pl.DataFrame(rows, schema=["sector_group", "role", "table_id", "code", "found"], orient="row")
+
+
+def forecast_suite(forecasts: pl.DataFrame, end_year: int) -> Suite:
+    from models.forecasting import last_period_index, period_start_expr
+
+    last = forecasts.group_by("series_id", "frequency").agg(pl.col("period_start").max().alias("last_period"))
+    expected = last.with_columns(
+        period_start_expr(
+            pl.col("frequency").map_elements(lambda f: last_period_index(f, end_year), return_dtype=pl.Int64),
+            pl.col("frequency"),
+        ).alias("expected_last")
+    ).with_columns((pl.col("last_period") == pl.col("expected_last")).alias("horizon_complete"))
+    frame = forecasts.join(expected.select("series_id", "horizon_complete"), on="series_id")
+    pairs = (
+        ("lower_95_below_lower_80", "lower_80", "lower_95"),
+        ("lower_80_below_point", "point", "lower_80"),
+        ("point_below_upper_80", "upper_80", "point"),
+        ("upper_80_below_upper_95", "upper_95", "upper_80"),
+    )
+    expectations_forecast = [
+        *(
+            Expectation(
+                name,
+                f"{b} <= {a}",
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {"column_A": a, "column_B": b, "or_equal": True},
+            )
+            for name, a, b in pairs
+        ),
+        Expectation(
+            "no_negative_counts",
+            "no forecast bound below zero",
+            "ExpectColumnValuesToBeBetween",
+            {"column": "lower_95", "min_value": 0},
+        ),
+        Expectation(
+            "horizon_complete",
+            f"every series forecast to its last period of {end_year}",
+            "ExpectColumnValuesToBeInSet",
+            {"column": "horizon_complete", "value_set": [True]},
+        ),
+    ]
+    return Suite("forecast", frame, expectations_forecast, id_columns=("series_id", "period_start"))
+
+
+def publish_suite(gaps: pl.DataFrame, groups: list[str], end_year: int) -> Suite:
+    base_year = int(gaps["base_year"].min()) if gaps.height else end_year
+    cells = len(groups) * len(SKILLS) * (end_year - base_year)
+    demand_parts = pl.col("expansion_demand") + pl.col("replacement_demand") + pl.col("existing_vacancies")
+    residual = (
+        (pl.col("demand") - demand_parts).abs()
+        + (pl.col("supply") - pl.col("school_leaver_inflow") - pl.col("unemployed_inflow")).abs()
+        + (pl.col("annual_gap") - pl.col("demand") + pl.col("supply")).abs()
+        + (pl.col("gap") - pl.col("annual_gap").cum_sum().over(["sector_group", "skill"], order_by="year")).abs()
+    )
+    frame = gaps.with_columns(
+        residual.alias("components_residual"),
+        pl.concat_str("sector_group", "skill", pl.col("year").cast(pl.String), separator="|").alias("cell"),
+        pl.any_horizontal(pl.col(c).is_null() | pl.col(c).is_nan() for c in PUBLISH_COLUMNS).alias("has_missing"),
+        ((pl.col("gap_lower") <= pl.col("gap")) & (pl.col("gap") <= pl.col("gap_upper"))).alias("gap_in_interval"),
+    )
+    expectations_publish = [
+        Expectation(
+            "full_grid",
+            f"every group x skill x year {base_year + 1}-{end_year}: {cells} rows",
+            "ExpectTableRowCountToEqual",
+            {"value": cells},
+        ),
+        Expectation(
+            "one_row_per_cell", "no group x skill x year twice", "ExpectColumnValuesToBeUnique", {"column": "cell"}
+        ),
+        Expectation(
+            "no_missing_numbers",
+            "no missing or NaN number in any published column",
+            "ExpectColumnValuesToBeInSet",
+            {"column": "has_missing", "value_set": [False]},
+        ),
+        Expectation(
+            "components_add_up",
+            "demand, supply, annual gap and cumulative gap equal their parts (1e-6)",
+            "ExpectColumnValuesToBeBetween",
+            {"column": "components_residual", "max_value": 1e-6},
+        ),
+        Expectation(
+            "gap_within_interval",
+            "gap_lower <= gap <= gap_upper",
+            "ExpectColumnValuesToBeInSet",
+            {"column": "gap_in_interval", "value_set": [True]},
+        ),
+    ]
+    return Suite("publish", frame, expectations_publish, id_columns=("cell",))

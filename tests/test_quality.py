@@ -1,0 +1,194 @@
+"""Each layer's suite catches the broken input it is there for, with a message that says where."""
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from quality.gx import validate
+from quality.suites import forecast_suite, marts_suite, publish_suite, staging_suite
+from sources.registry import Measure, TableSpec
+
+SPEC = TableSpec(
+    table_id="T1",
+    title="test",
+    role="test",
+    dimensions=("Sector",),
+    measures=(Measure("Jobs_1", "jobs", "x 1 000", 1000, plausible_max=1_000_000),),
+    export_file="t.csv",
+    slice={"Sector": "A-U Alle"},
+)
+
+
+def outcome(outcomes, check):
+    return next(o for o in outcomes if o.check == check)
+
+
+def observations(rows):
+    """Staged rows: (dims label, year, value in thousands)."""
+    return pl.DataFrame(
+        {
+            "table_id": "T1",
+            "measure": "Jobs_1",
+            "series_id": [f"T1 | Jobs_1 | {r[0]} | Y" for r in rows],
+            "dims": [f'{{"Sector":"{r[0]}"}}' for r in rows],
+            "period_start": [date(r[1], 1, 1) for r in rows],
+            "frequency": "Y",
+            "period_index": [r[1] for r in rows],
+            "value": [r[2] for r in rows],
+            "scale": 1000.0,
+        }
+    )
+
+
+GOOD = [("A-U Alle", y, 100.0) for y in (2019, 2020, 2021)]
+
+
+def test_clean_staging_passes_every_check():
+    assert all(o.success for o in validate(staging_suite(observations(GOOD), [SPEC])))
+
+
+def test_a_duplicated_key_fails_unique_observation_keys_and_names_the_series():
+    found = outcome(
+        validate(staging_suite(observations([*GOOD, ("A-U Alle", 2020, 101.0)]), [SPEC])), "unique_observation_keys"
+    )
+    assert not found.success and found.blocking
+    assert found.unexpected_count == 2
+    assert "T1 | Jobs_1 | A-U Alle | Y" in str(found.unexpected_sample)
+
+
+def test_a_gap_inside_a_series_is_flagged_as_a_warning():
+    found = outcome(validate(staging_suite(observations([GOOD[0], GOOD[2]]), [SPEC])), "no_internal_gaps")
+    assert not found.success and not found.blocking
+
+
+def test_an_implausible_value_fails_plausible_values_with_the_row():
+    found = outcome(
+        validate(staging_suite(observations([*GOOD[:2], ("A-U Alle", 2021, 5_000.0)]), [SPEC])), "plausible_values"
+    )
+    assert not found.success and found.blocking
+    assert "2021-01-01" in str(found.unexpected_sample) and "5000000" in str(found.unexpected_sample)
+    negative = outcome(
+        validate(staging_suite(observations([*GOOD[:2], ("A-U Alle", 2021, -1.0)]), [SPEC])), "nonnegative_values"
+    )
+    assert not negative.success
+
+
+def test_a_slice_label_missing_from_the_data_fails_known_dimension_codes():
+    found = outcome(
+        validate(staging_suite(observations([("A-U Alle economische", 2019, 1.0)]), [SPEC])), "known_dimension_codes"
+    )
+    assert not found.success
+
+
+def mart(role_dims: str, labels: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "table_id": "X",
+            "series_id": labels,
+            "dims": [f'{{"{role_dims}":"{label}"}}' for label in labels],
+            "measure": "M",
+            "period_start": date(2020, 1, 1),
+            "frequency": "Y",
+            "value": 1.0,
+        }
+    )
+
+
+def test_an_occupation_class_missing_from_the_crosswalk_fails_coverage():
+    marts = {
+        "new_vacancies_by_occupation_and_sector": mart("Beroepenindeling", ["07 Technische beroepen", "14 Nieuw"]),
+        "employment_by_occupation": mart("Beroep", ["Totaal", "08 ICT beroepen"]),
+        "mbo_graduates_by_field": mart("Studierichting", ["06 Informatica"]),
+        "higher_education_enrolment_by_field": mart("StudierichtingISCED2013", ["07 Techniek"]),
+        "employment_by_sector": mart("BedrijfstakkenBranchesSBI2008", ["A-U Alle"]),
+        "vacancies_by_sector": mart("Bedrijfskenmerken", ["A-U Alle"]),
+    }
+    skills = pl.DataFrame({"brc_class": ["07", "08"], "skill": ["technical", "digital"]})
+    fields = pl.DataFrame({"isced_field": ["06", "07"], "skill": ["digital", "technical"]})
+    composition = pl.DataFrame(
+        {
+            "sector_group": ["g"],
+            "role": ["employment"],
+            "table_id": ["X"],
+            "dimension": ["BedrijfstakkenBranchesSBI2008"],
+            "code": ["Q"],
+        }
+    )
+    suites = marts_suite(marts, composition, skills, fields)
+    occupation = validate(suites["occupation_crosswalk_covers_data"])[0]
+    assert not occupation.success and occupation.unexpected_sample == ["14"]
+    assert validate(suites["education_crosswalk_covers_data"])[0].success
+    composition_found = validate(suites["group_composition_codes_found"])[0]
+    assert not composition_found.success and "'code': 'Q'" in str(composition_found.unexpected_sample)
+
+
+def forecasts(lower_80: float) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "series_id": "s",
+            "frequency": "Y",
+            "period_start": [date(y, 1, 1) for y in (2029, 2030)],
+            "point": 10.0,
+            "lower_80": lower_80,
+            "upper_80": 12.0,
+            "lower_95": 7.0,
+            "upper_95": 13.0,
+        }
+    )
+
+
+def test_inverted_interval_bounds_fail_the_forecast_checks():
+    assert all(o.success for o in validate(forecast_suite(forecasts(8.0), 2030)))
+    outcomes = validate(forecast_suite(forecasts(11.0), 2030))
+    failed = {o.check for o in outcomes if not o.success}
+    assert failed == {"lower_80_below_point"}
+    short = validate(forecast_suite(forecasts(8.0).head(1), 2030))
+    assert not outcome(short, "horizon_complete").success
+
+
+@pytest.fixture
+def gaps() -> pl.DataFrame:
+    rows = []
+    for group in ("care", "education"):
+        for skill in ("technical", "digital"):
+            for year in (2023, 2024):
+                rows.append(
+                    {
+                        "sector_group": group,
+                        "skill": skill,
+                        "year": year,
+                        "base_year": 2022,
+                        "expansion_demand": 1.0,
+                        "replacement_demand": 2.0,
+                        "existing_vacancies": 0.0,
+                        "demand": 3.0,
+                        "school_leaver_inflow": 1.0,
+                        "unemployed_inflow": 0.5,
+                        "supply": 1.5,
+                        "annual_gap": 1.5,
+                        "gap": 1.5 * (year - 2022),
+                        "gap_lower": 0.0,
+                        "gap_upper": 5.0,
+                        "employment": 100.0,
+                        "skill_share": 0.1,
+                    }
+                )
+    return pl.DataFrame(rows)
+
+
+def test_the_publication_gate(gaps):
+    assert all(o.success for o in validate(publish_suite(gaps, ["care", "education"], 2024)))
+    missing_row = validate(publish_suite(gaps.slice(1), ["care", "education"], 2024))
+    assert {o.check for o in missing_row if not o.success} >= {"full_grid"}
+    broken = gaps.with_columns(
+        pl.when(pl.col("year") == 2024).then(pl.lit(None)).otherwise(pl.col("supply")).alias("supply"),
+        pl.when(pl.col("sector_group") == "care").then(9.0).otherwise(pl.col("gap_upper")).alias("gap_lower"),
+    )
+    failed = {o.check for o in validate(publish_suite(broken, ["care", "education"], 2024)) if not o.success}
+    assert {"no_missing_numbers", "gap_within_interval"} <= failed
+    off_by_one = gaps.with_columns(
+        pl.when(pl.col("year") == 2024).then(4.0).otherwise(pl.col("demand")).alias("demand")
+    )
+    components = outcome(validate(publish_suite(off_by_one, ["care", "education"], 2024)), "components_add_up")
+    assert not components.success and "education|digital|2024" in str(components.unexpected_sample)
