@@ -41,10 +41,7 @@ MODELLED = [spec for spec in TABLES if spec.model_frequency]
 def series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:
         history = pl.concat(
-            [
-                conn.sql(f"select * from marts.{spec.role} where frequency = '{spec.model_frequency}'").pl()
-                for spec in MODELLED
-            ]
+            [conn.sql(f"select * from marts.{spec.role} where {spec.model_sql_filter()}").pl() for spec in MODELLED]
         )
     usable, dropped = usable_series(history)
     series_info = usable.group_by("series_id").agg(

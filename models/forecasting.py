@@ -19,6 +19,8 @@ LAGS = {"Y": 3, "SY": 3, "Q": 8, "M": 12}
 MIN_TRAIN = {"Y": 5, "SY": 4, "Q": 16, "M": 36}
 BASELINES = ("naive", "seasonal_naive", "drift")
 GLOBAL_MODEL = "ridge_global"
+COMBINATION = "combination"  # the mean of drift and the global model: combinations are hard to beat
+MIN_POOL_ERRORS = 30  # fewer backtest errors than this in a table: its interval widths come from all tables
 Z_80, Z_95 = 0.8, 0.95
 
 
@@ -126,6 +128,7 @@ def forecast_all(panel: list[Series], horizon: int, frequency: str) -> dict[str,
         ridge_forecast = ridge.predict(series, horizon)
         if ridge_forecast is not None:
             models[GLOBAL_MODEL] = ridge_forecast
+            models[COMBINATION] = (ridge_forecast + models["drift"]) / 2
         out[series.series_id] = models
     return out
 
@@ -170,18 +173,39 @@ def backtest(panel: list[Series], frequency: str) -> pl.DataFrame:
     ).with_columns(((pl.col("predicted") - pl.col("actual")) / pl.col("scale")).alias("scaled_error"))
 
 
+def pool_of(series_id: pl.Expr) -> pl.Expr:
+    """Interval widths are pooled per CBS table (the first part of the series id): tables differ in noise."""
+    return series_id.str.split(" | ").list.first()
+
+
+def _quantiles(errors: pl.DataFrame) -> pl.DataFrame:
+    """|scaled error| quantiles per table pool, model and horizon; thin pools take the all-table quantiles."""
+    aggregations = (
+        pl.col("scaled_error").abs().quantile(Z_80, "higher").alias("q80"),
+        pl.col("scaled_error").abs().quantile(Z_95, "higher").alias("q95"),
+        pl.len().alias("n"),
+    )
+    pooled = errors.with_columns(pool_of(pl.col("series_id")).alias("pool"))
+    per_pool = pooled.group_by("pool", "model", "horizon").agg(*aggregations)
+    overall = errors.group_by("model", "horizon").agg(*aggregations)
+    return per_pool.join(overall, on=["model", "horizon"], suffix="_all").select(
+        "pool",
+        "model",
+        "horizon",
+        pl.when(pl.col("n") >= MIN_POOL_ERRORS).then(pl.col("q80")).otherwise(pl.col("q80_all")).alias("q80"),
+        pl.when(pl.col("n") >= MIN_POOL_ERRORS).then(pl.col("q95")).otherwise(pl.col("q95_all")).alias("q95"),
+    )
+
+
 def interval_widths(errors: pl.DataFrame, horizon: int, max_backtest_horizon: int) -> pl.DataFrame:
-    """Split-conformal quantiles of |scaled error| per model and horizon, pooled over series and origins.
+    """Split-conformal quantiles of |scaled error| per table pool, model and horizon, over series and origins.
 
     Horizons past the backtest grow with the square root of the horizon; widths never shrink with the horizon.
     """
-    quantiles = errors.group_by("model", "horizon").agg(
-        pl.col("scaled_error").abs().quantile(Z_80, "higher").alias("q80"),
-        pl.col("scaled_error").abs().quantile(Z_95, "higher").alias("q95"),
-    )
+    quantiles = _quantiles(errors)
     rows = []
-    for model in quantiles["model"].unique().sort():
-        known = quantiles.filter(pl.col("model") == model).sort("horizon")
+    for pool, model in quantiles.select("pool", "model").unique().sort("pool", "model").iter_rows():
+        known = quantiles.filter(pl.col("pool") == pool, pl.col("model") == model).sort("horizon")
         q80 = dict(zip(known["horizon"], known["q80"], strict=True))
         q95 = dict(zip(known["horizon"], known["q95"], strict=True))
         top = max(q80)
@@ -191,8 +215,8 @@ def interval_widths(errors: pl.DataFrame, horizon: int, max_backtest_horizon: in
             growth = np.sqrt(h / top) if h > top else 1.0
             w80 = max(w80, q80[base] * growth)
             w95 = max(w95, q95[base] * growth, w80)
-            rows.append((model, h, w80, w95))
-    return pl.DataFrame(rows, schema=["model", "horizon", "q80", "q95"], orient="row")
+            rows.append((pool, model, h, w80, w95))
+    return pl.DataFrame(rows, schema=["pool", "model", "horizon", "q80", "q95"], orient="row")
 
 
 def score_backtest(errors: pl.DataFrame) -> pl.DataFrame:
@@ -228,12 +252,11 @@ def _out_of_sample_coverage(errors: pl.DataFrame) -> pl.DataFrame:
         others = errors.filter(pl.col("origin") != origin)
         if others.is_empty():
             continue
-        widths = others.group_by("model", "horizon").agg(
-            pl.col("scaled_error").abs().quantile(Z_80, "higher").alias("q80"),
-            pl.col("scaled_error").abs().quantile(Z_95, "higher").alias("q95"),
-        )
+        widths = _quantiles(others)
         parts.append(
-            held_out.join(widths, on=["model", "horizon"], how="inner").with_columns(
+            held_out.with_columns(pool_of(pl.col("series_id")).alias("pool"))
+            .join(widths, on=["pool", "model", "horizon"], how="inner")
+            .with_columns(
                 (pl.col("scaled_error").abs() <= pl.col("q80")).alias("in80"),
                 (pl.col("scaled_error").abs() <= pl.col("q95")).alias("in95"),
             )
@@ -257,7 +280,7 @@ def _out_of_sample_coverage(errors: pl.DataFrame) -> pl.DataFrame:
 
 def select_models(scores: pl.DataFrame) -> pl.DataFrame:
     """Per series, the model with the lowest mean MASE; ties go to the simplest (baselines first)."""
-    order = {m: i for i, m in enumerate([*BASELINES, GLOBAL_MODEL])}
+    order = {m: i for i, m in enumerate([*BASELINES, GLOBAL_MODEL, COMBINATION])}
     mean = scores.group_by("series_id", "model").agg(pl.col("mase").mean().alias("mean_mase"))
     mean = mean.with_columns(pl.col("model").replace_strict(order, default=len(order)).alias("_order"))
     best = mean.sort("series_id", "mean_mase", "_order").group_by("series_id", maintain_order=True).first()
@@ -290,7 +313,7 @@ def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tupl
     chosen = dict(zip(selection["series_id"], selection["model"], strict=True))
     horizon = max(last_index - s.last_index for s in panel)
     widths = {
-        (row["model"], row["horizon"]): (row["q80"], row["q95"])
+        (row["pool"], row["model"], row["horizon"]): (row["q80"], row["q95"])
         for row in interval_widths(errors, horizon, BACKTEST_HORIZON[frequency]).iter_rows(named=True)
     }
     all_forecasts = forecast_all(panel, horizon, frequency)
@@ -305,7 +328,7 @@ def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tupl
         point = all_forecasts[series.series_id][model][:steps]
         scale = mase_scale(series.values, season_length)
         for h in range(1, steps + 1):
-            q80, q95 = _width(widths, model, h)
+            q80, q95 = _width(widths, series.series_id, model, h)
             value = point[h - 1]
             rows.append(
                 (
@@ -338,8 +361,11 @@ def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tupl
     return forecasts, scores
 
 
-def _width(widths: dict[tuple[str, int], tuple[float, float]], model: str, horizon: int) -> tuple[float, float]:
-    return widths.get((model, horizon)) or widths[("naive", horizon)]
+def _width(
+    widths: dict[tuple[str, str, int], tuple[float, float]], series_id: str, model: str, horizon: int
+) -> tuple[float, float]:
+    pool = series_id.split(" | ")[0]
+    return widths.get((pool, model, horizon)) or widths[(pool, "naive", horizon)]
 
 
 def last_period_index(frequency: str, end_year: int) -> int:

@@ -30,7 +30,15 @@ class TableSpec:
     export_file: str  # path under TALENTGAP_DATA_DIR
     slice: dict[str, str] = field(default_factory=dict)  # dimension -> label that the marts read
     model_frequency: str | None = None  # frequency at which the forecaster models this table, None = not modelled
+    model_measures: tuple[str, ...] | None = None  # the measures the gap model reads; None = every measure
     key_labels_file: str | None = None  # for key-form exports: a Key,Title file that maps keys to labels
+
+    def model_sql_filter(self) -> str:
+        """The SQL condition that picks the series the forecaster models from this table's mart."""
+        condition = f"frequency = '{self.model_frequency}'"
+        if self.model_measures:
+            condition += " and measure in (" + ", ".join(f"'{m}'" for m in self.model_measures) + ")"
+        return condition
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -63,6 +71,7 @@ TABLES: tuple[TableSpec, ...] = (
         ),
         export_file="cbs_dertje/80472ned.csv",
         model_frequency="Q",
+        model_measures=("OpenstaandeVacatures_1",),
     ),
     TableSpec(
         table_id="85920NED",
@@ -115,6 +124,7 @@ TABLES: tuple[TableSpec, ...] = (
         export_file="cbs_dertje/80590ned.csv",
         slice={"Geslacht": "Totaal", "Leeftijd": "52052"},
         model_frequency="Y",
+        model_measures=("NietSeizoengecorrigeerd_5",),
     ),
     TableSpec(
         table_id="85355NED",
@@ -148,6 +158,7 @@ TABLES: tuple[TableSpec, ...] = (
         export_file="cbs_dertje/83538NED.csv",
         slice={"Geslacht": "Totaal mannen en vrouwen", "Migratieachtergrond": "Totaal migratieachtergrond"},
         model_frequency="SY",
+        model_measures=("TotaalIngeschrevenen_1",),
     ),
     TableSpec(
         table_id="85264NED",

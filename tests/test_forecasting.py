@@ -38,7 +38,7 @@ def test_the_global_model_beats_naive_on_steadily_growing_series():
     mean = scores.group_by("model").agg(pl.col("mase").mean())
     mase = dict(mean.iter_rows())
     assert mase[GLOBAL_MODEL] < 0.5 * mase["naive"]
-    assert set(select_models(scores)["model"]) <= {GLOBAL_MODEL, "drift"}
+    assert set(select_models(scores)["model"]) <= {GLOBAL_MODEL, "drift", "combination"}
 
 
 def test_forecasts_reach_the_last_period_with_intervals_that_widen():
@@ -54,7 +54,9 @@ def test_forecasts_reach_the_last_period_with_intervals_that_widen():
 
 
 def test_interval_widths_grow_past_the_backtested_horizons():
-    errors = pl.DataFrame({"model": ["naive"] * 4, "horizon": [1, 1, 2, 2], "scaled_error": [0.5, -1.0, 1.5, -2.0]})
+    errors = pl.DataFrame(
+        {"series_id": "t | a", "model": ["naive"] * 4, "horizon": [1, 1, 2, 2], "scaled_error": [0.5, -1.0, 1.5, -2.0]}
+    )
     widths = interval_widths(errors, horizon=8, max_backtest_horizon=2).sort("horizon")
     assert widths["q95"].to_list()[-1] == pytest.approx(2.0 * np.sqrt(8 / 2))
     assert np.all(np.diff(widths["q80"].to_numpy()) >= 0)

@@ -1,0 +1,147 @@
+"""Forecast accuracy: our models against the baselines and statsforecast's AutoETS, AutoTheta and AutoARIMA.
+
+Run after a pipeline run (it reads the marts): uv run python benchmarks/forecast_accuracy.py [warehouse]
+[--reuse-peers]  (the peers' predictions are kept in .benchmark_cache/; --reuse-peers skips refitting them)
+Default warehouse: warehouse/talentgap.duckdb. The peers run in a separate environment (`uv run --no-project
+--with statsforecast`), because statsforecast 2.1 needs pandas < 3; that needs the package index the first time.
+
+Rolling origins over the last five years of each table (20 quarterly or 5 yearly origins), horizons 1-8 quarters or
+1-4 years. Model selection is honest: each series' model is chosen on the first half of the origins and scored on
+the second half, where every other model is scored too. Prints mean and median MASE per table and model, the
+coverage of our 80% and 95% intervals, and the time to fit and forecast every series.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from models.forecasting import (  # noqa: E402
+    BACKTEST_HORIZON,
+    BACKTEST_ORIGINS,
+    SEASON_LENGTH,
+    backtest,
+    forecast_panel,
+    last_period_index,
+    panel_from_frame,
+    score_backtest,
+    select_models,
+    usable_series,
+)
+from sources.registry import TABLES  # noqa: E402
+
+PEERS = ("AutoETS", "AutoTheta", "AutoARIMA")
+CACHE = Path(".benchmark_cache")
+
+
+def load_panels(warehouse: Path) -> dict[tuple[str, str], pl.DataFrame]:
+    panels = {}
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        for spec in TABLES:
+            if spec.model_frequency:
+                frame = conn.sql(f"select * from marts.{spec.role} where {spec.model_sql_filter()}").pl()
+                panels[(spec.table_id, spec.model_frequency)] = usable_series(frame)[0]
+    return panels
+
+
+def run_peers(
+    table_id: str, frame: pl.DataFrame, frequency: str, origins: list[int], reuse: bool
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The peers' backtest predictions; with --reuse-peers, those of the last run (they take minutes)."""
+    cache = CACHE / f"{table_id}.parquet"
+    timings_cache = CACHE / f"{table_id}_timings.parquet"
+    if reuse and cache.exists():
+        return pl.read_parquet(cache), pl.read_parquet(timings_cache)
+    CACHE.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "panel.parquet", Path(folder) / "peers.parquet"
+        frame.select("series_id", "period_index", "value").write_parquet(source)
+        command = ["uv", "run", "--quiet", "--no-project", "--python", "3.11", "--with", "statsforecast>=2.0,<3",
+                   "--with", "pandas<3", "--with", "pyarrow", "python", str(Path(__file__).parent / "peers.py"),
+                   str(source), str(target), str(SEASON_LENGTH[frequency]), str(BACKTEST_HORIZON[frequency]),
+                   *map(str, origins)]  # fmt: skip
+        subprocess.run(command, check=True)
+        peers, timings = pl.read_parquet(target), pl.read_parquet(str(target).replace(".parquet", "_timings.parquet"))
+    peers.write_parquet(cache)
+    timings.write_parquet(timings_cache)
+    return peers, timings
+
+
+def main(warehouse: Path, reuse: bool) -> None:
+    rows, coverage_rows, timing_rows = [], [], []
+    for (table_id, frequency), frame in load_panels(warehouse).items():
+        panel = panel_from_frame(frame)
+        errors = backtest(panel, frequency)
+        origins = sorted(errors["origin"].unique().to_list())
+        early, late = origins[: len(origins) // 2], origins[len(origins) // 2 :]
+        choice = select_models(score_backtest(errors.filter(pl.col("origin").is_in(early))))
+        selected = (
+            errors.filter(pl.col("origin").is_in(late))
+            .join(choice.select("series_id", "model"), on=["series_id", "model"])
+            .with_columns(pl.lit("selected").alias("model"))
+        )
+        ours = pl.concat([errors.filter(pl.col("origin").is_in(late)), selected])
+
+        peers, timings = run_peers(table_id, frame, frequency, late, reuse)
+        scales = errors.select("series_id", "origin", "scale").unique()
+        actuals = errors.select("series_id", "origin", "horizon", "actual").unique()
+        peers = (
+            peers.with_columns(pl.col("model").str.replace(r"\(.*", ""), pl.col("origin").cast(pl.Int64),
+                               pl.col("horizon").cast(pl.Int64))
+            .join(actuals, on=["series_id", "origin", "horizon"])
+            .join(scales, on=["series_id", "origin"])
+            .with_columns(((pl.col("predicted") - pl.col("actual")) / pl.col("scale")).alias("scaled_error"))
+        )  # fmt: skip
+        columns = ["series_id", "model", "origin", "horizon", "scaled_error"]
+        everything = pl.concat([ours.select(columns), peers.select(columns)])
+        per_series = everything.group_by("series_id", "model").agg(pl.col("scaled_error").abs().mean().alias("mase"))
+        for model, group in per_series.group_by("model"):
+            rows.append((table_id, model[0], len(group), float(group["mase"].mean()), float(group["mase"].median())))
+        print(f"{table_id}: {frame['series_id'].n_unique()} series done", file=sys.stderr, flush=True)
+
+        scores = score_backtest(errors)
+        chosen = scores.join(select_models(scores).select("series_id", "model"), on=["series_id", "model"])
+        coverage_rows.append((table_id, float(chosen["coverage_80"].mean()), float(chosen["coverage_95"].mean())))
+
+        started = time.perf_counter()
+        forecast_panel(panel, frequency, last_period_index(frequency, 2030))
+        timing_rows.append((table_id, "talentgap (backtest + select + forecast)", time.perf_counter() - started))
+        for model, seconds in timings.iter_rows():
+            timing_rows.append((table_id, model, seconds))
+
+    table = pl.DataFrame(rows, schema=["table", "model", "series", "mean_mase", "median_mase"], orient="row")
+    pl.Config.set_tbl_rows(200)
+    pl.Config.set_tbl_width_chars(140)
+    print("MASE on the later half of the rolling origins (lower is better)")
+    print(table.sort("table", "mean_mase"))
+    baselines = ("naive", "seasonal_naive", "drift", *PEERS)
+    summary = (
+        table.filter(pl.col("model").is_in(baselines))
+        .group_by("table").agg(pl.col("mean_mase").min().alias("best_other"),
+                               pl.col("model").sort_by("mean_mase").first().alias("best_other_model"))
+        .join(table.filter(pl.col("model") == "selected").select("table", pl.col("mean_mase").alias("selected")),
+              on="table")
+        .with_columns(((pl.col("selected") / pl.col("best_other") - 1) * 100).round(1).alias("selected_vs_best_%"))
+    )  # fmt: skip
+    print("\nSelected model against the best baseline or peer per table")
+    print(summary.sort("table"))
+    print("\nCoverage of the intervals of the selected models (leave-one-origin-out), targets 72-88% and 90-98%")
+    print(pl.DataFrame(coverage_rows, schema=["table", "coverage_80", "coverage_95"], orient="row"))
+    print("\nTime to fit and forecast every series of the table, seconds")
+    timing = pl.DataFrame(timing_rows, schema=["table", "model", "seconds"], orient="row")
+    print(timing.with_columns(pl.col("model").str.replace(r"\(.*", "")).sort("table", "model"))
+    print(f"\norigins per table: {BACKTEST_ORIGINS}; horizons: {BACKTEST_HORIZON}; np {np.__version__}")
+
+
+if __name__ == "__main__":
+    arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(Path(arguments[0]) if arguments else Path("warehouse/talentgap.duckdb"), "--reuse-peers" in sys.argv)
