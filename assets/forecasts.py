@@ -25,7 +25,8 @@ MODELLED = [spec for spec in TABLES if spec.model_frequency]
             deps=[dg.AssetKey(["marts", spec.role]) for spec in MODELLED],
             description=(
                 "One row per series x future period: point forecast, 80% and 95% intervals (split conformal on "
-                "rolling-origin backtest errors), the model chosen by the backtest, and the last observed period."
+                "rolling-origin backtest errors), the model chosen by the backtest with its mean MASE beside the best "
+                "baseline's (a series where nothing beat a baseline uses that baseline), and the last observed period."
             ),
         ),
         dg.AssetSpec(
@@ -76,6 +77,9 @@ def series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource):
             "lower_95",
             "upper_95",
             "model",
+            "model_mase",
+            "best_baseline",
+            "best_baseline_mase",
             "trained_until",
             "data_source",
             pl.lit(release_id).alias("release_id"),

@@ -358,7 +358,11 @@ def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tupl
         ],
         orient="row",
     )
-    return forecasts, scores
+    # say, per series, how the chosen model did against the best baseline in the backtest
+    selection_columns = selection.select(
+        "series_id", pl.col("mean_mase").alias("model_mase"), "best_baseline", "best_baseline_mase"
+    )
+    return forecasts.join(selection_columns, on="series_id", how="left"), scores
 
 
 def _width(
