@@ -3,6 +3,7 @@
 Called by forecast_accuracy.py through `uv run --no-project --with statsforecast ...` because statsforecast 2.1
 needs pandas < 3. Reads the panel and the origins from a Parquet file, writes predictions and fit times back.
 Usage: python peers.py IN.parquet OUT.parquet SEASON_LENGTH HORIZON ORIGIN [ORIGIN ...]
+Where a peer cannot fit a series (statsforecast refuses "tiny datasets"), its fallback, the naive forecast, is used.
 """
 
 import sys
@@ -11,7 +12,7 @@ import warnings
 
 import pandas as pd
 from statsforecast import StatsForecast
-from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, Naive
 
 warnings.filterwarnings("ignore")
 
@@ -34,13 +35,15 @@ def main() -> None:
         train = train[train.groupby("unique_id")["ds"].transform("size") >= max(2 * season_length, 4)]
         if train.empty:
             continue
-        forecast = StatsForecast(models=models(season_length), freq=1, n_jobs=2).forecast(df=train, h=horizon)
+        forecast = StatsForecast(models=models(season_length), freq=1, n_jobs=2, fallback_model=Naive()).forecast(
+            df=train, h=horizon
+        )
         forecast = forecast.reset_index() if "unique_id" not in forecast.columns else forecast
         forecast["origin"] = origin
         frames.append(forecast)
     for model in models(season_length):  # fit time on all the data, one model at a time
         started = time.perf_counter()
-        StatsForecast(models=[model], freq=1, n_jobs=1).forecast(df=panel, h=horizon)
+        StatsForecast(models=[model], freq=1, n_jobs=1, fallback_model=Naive()).forecast(df=panel, h=horizon)
         timings.append({"model": repr(model), "seconds": time.perf_counter() - started})
     result = pd.concat(frames)
     result["horizon"] = result["ds"] - result["origin"]
