@@ -16,21 +16,6 @@ from sources.registry import TableSpec
 SECTOR_SUM_TOLERANCE = 0.02  # CBS rounds each cell; sections may differ from the total by rounding and "unknown"
 YEAR_ON_YEAR_LIMIT = 0.30  # a yearly change beyond 30% in a series of 10,000+ persons deserves a look
 YEAR_ON_YEAR_MIN_LEVEL = 10_000
-PUBLISH_COLUMNS = (
-    "demand",
-    "supply",
-    "gap",
-    "gap_lower",
-    "gap_upper",
-    "annual_gap",
-    "employment",
-    "expansion_demand",
-    "replacement_demand",
-    "existing_vacancies",
-    "school_leaver_inflow",
-    "unemployed_inflow",
-    "skill_share",
-)
 
 RAW_CHECKS = ("raw_columns", "raw_text_columns", "raw_row_count", "raw_not_empty")
 STAGING_CHECKS = (
@@ -375,6 +360,7 @@ def forecast_suite(forecasts: pl.DataFrame, end_year: int) -> Suite:
 def publish_suite(gaps: pl.DataFrame, groups: list[str], end_year: int) -> Suite:
     base_year = int(gaps["base_year"].min()) if gaps.height else end_year
     cells = len(groups) * len(SKILLS) * (end_year - base_year)
+    numbers = [column for column, dtype in gaps.schema.items() if dtype.is_float()]
     demand_parts = pl.col("expansion_demand") + pl.col("replacement_demand") + pl.col("existing_vacancies")
     residual = (
         (pl.col("demand") - demand_parts).abs()
@@ -385,7 +371,7 @@ def publish_suite(gaps: pl.DataFrame, groups: list[str], end_year: int) -> Suite
     frame = gaps.with_columns(
         residual.alias("components_residual"),
         pl.concat_str("sector_group", "skill", pl.col("year").cast(pl.String), separator="|").alias("cell"),
-        pl.any_horizontal(pl.col(c).is_null() | pl.col(c).is_nan() for c in PUBLISH_COLUMNS).alias("has_missing"),
+        pl.any_horizontal(pl.col(c).is_null() | pl.col(c).is_nan() for c in numbers).alias("has_missing"),
         ((pl.col("gap_lower") <= pl.col("gap")) & (pl.col("gap") <= pl.col("gap_upper"))).alias("gap_in_interval"),
     )
     expectations_publish = [
