@@ -12,6 +12,7 @@ from sources import Source, make_source
 from sources.cbs import DEFAULT_CBS_URL
 
 DEFAULT_WAREHOUSE = "warehouse/talentgap.duckdb"
+DEMO_WAREHOUSE = "warehouse/demo/talentgap.duckdb"  # synthetic releases never share a warehouse with real ones
 DEFAULT_DATA_DIR = "../shared/data/real"
 
 
@@ -29,10 +30,11 @@ class TalentgapSettings(dg.ConfigurableResource):
 
 
 def settings_from_env() -> TalentgapSettings:
+    source = os.environ.get("TALENTGAP_SOURCE", "files")
     return TalentgapSettings(
-        source=os.environ.get("TALENTGAP_SOURCE", "files"),
+        source=source,
         data_dir=os.environ.get("TALENTGAP_DATA_DIR", DEFAULT_DATA_DIR),
-        warehouse=os.environ.get("TALENTGAP_WAREHOUSE", DEFAULT_WAREHOUSE),
+        warehouse=os.environ.get("TALENTGAP_WAREHOUSE", DEMO_WAREHOUSE if source == "demo" else DEFAULT_WAREHOUSE),
         cbs_url=os.environ.get("TALENTGAP_CBS_URL", DEFAULT_CBS_URL),
         end_year=int(os.environ.get("TALENTGAP_END_YEAR", "2030")),
     )

@@ -42,3 +42,13 @@ def test_every_layer_has_its_quality_checks_beside_its_assets():
     assert "horizon_complete" in by_asset["forecast/series_forecasts"]
     assert "full_grid" in by_asset["forecast/skill_gaps"]
     assert len(checks) == 67
+
+
+def test_demo_runs_default_to_a_warehouse_of_their_own(monkeypatch):
+    from pipelines.resources import settings_from_env
+
+    monkeypatch.delenv("TALENTGAP_WAREHOUSE", raising=False)
+    monkeypatch.setenv("TALENTGAP_SOURCE", "demo")
+    assert settings_from_env().warehouse == "warehouse/demo/talentgap.duckdb"
+    monkeypatch.setenv("TALENTGAP_SOURCE", "files")
+    assert settings_from_env().warehouse == "warehouse/talentgap.duckdb"
