@@ -70,7 +70,7 @@ def _results(outcomes: list[tuple[dg.AssetKey, Outcome]], report: Path) -> Itera
 def _report(
     context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, layer: str, outcomes
 ) -> Iterator[dg.AssetCheckResult]:
-    folder = Path(settings.warehouse).parent / "reports" / context.run.run_id
+    folder = (Path(settings.warehouse).parent / "reports" / context.run.run_id).resolve()
     report = write_section(folder, layer, [(key.to_user_string(), o) for key, o in outcomes])
     context.log.info(f"validation report: {report}")
     yield from _results(outcomes, report)
