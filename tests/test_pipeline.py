@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from tests.conftest import run_pipeline
@@ -181,5 +182,12 @@ def test_demo_run_is_labelled_synthetic_everywhere(tmp_path):
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         assert conn.execute("select distinct data_source from raw.vintages").fetchall() == [("demo",)]
         assert conn.execute("select distinct data_source from forecast.series_forecasts").fetchall() == [("demo",)]
-    export = next((warehouse.parent / "exports").iterdir()) / "skill_gaps.csv"
-    assert "demo" in export.read_text().splitlines()[1]
+    export = next((warehouse.parent / "exports").iterdir())
+    assert "demo" in (export / "skill_gaps.csv").read_text().splitlines()[1]
+    workbook = openpyxl.load_workbook(next(export.glob("*.xlsx")), read_only=True)
+    assert "SYNTHETIC DEMO DATA" in workbook["about"]["B2"].value
+    assert next(workbook["skill_gaps"].iter_rows(max_row=1, values_only=True))[:3] == (
+        "release_id",
+        "data_source",
+        "sector_group",
+    )

@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 
 from warehouse.db import write_table
+from warehouse.workbook import write_workbook
 
 PUBLISHED_TABLES = ("skill_gaps", "releases", "parameters")
 
@@ -58,7 +59,8 @@ def _add_new_columns(conn: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def export_release(gaps: pl.DataFrame, release: pl.DataFrame, parameters: pl.DataFrame, exports_dir: Path) -> Path:
-    """Write the release as CSV and Parquet under exports/<release_id>/, through a temporary folder."""
+    """Write the release as CSV, Parquet and a formatted workbook under exports/<release_id>/, via a temporary
+    folder."""
     release_id = release["release_id"][0]
     final = exports_dir / release_id
     staging = exports_dir / f".{release_id}.tmp"
@@ -67,6 +69,12 @@ def export_release(gaps: pl.DataFrame, release: pl.DataFrame, parameters: pl.Dat
     for name, frame in zip(PUBLISHED_TABLES, (gaps, release, parameters), strict=True):
         frame.write_parquet(staging / f"{name}.parquet")
         frame.write_csv(staging / f"{name}.csv")
+    # the workbook leaves out the long lineage JSON, which the CSV and Parquet keep
+    write_workbook(
+        staging / f"talentgap_{release_id}.xlsx",
+        {"skill_gaps": gaps.drop("lineage", strict=False), "parameters": parameters},
+        release.row(0, named=True),
+    )
     if final.exists():  # publishing the same release again replaces its exports whole
         previous = exports_dir / f".{release_id}.old"
         final.rename(previous)
