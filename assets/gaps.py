@@ -9,16 +9,14 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import preview
+from assets.seeds import SEEDS
 from models.gap_inputs import Marts, build_gap_inputs
 from models.gaps import compute_gaps
 from pipelines.resources import TalentgapSettings
 from warehouse.db import read_table, write_table
 
 GAP_MODEL = "talentgap gap accounting v1 (expansion + replacement + existing vacancies - school-leavers - unemployed)"
-SEED_KEYS = [
-    dg.AssetKey(["seeds", name])
-    for name in ("sector_groups", "group_composition", "occupation_skills", "education_skills", "parameters")
-]
+SEED_KEYS = [dg.AssetKey(["seeds", name]) for name in SEEDS]
 MART_ROLES = [field for field in Marts.__dataclass_fields__]
 
 
@@ -38,10 +36,7 @@ def skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> dg.Materi
     with duckdb.get_connection() as conn:
         marts = Marts(**{role: read_table(conn, f"marts.{role}") for role in MART_ROLES})
         forecasts = read_table(conn, "forecast.series_forecasts")
-        seeds = {
-            name: read_table(conn, f"seeds.{name}")
-            for name in ("sector_groups", "group_composition", "occupation_skills", "education_skills", "parameters")
-        }
+        seeds = {name: read_table(conn, f"seeds.{name}") for name in SEEDS}
     parameters = {row["name"]: float(row["value"]) for row in seeds["parameters"].iter_rows(named=True)}
     inputs, series_by_group = build_gap_inputs(
         marts,

@@ -140,6 +140,7 @@ def backtest(panel: list[Series], frequency: str) -> pl.DataFrame:
     """
     horizon, season_length = BACKTEST_HORIZON[frequency], SEASON_LENGTH[frequency]
     last = max(s.last_index for s in panel)
+    by_id = {series.series_id: series for series in panel}
     records = []
     for origin in range(last - BACKTEST_ORIGINS[frequency], last):
         train = [
@@ -151,7 +152,7 @@ def backtest(panel: list[Series], frequency: str) -> pl.DataFrame:
             continue
         forecasts = forecast_all(train, horizon, frequency)
         for series in train:
-            actual_series = next(s for s in panel if s.series_id == series.series_id)
+            actual_series = by_id[series.series_id]
             steps = min(horizon, actual_series.last_index - origin)
             actual = actual_series.values[origin - actual_series.first_index + 1 :][:steps]
             scale = mase_scale(series.values, season_length)
@@ -197,7 +198,7 @@ def _quantiles(errors: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def interval_widths(errors: pl.DataFrame, horizon: int, max_backtest_horizon: int) -> pl.DataFrame:
+def interval_widths(errors: pl.DataFrame, horizon: int) -> pl.DataFrame:
     """Split-conformal quantiles of |scaled error| per table pool, model and horizon, over series and origins.
 
     Horizons past the backtest grow with the square root of the horizon; widths never shrink with the horizon.
@@ -314,7 +315,7 @@ def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tupl
     horizon = max(last_index - s.last_index for s in panel)
     widths = {
         (row["pool"], row["model"], row["horizon"]): (row["q80"], row["q95"])
-        for row in interval_widths(errors, horizon, BACKTEST_HORIZON[frequency]).iter_rows(named=True)
+        for row in interval_widths(errors, horizon).iter_rows(named=True)
     }
     all_forecasts = forecast_all(panel, horizon, frequency)
     rows = []

@@ -57,7 +57,7 @@ def test_interval_widths_grow_past_the_backtested_horizons():
     errors = pl.DataFrame(
         {"series_id": "t | a", "model": ["naive"] * 4, "horizon": [1, 1, 2, 2], "scaled_error": [0.5, -1.0, 1.5, -2.0]}
     )
-    widths = interval_widths(errors, horizon=8, max_backtest_horizon=2).sort("horizon")
+    widths = interval_widths(errors, horizon=8).sort("horizon")
     assert widths["q95"].to_list()[-1] == pytest.approx(2.0 * np.sqrt(8 / 2))
     assert np.all(np.diff(widths["q80"].to_numpy()) >= 0)
 
