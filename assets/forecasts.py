@@ -25,8 +25,8 @@ MODELLED = [spec for spec in TABLES if spec.model_frequency]
             deps=[dg.AssetKey(["marts", spec.role]) for spec in MODELLED],
             description=(
                 "One row per series x future period: point forecast, 80% and 95% intervals (split conformal on "
-                "rolling-origin backtest errors), the model chosen by the backtest with its mean MASE beside the best "
-                "baseline's (a series where nothing beat a baseline uses that baseline), and the last observed period."
+                "rolling-origin backtest errors of the chosen models), the model chosen by the backtest and why "
+                "(selection_reason), its mean MASE beside the best baseline's, and the last observed period."
             ),
         ),
         dg.AssetSpec(
@@ -34,7 +34,10 @@ MODELLED = [spec for spec in TABLES if spec.model_frequency]
             group_name="forecast",
             kinds={"duckdb"},
             deps=[dg.AssetKey(["marts", spec.role]) for spec in MODELLED],
-            description="Rolling-origin backtest per series x model x horizon: MASE, sMAPE, bias, interval coverage.",
+            description=(
+                "Rolling-origin backtest per series x model x horizon: MASE, sMAPE, bias, interval coverage and the "
+                "origins used; chosen marks the model each series' forecast uses."
+            ),
         ),
     ],
     pool="duckdb_write",
@@ -80,6 +83,7 @@ def series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource):
             "model_mase",
             "best_baseline",
             "best_baseline_mase",
+            "selection_reason",
             "trained_until",
             "data_source",
             pl.lit(release_id).alias("release_id"),
@@ -94,7 +98,7 @@ def series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:
         write_table(conn, "forecast.series_forecasts", table)
         write_table(conn, "forecast.backtest", backtest)
-    selected = backtest.join(table.select("series_id", "model").unique(), on=["series_id", "model"])
+    selected = backtest.filter(pl.col("chosen"))
     yield dg.MaterializeResult(
         asset_key=["forecast", "series_forecasts"],
         metadata={

@@ -29,11 +29,14 @@ from models.forecasting import (  # noqa: E402
     BACKTEST_HORIZON,
     BACKTEST_ORIGINS,
     SEASON_LENGTH,
+    SELECTION_MARGIN,
     backtest,
+    chosen_errors,
     forecast_all,
     forecast_panel,
     last_period_index,
     panel_from_frame,
+    pool_of,
     score_backtest,
     select_models,
     usable_series,
@@ -58,8 +61,8 @@ def run_peers(
     table_id: str, frame: pl.DataFrame, frequency: str, origins: list[int], reuse: bool
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The peers' backtest predictions; with --reuse-peers, those of the last run (they take minutes)."""
-    cache = CACHE / f"{table_id}.parquet"
-    timings_cache = CACHE / f"{table_id}_timings.parquet"
+    key = f"{table_id}_{min(origins)}-{max(origins)}"  # the origins change when the data or the backtest does
+    cache, timings_cache = CACHE / f"{key}.parquet", CACHE / f"{key}_timings.parquet"
     if reuse and cache.exists():
         return pl.read_parquet(cache), pl.read_parquet(timings_cache)
     CACHE.mkdir(exist_ok=True)
@@ -79,18 +82,30 @@ def run_peers(
 
 def main(warehouse: Path, reuse: bool) -> None:
     rows, coverage_rows, timing_rows = [], [], []
-    for (table_id, frequency), frame in load_panels(warehouse).items():
+    panels = load_panels(warehouse)
+    # as in the pipeline, the global model and the backtest run on all tables of one frequency together
+    backtests = {}
+    for frequency in sorted({frequency for _, frequency in panels}):
+        together = pl.concat([frame for (_, f), frame in panels.items() if f == frequency])
+        backtests[frequency] = backtest(panel_from_frame(together), frequency)
+    all_scores = {}
+    for frequency, errors in backtests.items():  # scored as in the pipeline: coverage of the published intervals
+        selection = select_models(score_backtest(errors))
+        all_scores[frequency] = score_backtest(errors, selection, chosen_errors(errors, selection))
+    for (table_id, frequency), frame in panels.items():
         panel = panel_from_frame(frame)
-        errors = backtest(panel, frequency)
+        errors = backtests[frequency].filter(pool_of(pl.col("series_id")) == table_id)
         origins = sorted(errors["origin"].unique().to_list())
         early, late = origins[: len(origins) // 2], origins[len(origins) // 2 :]
-        choice = select_models(score_backtest(errors.filter(pl.col("origin").is_in(early))))
-        selected = (
-            errors.filter(pl.col("origin").is_in(late))
-            .join(choice.select("series_id", "model"), on=["series_id", "model"])
-            .with_columns(pl.lit("selected").alias("model"))
-        )
-        ours = pl.concat([errors.filter(pl.col("origin").is_in(late)), selected])
+        early_scores = score_backtest(errors.filter(pl.col("origin").is_in(early)))
+        late_errors = errors.filter(pl.col("origin").is_in(late))
+        selected = [
+            late_errors.join(select_models(early_scores, margin), on=["series_id", "model"])
+            .select(late_errors.columns)
+            .with_columns(pl.lit(label).alias("model"))
+            for label, margin in (("selected", SELECTION_MARGIN), ("selected_without_margin", 0.0))
+        ]
+        ours = pl.concat([late_errors, *selected])
 
         peers, timings = run_peers(table_id, frame, frequency, late, reuse)
         scales = errors.select("series_id", "origin", "scale").unique()
@@ -109,8 +124,7 @@ def main(warehouse: Path, reuse: bool) -> None:
             rows.append((table_id, model[0], len(group), float(group["mase"].mean()), float(group["mase"].median())))
         print(f"{table_id}: {frame['series_id'].n_unique()} series done", file=sys.stderr, flush=True)
 
-        scores = score_backtest(errors)
-        chosen = scores.join(select_models(scores).select("series_id", "model"), on=["series_id", "model"])
+        chosen = all_scores[frequency].filter(pool_of(pl.col("series_id")) == table_id, pl.col("chosen"))
         coverage_rows.append((table_id, float(chosen["coverage_80"].mean()), float(chosen["coverage_95"].mean())))
 
         horizon = last_period_index(frequency, 2030) - min(series.last_index for series in panel)

@@ -16,11 +16,16 @@ SEASON_LENGTH = {"Y": 1, "SY": 1, "Q": 4, "M": 12}
 BACKTEST_HORIZON = {"Y": 4, "SY": 4, "Q": 8, "M": 12}
 BACKTEST_ORIGINS = {"Y": 5, "SY": 5, "Q": 20, "M": 24}  # origins over the last five years of data
 LAGS = {"Y": 3, "SY": 3, "Q": 8, "M": 12}
-MIN_TRAIN = {"Y": 5, "SY": 4, "Q": 16, "M": 36}
+MIN_TRAIN = {"Y": 3, "SY": 3, "Q": 16, "M": 36}
 BASELINES = ("naive", "seasonal_naive", "drift")
 GLOBAL_MODEL = "ridge_global"
 COMBINATION = "combination"  # the mean of drift and the global model: combinations are hard to beat
+SELECTION_MARGIN = 0.10  # a series leaves its table's winning model only for one >10% better on its own
+MIN_ROWS = 10  # fewer training rows than this for a horizon: no Ridge for it
 MIN_POOL_ERRORS = 30  # fewer backtest errors than this in a table: its interval widths come from all tables
+MIN_POOL_ORIGINS = 3  # ... and so do those of a table backtested at fewer origins than this (one year is no sample)
+CHOSEN = "chosen"  # the model label of the errors of each series' chosen model, which calibrate its intervals
+ALL_TABLES = "*"  # the pool of widths calibrated on every table of the frequency
 Z_80, Z_95 = 0.8, 0.95
 
 
@@ -65,7 +70,7 @@ def baseline_forecast(values: np.ndarray, horizon: int, method: str, season_leng
     raise ValueError(f"unknown baseline {method!r}")
 
 
-def _features(values: np.ndarray, horizon: int, lags: int, season_length: int) -> np.ndarray:
+def features(values: np.ndarray, horizon: int, lags: int, season_length: int) -> np.ndarray:
     """Scale-free features at the end of `values`: recent log growth and the seasonal-naive log ratio."""
     logs = np.log(values)
     growth = np.diff(logs[-(lags + 1) :])
@@ -85,26 +90,29 @@ class GlobalRidge:
         return len(series.values) > self.lags + 1 and bool(np.all(series.values > 0))
 
     def fit(self, panel: list[Series]) -> GlobalRidge:
+        """One Ridge per horizon with at least MIN_ROWS training rows; short panels get only the near horizons."""
         for h in range(1, self.horizon + 1):
             rows, targets = [], []
             for series in filter(self.usable, panel):
                 values = series.values
                 for t in range(self.lags, len(values) - h):
-                    rows.append(_features(values[: t + 1], h, self.lags, self.season_length))
+                    rows.append(features(values[: t + 1], h, self.lags, self.season_length))
                     targets.append(np.log(values[t + h] / values[t]))
-            if len(rows) >= 10:
-                self.models[h] = Ridge(alpha=self.alpha).fit(np.array(rows), np.array(targets))
+            if len(rows) < MIN_ROWS:
+                break  # longer horizons have even fewer rows
+            self.models[h] = Ridge(alpha=self.alpha).fit(np.array(rows), np.array(targets))
         return self
 
     def predict(self, series: Series, horizon: int) -> np.ndarray | None:
-        if not self.usable(series) or any(h not in self.models for h in range(1, min(horizon, self.horizon) + 1)):
+        if not self.usable(series) or not self.models:
             return None
+        top = max(self.models)
         out = []
         for h in range(1, horizon + 1):
-            model = self.models[min(h, self.horizon)]
-            log_ratio = model.predict(_features(series.values, h, self.lags, self.season_length)[None, :])[0]
-            if h > self.horizon:  # beyond the direct models: carry the last horizon's growth per step forward
-                log_ratio *= h / self.horizon
+            model = self.models[min(h, top)]
+            log_ratio = model.predict(features(series.values, h, self.lags, self.season_length)[None, :])[0]
+            if h > top:  # beyond the fitted horizons: carry the last fitted horizon's growth per step forward
+                log_ratio *= h / top
             out.append(series.values[-1] * np.exp(log_ratio))
         return np.array(out)
 
@@ -185,25 +193,29 @@ def _quantiles(errors: pl.DataFrame) -> pl.DataFrame:
         pl.col("scaled_error").abs().quantile(Z_80, "higher").alias("q80"),
         pl.col("scaled_error").abs().quantile(Z_95, "higher").alias("q95"),
         pl.len().alias("n"),
+        pl.col("origin").n_unique().alias("origins"),
     )
     pooled = errors.with_columns(pool_of(pl.col("series_id")).alias("pool"))
     per_pool = pooled.group_by("pool", "model", "horizon").agg(*aggregations)
     overall = errors.group_by("model", "horizon").agg(*aggregations)
+    thick = (pl.col("n") >= MIN_POOL_ERRORS) & (pl.col("origins") >= MIN_POOL_ORIGINS)
     return per_pool.join(overall, on=["model", "horizon"], suffix="_all").select(
         "pool",
         "model",
         "horizon",
-        pl.when(pl.col("n") >= MIN_POOL_ERRORS).then(pl.col("q80")).otherwise(pl.col("q80_all")).alias("q80"),
-        pl.when(pl.col("n") >= MIN_POOL_ERRORS).then(pl.col("q95")).otherwise(pl.col("q95_all")).alias("q95"),
+        pl.when(thick).then(pl.col("q80")).otherwise(pl.col("q80_all")).alias("q80"),
+        pl.when(thick).then(pl.col("q95")).otherwise(pl.col("q95_all")).alias("q95"),
     )
 
 
 def interval_widths(errors: pl.DataFrame, horizon: int) -> pl.DataFrame:
-    """Split-conformal quantiles of |scaled error| per table pool, model and horizon, over series and origins.
+    """Split-conformal quantiles of |scaled error| per table pool, model and horizon, over series and origins, plus
+    the pool ALL_TABLES over every table.
 
     Horizons past the backtest grow with the square root of the horizon; widths never shrink with the horizon.
     """
-    quantiles = _quantiles(errors)
+    everywhere = errors.with_columns(pl.lit(ALL_TABLES).alias("series_id"))  # one pool: the fallback
+    quantiles = pl.concat([_quantiles(errors), _quantiles(everywhere)])
     rows = []
     for pool, model in quantiles.select("pool", "model").unique().sort("pool", "model").iter_rows():
         known = quantiles.filter(pl.col("pool") == pool, pl.col("model") == model).sort("horizon")
@@ -220,9 +232,44 @@ def interval_widths(errors: pl.DataFrame, horizon: int) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["pool", "model", "horizon", "q80", "q95"], orient="row")
 
 
-def score_backtest(errors: pl.DataFrame) -> pl.DataFrame:
-    """MASE, sMAPE, bias and leave-one-origin-out interval coverage per series x model x horizon."""
+def chosen_errors(errors: pl.DataFrame, selection: pl.DataFrame) -> pl.DataFrame:
+    """The backtest errors of each series' chosen model, labelled CHOSEN: they calibrate the published intervals.
+
+    Calibrating on the chosen models' own errors, not on every series' errors of that model, keeps intervals from
+    inheriting the misses of series that did not choose it (which made them too wide).
+    """
+    return errors.join(selection.select("series_id", "model"), on=["series_id", "model"]).with_columns(
+        pl.lit(CHOSEN).alias("model")
+    )
+
+
+def score_backtest(
+    errors: pl.DataFrame, selection: pl.DataFrame | None = None, errors_of_chosen: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """MASE, sMAPE, bias and leave-one-origin-out interval coverage per series x model x horizon.
+
+    Coverage is that of intervals calibrated on the model's own errors; given the selection, the chosen model's rows
+    (chosen = true) instead carry the coverage of the intervals as published, calibrated on the chosen models' errors.
+    """
     coverage = _out_of_sample_coverage(errors)
+    if selection is not None and errors_of_chosen is not None:
+        published = (
+            _out_of_sample_coverage(errors_of_chosen)
+            .drop("model")
+            .join(selection.select("series_id", "model"), on="series_id")
+            .with_columns(pl.lit(True).alias("chosen"))
+        )
+        coverage = (
+            coverage.join(published, on=["series_id", "model", "horizon"], how="full", coalesce=True, suffix="_chosen")
+            .with_columns(
+                pl.col("chosen").fill_null(False),
+                *(
+                    pl.when(pl.col("chosen")).then(pl.col(f"{c}_chosen")).otherwise(pl.col(c)).alias(c)
+                    for c in ("coverage_80", "coverage_95")
+                ),
+            )
+            .drop("coverage_80_chosen", "coverage_95_chosen")
+        )
     return (
         errors.group_by("series_id", "model", "horizon")
         .agg(
@@ -279,24 +326,86 @@ def _out_of_sample_coverage(errors: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def select_models(scores: pl.DataFrame) -> pl.DataFrame:
-    """Per series, the model with the lowest mean MASE; ties go to the simplest (baselines first)."""
+def select_models(scores: pl.DataFrame, margin: float = SELECTION_MARGIN) -> pl.DataFrame:
+    """Per series, the model that wins its backtest, with the table's winner given the benefit of the doubt.
+
+    A series' own backtest is a noisy referee: its origins overlap and share the same shocks. So each table (pool)
+    first names its winner, the model with the lowest mean MASE over its series; a series keeps that model unless
+    another beats it on the series' own backtest by more than `margin`. Ties go to the simplest model.
+    Returns series_id, model, mean_mase (the chosen model's), table_model, own_best (the winner without the
+    margin), best_baseline and best_baseline_mase.
+    """
     order = {m: i for i, m in enumerate([*BASELINES, GLOBAL_MODEL, COMBINATION])}
-    mean = scores.group_by("series_id", "model").agg(pl.col("mase").mean().alias("mean_mase"))
-    mean = mean.with_columns(pl.col("model").replace_strict(order, default=len(order)).alias("_order"))
-    best = mean.sort("series_id", "mean_mase", "_order").group_by("series_id", maintain_order=True).first()
+    mean = (
+        scores.group_by("series_id", "model")
+        .agg(pl.col("mase").mean().alias("mean_mase"))
+        .with_columns(
+            pool_of(pl.col("series_id")).alias("pool"),
+            pl.col("model").replace_strict(order, default=len(order)).alias("_order"),
+        )
+    )
+    table_model = (
+        mean.group_by("pool", "model", "_order")
+        .agg(pl.col("mean_mase").mean().alias("table_mase"))
+        .sort("pool", "table_mase", "_order")
+        .group_by("pool", maintain_order=True)
+        .first()
+        .select("pool", pl.col("model").alias("table_model"))
+    )
+    handicapped = (
+        mean.join(table_model, on="pool")
+        .with_columns(
+            pl.when(pl.col("model") == pl.col("table_model"))
+            .then(pl.col("mean_mase") * (1 - margin))
+            .otherwise(pl.col("mean_mase"))
+            .alias("_criterion")
+        )
+        .sort("series_id", "_criterion", "_order")
+    )
+    best = (
+        handicapped.group_by("series_id", maintain_order=True)
+        .first()
+        .select("series_id", "model", "mean_mase", "table_model")
+    )
+    own_best = (
+        mean.sort("series_id", "mean_mase", "_order")
+        .group_by("series_id", maintain_order=True)
+        .first()
+        .select("series_id", pl.col("model").alias("own_best"))
+    )
     best_baseline = (
         mean.filter(pl.col("model").is_in(BASELINES))
         .sort("series_id", "mean_mase", "_order")
         .group_by("series_id", maintain_order=True)
         .first()
-        .select(
-            "series_id",
-            pl.col("model").alias("best_baseline"),
-            pl.col("mean_mase").alias("best_baseline_mase"),
+        .select("series_id", pl.col("model").alias("best_baseline"), pl.col("mean_mase").alias("best_baseline_mase"))
+    )
+    return best.join(own_best, on="series_id").join(best_baseline, on="series_id", how="left")
+
+
+def selection_reason() -> pl.Expr:
+    """Why a series got its model, in words, from the columns select_models returns."""
+    margin = f"{SELECTION_MARGIN:.0%}"
+    reason = (
+        pl.when(pl.col("model") == pl.col("table_model"))
+        .then(
+            pl.when(pl.col("model") == pl.col("own_best"))
+            .then(pl.lit("best in its own backtest and in its table's"))
+            .otherwise(
+                pl.format(f"its table's best; its own best ({{}}) was less than {margin} better", pl.col("own_best"))
+            )
+        )
+        .otherwise(
+            pl.format(f"best in its own backtest, over {margin} better than its table's best ({{}})", "table_model")
         )
     )
-    return best.drop("_order").join(best_baseline, on="series_id", how="left")
+    behind_baseline = pl.col("mean_mase") > pl.col("best_baseline_mase")
+    return (
+        pl.when(behind_baseline)
+        .then(pl.format("{}; the baseline {} did better on this series alone", reason, "best_baseline"))
+        .otherwise(reason)
+        .alias("selection_reason")
+    )
 
 
 def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -309,13 +418,14 @@ def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tupl
     errors = backtest(panel, frequency)
     if not errors.height:
         raise ValueError(f"too few periods to backtest any {frequency} series; intervals would be guesses")
-    scores = score_backtest(errors)
-    selection = select_models(scores)
+    selection = select_models(score_backtest(errors))
+    errors_of_chosen = chosen_errors(errors, selection)
+    scores = score_backtest(errors, selection, errors_of_chosen)
     chosen = dict(zip(selection["series_id"], selection["model"], strict=True))
     horizon = max(last_index - s.last_index for s in panel)
     widths = {
-        (row["pool"], row["model"], row["horizon"]): (row["q80"], row["q95"])
-        for row in interval_widths(errors, horizon).iter_rows(named=True)
+        (row["pool"], row["horizon"]): (row["q80"], row["q95"])
+        for row in interval_widths(errors_of_chosen, horizon).iter_rows(named=True)
     }
     all_forecasts = forecast_all(panel, horizon, frequency)
     rows = []
@@ -329,7 +439,7 @@ def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tupl
         point = all_forecasts[series.series_id][model][:steps]
         scale = mase_scale(series.values, season_length)
         for h in range(1, steps + 1):
-            q80, q95 = _width(widths, series.series_id, model, h)
+            q80, q95 = widths.get((pool_of_id(series.series_id), h)) or widths[(ALL_TABLES, h)]
             value = point[h - 1]
             rows.append(
                 (
@@ -359,18 +469,19 @@ def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tupl
         ],
         orient="row",
     )
-    # say, per series, how the chosen model did against the best baseline in the backtest
+    # say, per series, why its model was chosen and how it did against the best baseline in the backtest
     selection_columns = selection.select(
-        "series_id", pl.col("mean_mase").alias("model_mase"), "best_baseline", "best_baseline_mase"
+        "series_id",
+        pl.col("mean_mase").alias("model_mase"),
+        "best_baseline",
+        "best_baseline_mase",
+        selection_reason(),
     )
     return forecasts.join(selection_columns, on="series_id", how="left"), scores
 
 
-def _width(
-    widths: dict[tuple[str, str, int], tuple[float, float]], series_id: str, model: str, horizon: int
-) -> tuple[float, float]:
-    pool = series_id.split(" | ")[0]
-    return widths.get((pool, model, horizon)) or widths[(pool, "naive", horizon)]
+def pool_of_id(series_id: str) -> str:
+    return series_id.split(" | ")[0]
 
 
 def last_period_index(frequency: str, end_year: int) -> int:

@@ -100,6 +100,7 @@ TABLES: tuple[TableSpec, ...] = (
         dimensions=("BedrijfstakkenBranchesSBI2008", "Beroepenindeling"),
         measures=(Measure("OntstaneVacatures_1", "new vacancies during the year", THOUSANDS, 1000, 5_000_000),),
         export_file="cbs_dertje/85081NED.csv",
+        model_frequency="Y",
     ),
     TableSpec(
         table_id="85276NED",

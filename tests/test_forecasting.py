@@ -3,10 +3,13 @@ import polars as pl
 import pytest
 
 from models.forecasting import (
+    ALL_TABLES,
     GLOBAL_MODEL,
+    GlobalRidge,
     Series,
     backtest,
     baseline_forecast,
+    features,
     forecast_panel,
     interval_widths,
     panel_from_frame,
@@ -55,11 +58,98 @@ def test_forecasts_reach_the_last_period_with_intervals_that_widen():
 
 def test_interval_widths_grow_past_the_backtested_horizons():
     errors = pl.DataFrame(
-        {"series_id": "t | a", "model": ["naive"] * 4, "horizon": [1, 1, 2, 2], "scaled_error": [0.5, -1.0, 1.5, -2.0]}
+        {
+            "series_id": "t | a",
+            "model": "chosen",
+            "origin": [1, 2, 3] * 2,
+            "horizon": [1, 1, 1, 2, 2, 2],
+            "scaled_error": [0.5, -1.0, 0.2, 1.5, -2.0, 0.1],
+        }
     )
-    widths = interval_widths(errors, horizon=8).sort("horizon")
+    widths = interval_widths(errors, horizon=8).filter(pl.col("pool") == "t").sort("horizon")
     assert widths["q95"].to_list()[-1] == pytest.approx(2.0 * np.sqrt(8 / 2))
     assert np.all(np.diff(widths["q80"].to_numpy()) >= 0)
+
+
+def test_a_table_backtested_at_too_few_origins_borrows_the_widths_of_all_tables():
+    def errors(table: str, origins: int, size: float) -> pl.DataFrame:
+        n = 40 * origins
+        return pl.DataFrame(
+            {
+                "series_id": [f"{table} | s{i % 40}" for i in range(n)],
+                "model": "chosen",
+                "origin": [i // 40 for i in range(n)],
+                "horizon": 1,
+                "scaled_error": np.full(n, size),
+            }
+        )
+
+    widths = interval_widths(pl.concat([errors("thin", 1, 9.0), errors("thick", 5, 1.0)]), horizon=1)
+    q80 = dict(zip(widths["pool"], widths["q80"], strict=True))
+    assert q80["thick"] == 1.0  # enough origins: its own errors
+    assert q80["thin"] == q80[ALL_TABLES] == 1.0  # one origin is no sample: the widths of every table
+
+
+def test_features_are_scale_free_and_name_the_season_of_the_target():
+    quarterly = np.array([100, 120, 90, 110, 105, 126, 94, 116, 110, 132], dtype=float)
+    one = features(quarterly, horizon=1, lags=4, season_length=4)
+    assert features(quarterly * 1000, horizon=1, lags=4, season_length=4) == pytest.approx(one)
+    # the seasonal feature for horizon h is the log ratio of the same quarter a year before to the last value
+    assert one[4] == pytest.approx(np.log(quarterly[-4] / quarterly[-1]))
+    assert features(quarterly, horizon=2, lags=4, season_length=4)[4] == pytest.approx(
+        np.log(quarterly[-3] / quarterly[-1])
+    )
+    assert one[:4] == pytest.approx(np.diff(np.log(quarterly[-5:])))
+
+
+def test_the_global_model_forecasts_short_panels_from_the_horizons_it_can_fit():
+    panel = growing_panel(n_series=12, n_years=6)  # 6 years: rows for horizon 1 and 2 only
+    ridge = GlobalRidge("Y", horizon=4).fit(panel)
+    assert sorted(ridge.models) == [1, 2]
+    forecast = ridge.predict(panel[0], horizon=4)
+    assert forecast is not None and np.all(np.diff(forecast) > 0)  # growth carried on past horizon 2
+
+
+def scores_of(mase: dict[str, dict[str, float]]) -> pl.DataFrame:
+    rows = [(series, model, 1, value) for series, models in mase.items() for model, value in models.items()]
+    return pl.DataFrame(rows, schema=["series_id", "model", "horizon", "mase"], orient="row")
+
+
+def test_a_series_keeps_its_tables_model_unless_its_own_backtest_clearly_favours_another():
+    scores = scores_of(
+        {
+            "t | a": {"naive": 1.00, "drift": 1.05, GLOBAL_MODEL: 0.80},
+            "t | b": {"naive": 1.00, "drift": 0.95, GLOBAL_MODEL: 0.98},  # drift better by 3%: not enough
+            "t | c": {"naive": 1.00, "drift": 0.70, GLOBAL_MODEL: 0.90},  # drift better by 22%: its own
+        }
+    )
+    chosen = {row["series_id"]: row for row in select_models(scores).iter_rows(named=True)}
+    assert chosen["t | a"]["model"] == GLOBAL_MODEL and chosen["t | a"]["table_model"] == GLOBAL_MODEL
+    assert chosen["t | b"]["model"] == GLOBAL_MODEL and chosen["t | b"]["own_best"] == "drift"
+    assert chosen["t | b"]["best_baseline"] == "drift" and chosen["t | b"]["best_baseline_mase"] == 0.95
+    assert chosen["t | c"]["model"] == "drift"
+    # without the margin every series takes its own winner
+    assert dict(select_models(scores, margin=0.0).select("series_id", "model").iter_rows())["t | b"] == "drift"
+
+
+def test_the_forecast_table_says_why_each_model_was_chosen():
+    forecasts, scores = forecast_panel(growing_panel(), "Y", 2030)
+    reasons = forecasts.select("series_id", "model", "selection_reason").unique()
+    assert reasons["selection_reason"].null_count() == 0
+    assert reasons["selection_reason"].str.contains("best").all()
+    chosen = scores.filter(pl.col("chosen"))
+    assert chosen.select("series_id", "model").unique().height == reasons.height
+
+
+def test_intervals_cover_about_as_often_as_they_claim_on_noisy_series():
+    rng = np.random.default_rng(7)
+    panel = [
+        Series(f"t | s{i}", "Q", 2000 * 4, 1000 * np.exp(np.cumsum(rng.normal(0.005, 0.02, 80)))) for i in range(40)
+    ]
+    _, scores = forecast_panel(panel, "Q", 2025 * 4 + 3)
+    chosen = scores.filter(pl.col("chosen"))
+    assert 0.72 <= chosen["coverage_80"].mean() <= 0.88
+    assert 0.90 <= chosen["coverage_95"].mean() <= 0.98
 
 
 def test_a_series_with_gaps_is_refused():
