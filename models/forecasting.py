@@ -71,11 +71,19 @@ def baseline_forecast(values: np.ndarray, horizon: int, method: str, season_leng
 
 
 def features(values: np.ndarray, horizon: int, lags: int, season_length: int) -> np.ndarray:
-    """Scale-free features at the end of `values`: recent log growth and the seasonal-naive log ratio."""
+    """Scale-free features for a forecast made at each period from `lags` on: one row per period, in order.
+
+    Row t holds the log growth of the `lags` periods up to t, their mean, and the seasonal-naive log ratio for the
+    target's season (log of the value a year before the target over the value at t).
+    """
     logs = np.log(values)
-    growth = np.diff(logs[-(lags + 1) :])
-    seasonal = logs[-season_length + (horizon - 1) % season_length] - logs[-1] if season_length > 1 else 0.0
-    return np.concatenate([growth, [seasonal, growth.mean()]])
+    growth = np.lib.stride_tricks.sliding_window_view(np.diff(logs), lags)  # row k: growth up to period k + lags
+    ends = np.arange(lags, len(values))
+    if season_length > 1:
+        seasonal = logs[ends + 1 - season_length + (horizon - 1) % season_length] - logs[ends]
+    else:
+        seasonal = np.zeros(len(ends))
+    return np.column_stack([growth, seasonal, growth.mean(axis=1)])
 
 
 class GlobalRidge:
@@ -94,27 +102,28 @@ class GlobalRidge:
         for h in range(1, self.horizon + 1):
             rows, targets = [], []
             for series in filter(self.usable, panel):
-                values = series.values
-                for t in range(self.lags, len(values) - h):
-                    rows.append(features(values[: t + 1], h, self.lags, self.season_length))
-                    targets.append(np.log(values[t + h] / values[t]))
-            if len(rows) < MIN_ROWS:
+                logs = np.log(series.values)
+                n_rows = max(len(logs) - h - self.lags, 0)  # forecasts made at periods whose target is known
+                rows.append(features(series.values, h, self.lags, self.season_length)[:n_rows])
+                targets.append(logs[self.lags + h :] - logs[self.lags : len(logs) - h])
+            if sum(len(t) for t in targets) < MIN_ROWS:
                 break  # longer horizons have even fewer rows
-            self.models[h] = Ridge(alpha=self.alpha).fit(np.array(rows), np.array(targets))
+            self.models[h] = Ridge(alpha=self.alpha).fit(np.concatenate(rows), np.concatenate(targets))
         return self
 
-    def predict(self, series: Series, horizon: int) -> np.ndarray | None:
-        if not self.usable(series) or not self.models:
-            return None
+    def predict(self, panel: list[Series], horizon: int) -> dict[str, np.ndarray]:
+        """Forecasts for the usable series of `panel`, one model call per horizon for all of them."""
+        usable = list(filter(self.usable, panel))
+        if not usable or not self.models:
+            return {}
         top = max(self.models)
-        out = []
+        log_ratios = np.empty((len(usable), horizon))
         for h in range(1, horizon + 1):
-            model = self.models[min(h, top)]
-            log_ratio = model.predict(features(series.values, h, self.lags, self.season_length)[None, :])[0]
+            rows = np.array([features(s.values, h, self.lags, self.season_length)[-1] for s in usable])
+            log_ratios[:, h - 1] = self.models[min(h, top)].predict(rows)
             if h > top:  # beyond the fitted horizons: carry the last fitted horizon's growth per step forward
-                log_ratio *= h / top
-            out.append(series.values[-1] * np.exp(log_ratio))
-        return np.array(out)
+                log_ratios[:, h - 1] *= h / top
+        return {s.series_id: s.values[-1] * np.exp(log_ratios[i]) for i, s in enumerate(usable)}
 
 
 def mase_scale(values: np.ndarray, season_length: int) -> float:
@@ -127,13 +136,13 @@ def mase_scale(values: np.ndarray, season_length: int) -> float:
 def forecast_all(panel: list[Series], horizon: int, frequency: str) -> dict[str, dict[str, np.ndarray]]:
     """Every model's forecast for every series of one frequency, fitted on the panel as given."""
     season_length = SEASON_LENGTH[frequency]
-    ridge = GlobalRidge(frequency, BACKTEST_HORIZON[frequency]).fit(panel)
+    ridge_forecasts = GlobalRidge(frequency, BACKTEST_HORIZON[frequency]).fit(panel).predict(panel, horizon)
     out: dict[str, dict[str, np.ndarray]] = {}
     for series in panel:
         models = {m: baseline_forecast(series.values, horizon, m, season_length) for m in BASELINES}
         if season_length == 1:
             del models["seasonal_naive"]  # the same as naive for yearly data
-        ridge_forecast = ridge.predict(series, horizon)
+        ridge_forecast = ridge_forecasts.get(series.series_id)
         if ridge_forecast is not None:
             models[GLOBAL_MODEL] = ridge_forecast
             models[COMBINATION] = (ridge_forecast + models["drift"]) / 2

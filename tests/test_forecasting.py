@@ -92,22 +92,26 @@ def test_a_table_backtested_at_too_few_origins_borrows_the_widths_of_all_tables(
 
 def test_features_are_scale_free_and_name_the_season_of_the_target():
     quarterly = np.array([100, 120, 90, 110, 105, 126, 94, 116, 110, 132], dtype=float)
-    one = features(quarterly, horizon=1, lags=4, season_length=4)
-    assert features(quarterly * 1000, horizon=1, lags=4, season_length=4) == pytest.approx(one)
-    # the seasonal feature for horizon h is the log ratio of the same quarter a year before to the last value
-    assert one[4] == pytest.approx(np.log(quarterly[-4] / quarterly[-1]))
-    assert features(quarterly, horizon=2, lags=4, season_length=4)[4] == pytest.approx(
+    rows = features(quarterly, horizon=1, lags=4, season_length=4)
+    assert rows.shape == (6, 6)  # a row for each period from the 5th on: 4 growths, the seasonal ratio, the mean
+    assert features(quarterly * 1000, horizon=1, lags=4, season_length=4) == pytest.approx(rows)
+    last = rows[-1]
+    assert last[:4] == pytest.approx(np.diff(np.log(quarterly[-5:])))
+    # the seasonal feature for horizon h: log ratio of the target's quarter a year before to the last value
+    assert last[4] == pytest.approx(np.log(quarterly[-4] / quarterly[-1]))
+    assert features(quarterly, horizon=2, lags=4, season_length=4)[-1, 4] == pytest.approx(
         np.log(quarterly[-3] / quarterly[-1])
     )
-    assert one[:4] == pytest.approx(np.diff(np.log(quarterly[-5:])))
+    # each row only sees the past: the row for period 5 is the last row of the first five values
+    assert rows[0] == pytest.approx(features(quarterly[:5], horizon=1, lags=4, season_length=4)[-1])
 
 
 def test_the_global_model_forecasts_short_panels_from_the_horizons_it_can_fit():
     panel = growing_panel(n_series=12, n_years=6)  # 6 years: rows for horizon 1 and 2 only
     ridge = GlobalRidge("Y", horizon=4).fit(panel)
     assert sorted(ridge.models) == [1, 2]
-    forecast = ridge.predict(panel[0], horizon=4)
-    assert forecast is not None and np.all(np.diff(forecast) > 0)  # growth carried on past horizon 2
+    forecast = ridge.predict(panel, horizon=4)["s0"]
+    assert np.all(np.diff(forecast) > 0)  # growth carried on past horizon 2
 
 
 def scores_of(mase: dict[str, dict[str, float]]) -> pl.DataFrame:
