@@ -22,8 +22,8 @@ GLOBAL_MODEL = "ridge_global"
 COMBINATION = "combination"  # the mean of drift and the global model: combinations are hard to beat
 SELECTION_MARGIN = 0.10  # a series leaves its table's winning model only for one >10% better on its own
 MIN_ROWS = 10  # fewer training rows than this for a horizon: no Ridge for it
-MIN_POOL_ERRORS = 30  # fewer backtest errors than this in a table: its interval widths come from all tables
-MIN_POOL_ORIGINS = 3  # ... and so do those of a table backtested at fewer origins than this (one year is no sample)
+MIN_POOL_ERRORS = 30  # fewer backtest errors than this in a table: its intervals are no narrower than all tables'
+MIN_POOL_ORIGINS = 3  # ... and so for a table backtested at fewer origins than this (one year is no sample)
 CHOSEN = "chosen"  # the model label of the errors of each series' chosen model, which calibrate its intervals
 ALL_TABLES = "*"  # the pool of widths calibrated on every table of the frequency
 Z_80, Z_95 = 0.8, 0.95
@@ -197,7 +197,7 @@ def pool_of(series_id: pl.Expr) -> pl.Expr:
 
 
 def _quantiles(errors: pl.DataFrame) -> pl.DataFrame:
-    """|scaled error| quantiles per table pool, model and horizon; thin pools take the all-table quantiles."""
+    """|scaled error| quantiles per table pool, model and horizon; thin pools no narrower than all tables'."""
     aggregations = (
         pl.col("scaled_error").abs().quantile(Z_80, "higher").alias("q80"),
         pl.col("scaled_error").abs().quantile(Z_95, "higher").alias("q95"),
@@ -212,8 +212,8 @@ def _quantiles(errors: pl.DataFrame) -> pl.DataFrame:
         "pool",
         "model",
         "horizon",
-        pl.when(thick).then(pl.col("q80")).otherwise(pl.col("q80_all")).alias("q80"),
-        pl.when(thick).then(pl.col("q95")).otherwise(pl.col("q95_all")).alias("q95"),
+        pl.when(thick).then(pl.col("q80")).otherwise(pl.max_horizontal("q80", "q80_all")).alias("q80"),
+        pl.when(thick).then(pl.col("q95")).otherwise(pl.max_horizontal("q95", "q95_all")).alias("q95"),
     )
 
 

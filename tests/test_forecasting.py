@@ -71,7 +71,7 @@ def test_interval_widths_grow_past_the_backtested_horizons():
     assert np.all(np.diff(widths["q80"].to_numpy()) >= 0)
 
 
-def test_a_table_backtested_at_too_few_origins_borrows_the_widths_of_all_tables():
+def test_a_table_backtested_at_too_few_origins_gets_intervals_no_narrower_than_all_tables():
     def errors(table: str, origins: int, size: float) -> pl.DataFrame:
         n = 40 * origins
         return pl.DataFrame(
@@ -84,10 +84,13 @@ def test_a_table_backtested_at_too_few_origins_borrows_the_widths_of_all_tables(
             }
         )
 
-    widths = interval_widths(pl.concat([errors("thin", 1, 9.0), errors("thick", 5, 1.0)]), horizon=1)
+    widths = interval_widths(
+        pl.concat([errors("thin", 1, 0.1), errors("lucky", 5, 0.1), errors("thick", 5, 1.0)]), horizon=1
+    )
     q80 = dict(zip(widths["pool"], widths["q80"], strict=True))
-    assert q80["thick"] == 1.0  # enough origins: its own errors
-    assert q80["thin"] == q80[ALL_TABLES] == 1.0  # one origin is no sample: the widths of every table
+    assert q80["thick"] == q80[ALL_TABLES] == 1.0
+    assert q80["lucky"] == 0.1  # five origins: its own errors, even when small
+    assert q80["thin"] == 1.0  # one origin is no sample: no narrower than the widths of every table
 
 
 def test_features_are_scale_free_and_name_the_season_of_the_target():
