@@ -427,24 +427,28 @@ def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tupl
     errors = backtest(panel, frequency)
     if not errors.height:
         raise ValueError(f"too few periods to backtest any {frequency} series; intervals would be guesses")
-    selection = select_models(score_backtest(errors))
+    horizon = max(last_index - s.last_index for s in panel)
+    all_forecasts = forecast_all(panel, horizon, frequency)
+    # only models that can forecast from the latest data may be chosen (the Ridge model needs positive values)
+    available = pl.DataFrame(
+        [(series_id, model) for series_id, models in all_forecasts.items() for model in models],
+        schema=["series_id", "model"],
+        orient="row",
+    )
+    selection = select_models(score_backtest(errors).join(available, on=["series_id", "model"]))
     errors_of_chosen = chosen_errors(errors, selection)
     scores = score_backtest(errors, selection, errors_of_chosen)
     chosen = dict(zip(selection["series_id"], selection["model"], strict=True))
-    horizon = max(last_index - s.last_index for s in panel)
     widths = {
         (row["pool"], row["horizon"]): (row["q80"], row["q95"])
         for row in interval_widths(errors_of_chosen, horizon).iter_rows(named=True)
     }
-    all_forecasts = forecast_all(panel, horizon, frequency)
     rows = []
     for series in panel:
         steps = last_index - series.last_index
         if steps <= 0:
             continue
         model = chosen.get(series.series_id, "naive")
-        if model not in all_forecasts[series.series_id]:
-            model = "naive"
         point = all_forecasts[series.series_id][model][:steps]
         scale = mase_scale(series.values, season_length)
         for h in range(1, steps + 1):
@@ -486,7 +490,10 @@ def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tupl
         "best_baseline_mase",
         selection_reason(),
     )
-    return forecasts.join(selection_columns, on="series_id", how="left"), scores
+    forecasts = forecasts.join(selection_columns, on="series_id", how="left").with_columns(
+        pl.col("selection_reason").fill_null("too short to backtest: no change carried on")
+    )
+    return forecasts, scores
 
 
 def pool_of_id(series_id: str) -> str:

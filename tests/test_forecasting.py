@@ -165,3 +165,14 @@ def test_a_series_with_gaps_is_refused():
     )
     with pytest.raises(ValueError, match="series a has gaps"):
         panel_from_frame(frame)
+
+
+def test_a_series_whose_latest_value_is_zero_gets_a_model_that_can_forecast_it():
+    panel = growing_panel()
+    zeroed = panel[0].values.copy()
+    zeroed[-1] = 0.0  # the Ridge model, which works on log growth, won the backtest but cannot forecast from here
+    panel[0] = Series("s0", "Y", 2009, zeroed)
+    forecasts, scores = forecast_panel(panel, "Y", 2030)
+    model = forecasts.filter(pl.col("series_id") == "s0")["model"].unique().to_list()
+    assert model in (["naive"], ["drift"])
+    assert scores.filter(pl.col("series_id") == "s0", pl.col("chosen"))["model"].unique().to_list() == model

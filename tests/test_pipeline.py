@@ -11,6 +11,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from sources.registry import TABLES
 from tests.conftest import run_pipeline
 
 GROUPS = {
@@ -100,9 +101,18 @@ def test_each_published_row_names_its_source_vintages_and_models(real_run):
 def test_forecast_tables_are_filled_through_2030(real_run):
     with duckdb.connect(str(real_run), read_only=True) as conn:
         last = conn.execute("select frequency, max(period_start) from forecast.series_forecasts group by 1").fetchall()
+        tables = conn.execute("select distinct table_id from forecast.series_forecasts").fetchall()
         backtest = conn.execute("select count(*), count(distinct model) from forecast.backtest").fetchone()
+        unexplained = conn.execute(
+            "select count(*) from forecast.series_forecasts f where selection_reason is null or model not in ("
+            " 'naive_unbacktested') and not exists ("
+            " select 1 from forecast.backtest b where b.series_id = f.series_id and b.model = f.model and b.chosen)"
+        ).fetchone()[0]
     assert {f: str(d) for f, d in last} == {"Q": "2030-10-01", "Y": "2030-01-01", "SY": "2029-10-01"}
+    modelled = {spec.table_id for spec in TABLES if spec.model_frequency}
+    assert {t for (t,) in tables} == modelled and "85081NED" in modelled
     assert backtest[0] > 0 and backtest[1] >= 3
+    assert unexplained == 0  # every forecast names the backtested model it uses and why
 
 
 def _replace(old: str, new: str):
