@@ -1,7 +1,9 @@
 """Forecast accuracy: our models against the baselines and statsforecast's AutoETS, AutoTheta and AutoARIMA.
 
 Run after a pipeline run (it reads the marts): uv run python benchmarks/forecast_accuracy.py [warehouse]
-[--reuse-peers]  (the peers' predictions are kept in .benchmark_cache/; --reuse-peers skips refitting them)
+[--reuse-peers] [--until YEAR] [--tables ID,ID]. The peers' predictions are kept in .benchmark_cache/; --reuse-peers
+skips refitting them. --until YEAR scores as if the data ended with YEAR (a check away from the latest years);
+--tables reports only those tables (the global model still learns from every table of their frequency).
 Default warehouse: warehouse/talentgap.duckdb. The peers run in a separate environment (`uv run --no-project
 --with statsforecast`), because statsforecast 2.1 needs pandas < 3; that needs the package index the first time.
 
@@ -13,6 +15,7 @@ coverage of our 80% and 95% intervals, and the time to fit and forecast every se
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -47,12 +50,14 @@ PEERS = ("AutoETS", "AutoTheta", "AutoARIMA")
 CACHE = Path(".benchmark_cache")
 
 
-def load_panels(warehouse: Path) -> dict[tuple[str, str], pl.DataFrame]:
+def load_panels(warehouse: Path, until: int | None = None) -> dict[tuple[str, str], pl.DataFrame]:
     panels = {}
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         for spec in TABLES:
             if spec.model_frequency:
                 frame = conn.sql(f"select * from marts.{spec.role} where {spec.model_sql_filter()}").pl()
+                if until is not None:
+                    frame = frame.filter(pl.col("period_index") <= last_period_index(spec.model_frequency, until))
                 panels[(spec.table_id, spec.model_frequency)] = usable_series(frame)[0]
     return panels
 
@@ -61,7 +66,8 @@ def run_peers(
     table_id: str, frame: pl.DataFrame, frequency: str, origins: list[int], reuse: bool
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The peers' backtest predictions; with --reuse-peers, those of the last run (they take minutes)."""
-    key = f"{table_id}_{min(origins)}-{max(origins)}"  # the origins change when the data or the backtest does
+    data = frame.select("series_id", "period_index", "value").sort("series_id", "period_index").hash_rows().sum()
+    key = f"{table_id}_{min(origins)}-{max(origins)}_{data % 10**8:08d}"  # new data or origins: fit them again
     cache, timings_cache = CACHE / f"{key}.parquet", CACHE / f"{key}_timings.parquet"
     if reuse and cache.exists():
         return pl.read_parquet(cache), pl.read_parquet(timings_cache)
@@ -80,9 +86,9 @@ def run_peers(
     return peers, timings
 
 
-def main(warehouse: Path, reuse: bool) -> None:
+def main(warehouse: Path, reuse: bool, until: int | None, tables: set[str] | None) -> None:
     rows, coverage_rows, timing_rows = [], [], []
-    panels = load_panels(warehouse)
+    panels = load_panels(warehouse, until)
     # as in the pipeline, the global model and the backtest run on all tables of one frequency together
     backtests = {}
     for frequency in sorted({frequency for _, frequency in panels}):
@@ -93,6 +99,8 @@ def main(warehouse: Path, reuse: bool) -> None:
         selection = select_models(score_backtest(errors))
         all_scores[frequency] = score_backtest(errors, selection, chosen_errors(errors, selection))
     for (table_id, frequency), frame in panels.items():
+        if tables and table_id not in tables:
+            continue
         panel = panel_from_frame(frame)
         errors = backtests[frequency].filter(pool_of(pl.col("series_id")) == table_id)
         origins = sorted(errors["origin"].unique().to_list())
@@ -166,5 +174,11 @@ def main(warehouse: Path, reuse: bool) -> None:
 
 
 if __name__ == "__main__":
-    arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
-    main(Path(arguments[0]) if arguments else Path("warehouse/talentgap.duckdb"), "--reuse-peers" in sys.argv)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("warehouse", nargs="?", type=Path, default=Path("warehouse/talentgap.duckdb"))
+    parser.add_argument("--reuse-peers", action="store_true", help="reuse the peers' cached predictions")
+    parser.add_argument("--until", type=int, help="score as if the data ended with this year")
+    parser.add_argument("--tables", help="comma-separated table ids to report (default: all modelled tables)")
+    options = parser.parse_args()
+    tables = set(options.tables.split(",")) if options.tables else None
+    main(options.warehouse, options.reuse_peers, options.until, tables)

@@ -260,26 +260,7 @@ def score_backtest(
     Coverage is that of intervals calibrated on the model's own errors; given the selection, the chosen model's rows
     (chosen = true) instead carry the coverage of the intervals as published, calibrated on the chosen models' errors.
     """
-    coverage = _out_of_sample_coverage(errors)
-    if selection is not None and errors_of_chosen is not None:
-        published = (
-            _out_of_sample_coverage(errors_of_chosen)
-            .drop("model")
-            .join(selection.select("series_id", "model"), on="series_id")
-            .with_columns(pl.lit(True).alias("chosen"))
-        )
-        coverage = (
-            coverage.join(published, on=["series_id", "model", "horizon"], how="full", coalesce=True, suffix="_chosen")
-            .with_columns(
-                pl.col("chosen").fill_null(False),
-                *(
-                    pl.when(pl.col("chosen")).then(pl.col(f"{c}_chosen")).otherwise(pl.col(c)).alias(c)
-                    for c in ("coverage_80", "coverage_95")
-                ),
-            )
-            .drop("coverage_80_chosen", "coverage_95_chosen")
-        )
-    return (
+    scores = (
         errors.group_by("series_id", "model", "horizon")
         .agg(
             pl.col("scaled_error").abs().mean().alias("mase"),
@@ -296,8 +277,21 @@ def score_backtest(
             pl.col("origin").min().alias("first_origin"),
             pl.col("origin").max().alias("last_origin"),
         )
-        .join(coverage, on=["series_id", "model", "horizon"], how="left")
+        .join(_out_of_sample_coverage(errors), on=["series_id", "model", "horizon"], how="left")
         .sort("series_id", "model", "horizon")
+    )
+    if selection is None or errors_of_chosen is None:
+        return scores
+    published = _out_of_sample_coverage(errors_of_chosen).drop("model")
+    return (
+        scores.join(selection.select("series_id", "model", chosen=pl.lit(True)), on=["series_id", "model"], how="left")
+        .with_columns(pl.col("chosen").fill_null(False))
+        .join(published, on=["series_id", "horizon"], how="left", suffix="_published")
+        .with_columns(
+            pl.when(pl.col("chosen")).then(pl.col(f"{c}_published")).otherwise(pl.col(c)).alias(c)
+            for c in ("coverage_80", "coverage_95")
+        )
+        .drop("coverage_80_published", "coverage_95_published")
     )
 
 
