@@ -18,6 +18,8 @@ BACKTEST_ORIGINS = {"Y": 5, "SY": 5, "Q": 20, "M": 24}  # origins over the last 
 LAGS = {"Y": 3, "SY": 3, "Q": 8, "M": 12}
 MIN_TRAIN = {"Y": 3, "SY": 3, "Q": 16, "M": 36}
 BASELINES = ("naive", "seasonal_naive", "drift")
+RECENT_DRIFT = "recent_drift"  # the average change over the last two years, carried on
+SEASONAL_TREND = "seasonal_naive_trend"  # the same season last year plus last year's change
 GLOBAL_MODEL = "ridge_global"
 COMBINATION = "combination"  # the mean of drift and the global model: combinations are hard to beat
 SELECTION_MARGIN = 0.10  # a series leaves its table's winning model only for one >10% better on its own
@@ -68,6 +70,26 @@ def baseline_forecast(values: np.ndarray, horizon: int, method: str, season_leng
         slope = (values[-1] - values[0]) / (len(values) - 1) if len(values) > 1 else 0.0
         return values[-1] + slope * steps
     raise ValueError(f"unknown baseline {method!r}")
+
+
+def local_trend_forecasts(values: np.ndarray, horizon: int, season_length: int) -> dict[str, np.ndarray]:
+    """Trends of the last two years only, where drift averages the whole history: labour markets change course.
+
+    recent_drift carries on the average change over the last two years. seasonal_naive_trend (seasonal data) takes
+    the same season last year and adds last year's change per season for every year ahead.
+    """
+    steps = np.arange(1, horizon + 1)
+    periods_per_year = max(season_length, 1)
+    window = 2 * periods_per_year
+    out = {}
+    if len(values) > window:
+        out[RECENT_DRIFT] = values[-1] + (values[-1] - values[-1 - window]) / window * steps
+    if season_length > 1 and len(values) >= 2 * season_length:
+        last_year, year_before = values[-season_length:], values[-2 * season_length : -season_length]
+        change = (last_year.sum() - year_before.sum()) / season_length
+        years_ahead = (steps - 1) // season_length + 1
+        out[SEASONAL_TREND] = baseline_forecast(values, horizon, "seasonal_naive", season_length) + change * years_ahead
+    return out
 
 
 def features(values: np.ndarray, horizon: int, lags: int, season_length: int) -> np.ndarray:
@@ -142,6 +164,7 @@ def forecast_all(panel: list[Series], horizon: int, frequency: str) -> dict[str,
         models = {m: baseline_forecast(series.values, horizon, m, season_length) for m in BASELINES}
         if season_length == 1:
             del models["seasonal_naive"]  # the same as naive for yearly data
+        models |= local_trend_forecasts(series.values, horizon, season_length)
         ridge_forecast = ridge_forecasts.get(series.series_id)
         if ridge_forecast is not None:
             models[GLOBAL_MODEL] = ridge_forecast
@@ -338,7 +361,7 @@ def select_models(scores: pl.DataFrame, margin: float = SELECTION_MARGIN) -> pl.
     Returns series_id, model, mean_mase (the chosen model's), table_model, own_best (the winner without the
     margin), best_baseline and best_baseline_mase.
     """
-    order = {m: i for i, m in enumerate([*BASELINES, GLOBAL_MODEL, COMBINATION])}
+    order = {m: i for i, m in enumerate([*BASELINES, RECENT_DRIFT, SEASONAL_TREND, GLOBAL_MODEL, COMBINATION])}
     mean = (
         scores.group_by("series_id", "model")
         .agg(pl.col("mase").mean().alias("mean_mase"))

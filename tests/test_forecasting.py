@@ -12,6 +12,7 @@ from models.forecasting import (
     features,
     forecast_panel,
     interval_widths,
+    local_trend_forecasts,
     panel_from_frame,
     score_backtest,
     select_models,
@@ -23,6 +24,16 @@ def test_baselines():
     assert baseline_forecast(values, 3, "naive", 4).tolist() == [17.0, 17.0, 17.0]
     assert baseline_forecast(values, 5, "seasonal_naive", 4).tolist() == [11.0, 13.0, 15.0, 17.0, 11.0]
     assert baseline_forecast(values, 2, "drift", 1).tolist() == [18.0, 19.0]
+
+
+def test_local_trends_look_at_the_last_two_years_only():
+    quarterly = np.array([100, 100, 100, 100, 100, 100, 100, 100, 110, 120, 130, 140], dtype=float)
+    trends = local_trend_forecasts(quarterly, 5, 4)
+    assert trends["recent_drift"].tolist() == [145.0, 150.0, 155.0, 160.0, 165.0]  # (140 - 100) / 8 a quarter
+    # the quarter a year before, plus last year's change per quarter ((500 - 400) / 4 = 25) for each year ahead
+    assert trends["seasonal_naive_trend"].tolist() == [135.0, 145.0, 155.0, 165.0, 160.0]
+    yearly = local_trend_forecasts(np.array([10.0, 20.0, 22.0, 24.0]), 2, 1)
+    assert set(yearly) == {"recent_drift"} and yearly["recent_drift"].tolist() == [26.0, 28.0]
 
 
 def growing_panel(n_series: int = 12, n_years: int = 14, seed: int = 1) -> list[Series]:
@@ -41,7 +52,7 @@ def test_the_global_model_beats_naive_on_steadily_growing_series():
     mean = scores.group_by("model").agg(pl.col("mase").mean())
     mase = dict(mean.iter_rows())
     assert mase[GLOBAL_MODEL] < 0.5 * mase["naive"]
-    assert set(select_models(scores)["model"]) <= {GLOBAL_MODEL, "drift", "combination"}
+    assert set(select_models(scores)["model"]) <= {GLOBAL_MODEL, "drift", "recent_drift", "combination"}
 
 
 def test_forecasts_reach_the_last_period_with_intervals_that_widen():
@@ -174,5 +185,5 @@ def test_a_series_whose_latest_value_is_zero_gets_a_model_that_can_forecast_it()
     panel[0] = Series("s0", "Y", 2009, zeroed)
     forecasts, scores = forecast_panel(panel, "Y", 2030)
     model = forecasts.filter(pl.col("series_id") == "s0")["model"].unique().to_list()
-    assert model in (["naive"], ["drift"])
+    assert len(model) == 1 and model[0] not in (GLOBAL_MODEL, "combination")  # both need log growth
     assert scores.filter(pl.col("series_id") == "s0", pl.col("chosen"))["model"].unique().to_list() == model
