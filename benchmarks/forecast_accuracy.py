@@ -104,6 +104,9 @@ def main(warehouse: Path, reuse: bool, until: int | None, tables: set[str] | Non
         panel = panel_from_frame(frame)
         errors = backtests[frequency].filter(pool_of(pl.col("series_id")) == table_id)
         origins = sorted(errors["origin"].unique().to_list())
+        if len(origins) < 2:
+            print(f"{table_id}: fewer than 2 backtest origins, left out", file=sys.stderr, flush=True)
+            continue
         early, late = origins[: len(origins) // 2], origins[len(origins) // 2 :]
         early_scores = score_backtest(errors.filter(pl.col("origin").is_in(early)))
         late_errors = errors.filter(pl.col("origin").is_in(late))
