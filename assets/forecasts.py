@@ -7,7 +7,14 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import preview
-from models.forecasting import forecast_panel, last_period_index, panel_from_frame, period_start_expr, usable_series
+from models.forecasting import (
+    accuracy_by_table,
+    forecast_panel,
+    last_period_index,
+    panel_from_frame,
+    period_start_expr,
+    usable_series,
+)
 from pipelines.resources import TalentgapSettings
 from sources.registry import TABLES
 from warehouse.db import write_table
@@ -107,6 +114,9 @@ def series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource):
             "series_left_out": dropped.height,
             "models_chosen": dg.MetadataValue.json(
                 dict(table.group_by("model").agg(pl.col("series_id").n_unique()).iter_rows())
+            ),
+            "accuracy_by_table": preview(
+                accuracy_by_table(table, backtest).with_columns(pl.selectors.float().round(3)), rows=50
             ),
             "preview": preview(table.drop("dims")),
         },

@@ -517,6 +517,27 @@ def pool_of_id(series_id: str) -> str:
     return series_id.split(" | ")[0]
 
 
+def accuracy_by_table(forecasts: pl.DataFrame, scores: pl.DataFrame) -> pl.DataFrame:
+    """Per table: backtest MASE of the chosen models against each series' best baseline, and interval coverage.
+
+    Over the same origins the models were chosen on, so the MASE flatters the chosen models; the benchmark
+    (benchmarks/forecast_accuracy.py) scores them on origins they were not chosen on.
+    """
+    per_series = forecasts.select("series_id", "model_mase", "best_baseline_mase").unique()
+    coverage = scores.filter(pl.col("chosen")).group_by("series_id").agg(pl.col("coverage_80", "coverage_95").mean())
+    return (
+        per_series.join(coverage, on="series_id", how="left")
+        .group_by(pool_of(pl.col("series_id")).alias("table_id"))
+        .agg(
+            pl.len().alias("series"),
+            pl.col("model_mase").mean().alias("mase_chosen"),
+            pl.col("best_baseline_mase").mean().alias("mase_best_baseline"),
+            pl.col("coverage_80", "coverage_95").mean(),
+        )
+        .sort("table_id")
+    )
+
+
 def last_period_index(frequency: str, end_year: int) -> int:
     """The period index of the last period to forecast: school years end in `end_year`, so start a year before."""
     return {"Y": end_year, "SY": end_year - 1, "Q": end_year * 4 + 3, "M": end_year * 12 + 11}[frequency]

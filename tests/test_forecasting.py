@@ -7,6 +7,7 @@ from models.forecasting import (
     GLOBAL_MODEL,
     GlobalRidge,
     Series,
+    accuracy_by_table,
     backtest,
     baseline_forecast,
     features,
@@ -157,6 +158,9 @@ def test_the_forecast_table_says_why_each_model_was_chosen():
     assert reasons["selection_reason"].str.contains("best").all()
     chosen = scores.filter(pl.col("chosen"))
     assert chosen.select("series_id", "model").unique().height == reasons.height
+    summary = accuracy_by_table(forecasts, scores)  # each id here is a table of its own
+    assert summary["series"].sum() == 12
+    assert summary["mase_chosen"].mean() < summary["mase_best_baseline"].mean()
 
 
 def test_intervals_cover_about_as_often_as_they_claim_on_noisy_series():
