@@ -20,6 +20,7 @@ MIN_TRAIN = {"Y": 3, "SY": 3, "Q": 16, "M": 36}
 BASELINES = ("naive", "seasonal_naive", "drift")
 RECENT_DRIFT = "recent_drift"  # the average change over the last two years, carried on
 SEASONAL_TREND = "seasonal_naive_trend"  # the same season last year plus last year's change
+TREND_DAMPING = 0.8  # a year on, a recent trend keeps 80% of its excess over the long-run drift (half-life 3 years)
 GLOBAL_MODEL = "ridge_global"
 COMBINATION = "combination"  # the mean of drift and the global model: combinations are hard to beat
 SELECTION_MARGIN = 0.10  # a series leaves its table's winning model only for one >10% better on its own
@@ -73,23 +74,29 @@ def baseline_forecast(values: np.ndarray, horizon: int, method: str, season_leng
 
 
 def local_trend_forecasts(values: np.ndarray, horizon: int, season_length: int) -> dict[str, np.ndarray]:
-    """Trends of the last two years only, where drift averages the whole history: labour markets change course.
+    """Trends of the last two years, fading into the whole history's drift: labour markets change course, and a
+    two-year spurt must not be carried on to 2030. Quarterly and monthly data only: two yearly values are no trend.
 
-    recent_drift carries on the average change over the last two years. seasonal_naive_trend (seasonal data) takes
-    the same season last year and adds last year's change per season for every year ahead.
+    recent_drift: the average change per period over the last two years, whose excess over the long-run drift shrinks
+    by TREND_DAMPING a year. seasonal_naive_trend: the same season last year plus last year's change per season,
+    damped the same way for every year ahead.
     """
+    window = 2 * season_length
+    if season_length == 1 or len(values) <= window:
+        return {}
     steps = np.arange(1, horizon + 1)
-    periods_per_year = max(season_length, 1)
-    window = 2 * periods_per_year
-    out = {}
-    if len(values) > window:
-        out[RECENT_DRIFT] = values[-1] + (values[-1] - values[-1 - window]) / window * steps
-    if season_length > 1 and len(values) >= 2 * season_length:
-        last_year, year_before = values[-season_length:], values[-2 * season_length : -season_length]
-        change = (last_year.sum() - year_before.sum()) / season_length
-        years_ahead = (steps - 1) // season_length + 1
-        out[SEASONAL_TREND] = baseline_forecast(values, horizon, "seasonal_naive", season_length) + change * years_ahead
-    return out
+    long_run = (values[-1] - values[0]) / (len(values) - 1)
+    recent = (values[-1] - values[-1 - window]) / window
+    fading = TREND_DAMPING ** ((steps - 1) / season_length)
+    last_year, year_before = values[-season_length:], values[-window:-season_length]
+    yearly_change = (last_year.sum() - year_before.sum()) / season_length
+    yearly = long_run * season_length + (yearly_change - long_run * season_length) * TREND_DAMPING ** np.arange(horizon)
+    years_ahead = (steps - 1) // season_length + 1
+    return {
+        RECENT_DRIFT: values[-1] + np.cumsum(long_run + (recent - long_run) * fading),
+        SEASONAL_TREND: baseline_forecast(values, horizon, "seasonal_naive", season_length)
+        + np.cumsum(yearly)[years_ahead - 1],
+    }
 
 
 def features(values: np.ndarray, horizon: int, lags: int, season_length: int) -> np.ndarray:

@@ -27,14 +27,20 @@ def test_baselines():
     assert baseline_forecast(values, 2, "drift", 1).tolist() == [18.0, 19.0]
 
 
-def test_local_trends_look_at_the_last_two_years_only():
+def test_local_trends_start_from_the_last_two_years_and_fade_into_the_long_run_drift():
     quarterly = np.array([100, 100, 100, 100, 100, 100, 100, 100, 110, 120, 130, 140], dtype=float)
-    trends = local_trend_forecasts(quarterly, 5, 4)
-    assert trends["recent_drift"].tolist() == [145.0, 150.0, 155.0, 160.0, 165.0]  # (140 - 100) / 8 a quarter
-    # the quarter a year before, plus last year's change per quarter ((500 - 400) / 4 = 25) for each year ahead
-    assert trends["seasonal_naive_trend"].tolist() == [135.0, 145.0, 155.0, 165.0, 160.0]
-    yearly = local_trend_forecasts(np.array([10.0, 20.0, 22.0, 24.0]), 2, 1)
-    assert set(yearly) == {"recent_drift"} and yearly["recent_drift"].tolist() == [26.0, 28.0]
+    trends = local_trend_forecasts(quarterly, 32, 4)
+    recent = trends["recent_drift"]
+    assert recent[0] == pytest.approx(145.0)  # (140 - 100) / 8 a quarter to start with
+    steps = np.diff(np.r_[140.0, recent])
+    long_run = 40 / 11
+    assert np.all(np.diff(steps) < 0) and np.all(steps > long_run)  # fading towards the long-run drift ...
+    assert steps[4] - long_run == pytest.approx((5 - long_run) * 0.8)  # ... by a fifth a year
+    # the quarter a year before, plus last year's change per quarter ((500 - 400) / 4 = 25), damped a year on
+    seasonal = trends["seasonal_naive_trend"]
+    assert seasonal[:4].tolist() == pytest.approx([135.0, 145.0, 155.0, 165.0])
+    assert seasonal[4] == pytest.approx(110 + 25 + 4 * long_run + (25 - 4 * long_run) * 0.8)
+    assert local_trend_forecasts(np.array([10.0, 20.0, 22.0, 24.0]), 2, 1) == {}  # two yearly values are no trend
 
 
 def growing_panel(n_series: int = 12, n_years: int = 14, seed: int = 1) -> list[Series]:
@@ -53,7 +59,7 @@ def test_the_global_model_beats_naive_on_steadily_growing_series():
     mean = scores.group_by("model").agg(pl.col("mase").mean())
     mase = dict(mean.iter_rows())
     assert mase[GLOBAL_MODEL] < 0.5 * mase["naive"]
-    assert set(select_models(scores)["model"]) <= {GLOBAL_MODEL, "drift", "recent_drift", "combination"}
+    assert set(select_models(scores)["model"]) <= {GLOBAL_MODEL, "drift", "combination"}
 
 
 def test_forecasts_reach_the_last_period_with_intervals_that_widen():
