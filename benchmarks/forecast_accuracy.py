@@ -38,6 +38,7 @@ from models.forecasting import (  # noqa: E402
     forecast_all,
     forecast_panel,
     last_period_index,
+    mase_by_horizon,
     panel_from_frame,
     pool_of,
     score_backtest,
@@ -96,7 +97,7 @@ def main(warehouse: Path, reuse: bool, until: int | None, tables: set[str] | Non
         backtests[frequency] = backtest(panel_from_frame(together), frequency)
     all_scores = {}
     for frequency, errors in backtests.items():  # scored as in the pipeline: coverage of the published intervals
-        selection = select_models(score_backtest(errors))
+        selection = select_models(mase_by_horizon(errors))
         all_scores[frequency] = score_backtest(errors, selection, chosen_errors(errors, selection))
     for (table_id, frequency), frame in panels.items():
         if tables and table_id not in tables:
@@ -108,7 +109,7 @@ def main(warehouse: Path, reuse: bool, until: int | None, tables: set[str] | Non
             print(f"{table_id}: fewer than 2 backtest origins, left out", file=sys.stderr, flush=True)
             continue
         early, late = origins[: len(origins) // 2], origins[len(origins) // 2 :]
-        early_scores = score_backtest(errors.filter(pl.col("origin").is_in(early)))
+        early_scores = mase_by_horizon(errors.filter(pl.col("origin").is_in(early)))
         late_errors = errors.filter(pl.col("origin").is_in(late))
         selected = [
             late_errors.join(select_models(early_scores, margin), on=["series_id", "model"])

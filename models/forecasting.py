@@ -282,6 +282,14 @@ def chosen_errors(errors: pl.DataFrame, selection: pl.DataFrame) -> pl.DataFrame
     )
 
 
+MASE = pl.col("scaled_error").abs().mean().alias("mase")
+
+
+def mase_by_horizon(errors: pl.DataFrame) -> pl.DataFrame:
+    """Mean absolute scaled error per series x model x horizon: all that model selection needs."""
+    return errors.group_by("series_id", "model", "horizon").agg(MASE)
+
+
 def score_backtest(
     errors: pl.DataFrame, selection: pl.DataFrame | None = None, errors_of_chosen: pl.DataFrame | None = None
 ) -> pl.DataFrame:
@@ -293,7 +301,7 @@ def score_backtest(
     scores = (
         errors.group_by("series_id", "model", "horizon")
         .agg(
-            pl.col("scaled_error").abs().mean().alias("mase"),
+            MASE,
             (
                 200
                 * (pl.col("predicted") - pl.col("actual")).abs()
@@ -459,7 +467,7 @@ def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tupl
         schema=["series_id", "model"],
         orient="row",
     )
-    selection = select_models(score_backtest(errors).join(available, on=["series_id", "model"]))
+    selection = select_models(mase_by_horizon(errors).join(available, on=["series_id", "model"]))
     errors_of_chosen = chosen_errors(errors, selection)
     scores = score_backtest(errors, selection, errors_of_chosen)
     chosen = dict(zip(selection["series_id"], selection["model"], strict=True))

@@ -14,8 +14,8 @@ from models.forecasting import (
     forecast_panel,
     interval_widths,
     local_trend_forecasts,
+    mase_by_horizon,
     panel_from_frame,
-    score_backtest,
     select_models,
 )
 
@@ -55,7 +55,7 @@ def growing_panel(n_series: int = 12, n_years: int = 14, seed: int = 1) -> list[
 
 
 def test_the_global_model_beats_naive_on_steadily_growing_series():
-    scores = score_backtest(backtest(growing_panel(), "Y"))
+    scores = mase_by_horizon(backtest(growing_panel(), "Y"))
     mean = scores.group_by("model").agg(pl.col("mase").mean())
     mase = dict(mean.iter_rows())
     assert mase[GLOBAL_MODEL] < 0.5 * mase["naive"]
