@@ -100,7 +100,11 @@ def series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource):
     backtest = (
         pl.concat(scores)
         .join(series_info.select("series_id", "table_id", "frequency"), on="series_id")
-        .with_columns(pl.lit(release_id).alias("release_id"))
+        .with_columns(
+            # origins as the first day of the last period each backtest forecast saw, readable without the index
+            *(period_start_expr(pl.col(c), pl.col("frequency")).alias(c) for c in ("first_origin", "last_origin")),
+            pl.lit(release_id).alias("release_id"),
+        )
     )
     with duckdb.get_connection() as conn:
         write_table(conn, "forecast.series_forecasts", table)
