@@ -51,9 +51,7 @@ MODELLED = [spec for spec in TABLES if spec.model_frequency]
 )
 def series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:
-        history = pl.concat(
-            [conn.sql(f"select * from marts.{spec.role} where {spec.model_sql_filter()}").pl() for spec in MODELLED]
-        )
+        history = pl.concat([conn.sql(spec.model_history_sql()).pl() for spec in MODELLED])
     usable, dropped = usable_series(history)
     series_info = usable.group_by("series_id").agg(
         pl.col("table_id", "measure", "dims", "frequency", "data_source").first(),

@@ -34,14 +34,12 @@ from models.forecasting import (  # noqa: E402
     SEASON_LENGTH,
     SELECTION_MARGIN,
     backtest,
-    chosen_errors,
     forecast_all,
     forecast_panel,
     last_period_index,
     mase_by_horizon,
     panel_from_frame,
     pool_of,
-    score_backtest,
     select_models,
     usable_series,
 )
@@ -56,7 +54,7 @@ def load_panels(warehouse: Path, until: int | None = None) -> dict[tuple[str, st
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         for spec in TABLES:
             if spec.model_frequency:
-                frame = conn.sql(f"select * from marts.{spec.role} where {spec.model_sql_filter()}").pl()
+                frame = conn.sql(spec.model_history_sql()).pl()
                 if until is not None:
                     frame = frame.filter(pl.col("period_index") <= last_period_index(spec.model_frequency, until))
                 panels[(spec.table_id, spec.model_frequency)] = usable_series(frame)[0]
@@ -91,14 +89,13 @@ def main(warehouse: Path, reuse: bool, until: int | None, tables: set[str] | Non
     rows, coverage_rows, timing_rows = [], [], []
     panels = load_panels(warehouse, until)
     # as in the pipeline, the global model and the backtest run on all tables of one frequency together
-    backtests = {}
+    backtests, all_scores = {}, {}
     for frequency in sorted({frequency for _, frequency in panels}):
-        together = pl.concat([frame for (_, f), frame in panels.items() if f == frequency])
-        backtests[frequency] = backtest(panel_from_frame(together), frequency)
-    all_scores = {}
-    for frequency, errors in backtests.items():  # scored as in the pipeline: coverage of the published intervals
-        selection = select_models(mase_by_horizon(errors))
-        all_scores[frequency] = score_backtest(errors, selection, chosen_errors(errors, selection))
+        together = panel_from_frame(pl.concat([frame for (_, f), frame in panels.items() if f == frequency]))
+        backtests[frequency] = backtest(together, frequency)
+        # the pipeline's own selection, and the coverage of its published intervals
+        last = last_period_index(frequency, 2030)
+        all_scores[frequency] = forecast_panel(together, frequency, last, backtests[frequency])[1]
     for (table_id, frequency), frame in panels.items():
         if tables and table_id not in tables:
             continue

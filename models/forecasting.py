@@ -60,6 +60,11 @@ def panel_from_frame(frame: pl.DataFrame) -> list[Series]:
     return panel
 
 
+def drift_slope(values: np.ndarray) -> float:
+    """The average change per period over the whole history."""
+    return (values[-1] - values[0]) / (len(values) - 1) if len(values) > 1 else 0.0
+
+
 def baseline_forecast(values: np.ndarray, horizon: int, method: str, season_length: int) -> np.ndarray:
     steps = np.arange(1, horizon + 1)
     if method == "naive":
@@ -68,8 +73,7 @@ def baseline_forecast(values: np.ndarray, horizon: int, method: str, season_leng
         m = min(season_length, len(values))
         return values[-m + (steps - 1) % m]
     if method == "drift":
-        slope = (values[-1] - values[0]) / (len(values) - 1) if len(values) > 1 else 0.0
-        return values[-1] + slope * steps
+        return values[-1] + drift_slope(values) * steps
     raise ValueError(f"unknown baseline {method!r}")
 
 
@@ -85,7 +89,7 @@ def local_trend_forecasts(values: np.ndarray, horizon: int, season_length: int) 
     if season_length == 1 or len(values) <= window:
         return {}
     steps = np.arange(1, horizon + 1)
-    long_run = (values[-1] - values[0]) / (len(values) - 1)
+    long_run = drift_slope(values)
     recent = (values[-1] - values[-1 - window]) / window
     fading = TREND_DAMPING ** ((steps - 1) / season_length)
     last_year, year_before = values[-season_length:], values[-window:-season_length]
@@ -226,6 +230,11 @@ def pool_of(series_id: pl.Expr) -> pl.Expr:
     return series_id.str.split(" | ").list.first()
 
 
+def pool_of_id(series_id: str) -> str:
+    """pool_of for one series id."""
+    return series_id.split(" | ")[0]
+
+
 def _quantiles(errors: pl.DataFrame) -> pl.DataFrame:
     """|scaled error| quantiles per table pool, model and horizon; thin pools no narrower than all tables'."""
     aggregations = (
@@ -290,13 +299,11 @@ def mase_by_horizon(errors: pl.DataFrame) -> pl.DataFrame:
     return errors.group_by("series_id", "model", "horizon").agg(MASE)
 
 
-def score_backtest(
-    errors: pl.DataFrame, selection: pl.DataFrame | None = None, errors_of_chosen: pl.DataFrame | None = None
-) -> pl.DataFrame:
+def score_backtest(errors: pl.DataFrame, selection: pl.DataFrame) -> pl.DataFrame:
     """MASE, sMAPE, bias and leave-one-origin-out interval coverage per series x model x horizon.
 
-    Coverage is that of intervals calibrated on the model's own errors; given the selection, the chosen model's rows
-    (chosen = true) instead carry the coverage of the intervals as published, calibrated on the chosen models' errors.
+    Coverage is that of intervals calibrated on the model's own errors, except on the chosen model's rows
+    (chosen = true): those carry the coverage of the intervals as published, calibrated on the chosen models' errors.
     """
     scores = (
         errors.group_by("series_id", "model", "horizon")
@@ -318,9 +325,7 @@ def score_backtest(
         .join(_out_of_sample_coverage(errors), on=["series_id", "model", "horizon"], how="left")
         .sort("series_id", "model", "horizon")
     )
-    if selection is None or errors_of_chosen is None:
-        return scores
-    published = _out_of_sample_coverage(errors_of_chosen).drop("model")
+    published = _out_of_sample_coverage(chosen_errors(errors, selection)).drop("model")
     return (
         scores.join(selection.select("series_id", "model", chosen=pl.lit(True)), on=["series_id", "model"], how="left")
         .with_columns(pl.col("chosen").fill_null(False))
@@ -449,14 +454,16 @@ def selection_reason() -> pl.Expr:
     )
 
 
-def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+def forecast_panel(
+    panel: list[Series], frequency: str, last_index: int, errors: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Backtest, select and forecast every series of one frequency up to period index `last_index`.
 
-    Returns (forecasts, backtest scores). Series too short to backtest fall back to the naive forecast, and the
-    forecast table says so in its `model` column.
+    Returns (forecasts, backtest scores). `errors` is the panel's backtest when the caller has run it already.
+    Series too short to backtest fall back to the naive forecast, and the forecast table says so in its `model` column.
     """
     season_length = SEASON_LENGTH[frequency]
-    errors = backtest(panel, frequency)
+    errors = backtest(panel, frequency) if errors is None else errors
     if not errors.height:
         raise ValueError(f"too few periods to backtest any {frequency} series; intervals would be guesses")
     horizon = max(last_index - s.last_index for s in panel)
@@ -468,12 +475,11 @@ def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tupl
         orient="row",
     )
     selection = select_models(mase_by_horizon(errors).join(available, on=["series_id", "model"]))
-    errors_of_chosen = chosen_errors(errors, selection)
-    scores = score_backtest(errors, selection, errors_of_chosen)
+    scores = score_backtest(errors, selection)
     chosen = dict(zip(selection["series_id"], selection["model"], strict=True))
     widths = {
         (row["pool"], row["horizon"]): (row["q80"], row["q95"])
-        for row in interval_widths(errors_of_chosen, horizon).iter_rows(named=True)
+        for row in interval_widths(chosen_errors(errors, selection), horizon).iter_rows(named=True)
     }
     rows = []
     for series in panel:
@@ -526,10 +532,6 @@ def forecast_panel(panel: list[Series], frequency: str, last_index: int) -> tupl
         pl.col("selection_reason").fill_null("too short to backtest: no change carried on")
     )
     return forecasts, scores
-
-
-def pool_of_id(series_id: str) -> str:
-    return series_id.split(" | ")[0]
 
 
 def accuracy_by_table(forecasts: pl.DataFrame, scores: pl.DataFrame) -> pl.DataFrame:

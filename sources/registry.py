@@ -33,12 +33,12 @@ class TableSpec:
     model_measures: tuple[str, ...] | None = None  # the measures the gap model reads; None = every measure
     key_labels_file: str | None = None  # for key-form exports: a Key,Title file that maps keys to labels
 
-    def model_sql_filter(self) -> str:
-        """The SQL condition that picks the series the forecaster models from this table's mart."""
+    def model_history_sql(self) -> str:
+        """The query that reads the series the forecaster models from this table's mart."""
         condition = f"frequency = '{self.model_frequency}'"
         if self.model_measures:
             condition += " and measure in (" + ", ".join(f"'{m}'" for m in self.model_measures) + ")"
-        return condition
+        return f"select * from marts.{self.role} where {condition}"
 
     @property
     def columns(self) -> tuple[str, ...]:
