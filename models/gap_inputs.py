@@ -186,15 +186,13 @@ def _skill_shares(
     ).with_columns(pl.lit(f"employment by occupation class (85276NED), {base_year}").alias("basis"))
     national = from_employment.group_by("skill").agg(pl.col("share").mean().alias("national_share"))
     first, last = mix["period_start"].dt.year().min(), mix["period_start"].dt.year().max()
+    published = pl.col("cells_published") > 0
     from_mix = (
         skill_shares(numerators, denominators, occupation_skills)
         .join(national, on="skill", how="left")
         .with_columns(
-            pl.when(pl.col("cells_published") > 0)
-            .then(pl.col("share"))
-            .otherwise(pl.col("national_share"))
-            .alias("share"),
-            pl.when(pl.col("cells_published") > 0)
+            pl.when(published).then(pl.col("share")).otherwise(pl.col("national_share")).alias("share"),
+            pl.when(published)
             .then(pl.lit(f"new vacancies by occupation class (85081NED) / new vacancies (80472ned), {first}-{last}"))
             .otherwise(
                 pl.lit(
