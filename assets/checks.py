@@ -124,9 +124,16 @@ def marts_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSett
     with duckdb.get_connection() as conn:
         marts = {role: read_table(conn, f"marts.{role}") for role in MART_ROLES}
         seeds = {
-            n: read_table(conn, f"seeds.{n}") for n in ("group_composition", "occupation_skills", "education_skills")
+            n: read_table(conn, f"seeds.{n}")
+            for n in ("group_composition", "occupation_skills", "education_skills", "sbi_hierarchy")
         }
-    suites = marts_suite(marts, seeds["group_composition"], seeds["occupation_skills"], seeds["education_skills"])
+    suites = marts_suite(
+        marts,
+        seeds["group_composition"],
+        seeds["occupation_skills"],
+        seeds["education_skills"],
+        seeds["sbi_hierarchy"],
+    )
     outcomes = [(MARTS_CHECK_ASSETS[name], o) for name, suite in suites.items() for o in validate(suite)]
     yield from _report(context, settings, "3_marts", outcomes)
 
@@ -144,7 +151,10 @@ def forecast_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapS
 
 @dg.multi_asset_check(
     specs=[_spec(name, GAPS, additional_deps=[dg.AssetKey(["seeds", "sector_groups"])]) for name in PUBLISH_CHECKS],
-    description="Publication gate on the gap table: full grid, no missing numbers, components add up, gap in interval.",
+    description=(
+        "Publication gate on the gap table: full grid, no missing numbers, components add up, gap in its intervals, "
+        "skill subsets within their groups."
+    ),
 )
 def publish_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:

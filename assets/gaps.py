@@ -1,4 +1,4 @@
-"""Gap layer: the gap accounting per group x skill x year, with the lineage of every number."""
+"""Gap layer: the stock-flow gap model per group x skill x year, its backtest and its calibration, with lineage."""
 
 from __future__ import annotations
 
@@ -10,104 +10,175 @@ from dagster_duckdb import DuckDBResource
 
 from assets.metadata import preview
 from assets.seeds import SEEDS
-from models.gap_inputs import Marts, build_gap_inputs
-from models.gaps import compute_gaps
+from models.gap_inputs import NATIONAL, Marts, load_model_data
+from models.gap_model import GAP_MODEL, backtest, backtest_intervals, calibration_frame, parameters_frame, publish_frame
+from models.reconciliation import reconcile
 from pipelines.resources import TalentgapSettings
 from warehouse.db import read_table, write_table
 
-GAP_MODEL = "talentgap gap accounting v1 (expansion + replacement + existing vacancies - school-leavers - unemployed)"
 SEED_KEYS = [dg.AssetKey(["seeds", name]) for name in SEEDS]
-MART_ROLES = [field for field in Marts.__dataclass_fields__]
-
-
-@dg.asset(
-    key=["forecast", "skill_gaps"],
-    group_name="gaps",
-    pool="duckdb_write",
-    kinds={"duckdb"},
-    deps=[dg.AssetKey(["forecast", "series_forecasts"]), *SEED_KEYS, *(dg.AssetKey(["marts", r]) for r in MART_ROLES)],
-    description=(
-        "Demand (expansion + replacement + the vacancies open at the base year) against supply (school-leavers and "
-        "unemployed who enter work) per priority group x skill x year, cumulated from the base year, with an 80% "
-        "interval from simulating the forecast distributions. Not yet published: see publish/skill_gaps."
-    ),
+MART_ROLES = list(Marts.__dataclass_fields__)
+DEPS = [dg.AssetKey(["forecast", "series_forecasts"]), *SEED_KEYS, *(dg.AssetKey(["marts", r]) for r in MART_ROLES)]
+# the marts each group's numbers come from (the occupation mix, school-leavers, the unemployed and the age
+# structure feed every group)
+SHARED_ROLES = (
+    "employment_by_occupation",
+    "new_vacancies_by_occupation_and_sector",
+    "unemployment",
+    "mbo_graduates_by_field",
+    "higher_education_enrolment_by_field",
+    "employment_by_age",
 )
-def skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> dg.MaterializeResult:
+
+
+def _spec(name: str, description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(["forecast", name], group_name="gaps", kinds={"duckdb"}, deps=DEPS, description=description)
+
+
+@dg.multi_asset(
+    specs=[
+        _spec(
+            "skill_gaps",
+            "Per priority group x skill x year, from the base year (observed) to the end year: demand (filled + "
+            "unfilled jobs), supply (the stock-flow account), the gap (unfilled jobs) with 80% and 95% intervals, "
+            "its normal and structural parts, the supply/demand ratio with ROA's ITA classes, every flow, the "
+            "calibrated rates and the lineage. Not yet published: see publish/skill_gaps.",
+        ),
+        _spec(
+            "gap_backtest",
+            "The whole gap model run from earlier base years with only the data known then: predicted, observed and "
+            "no-change gaps 1-4 years ahead per group x skill, with leave-one-origin-out 80% and 95% intervals.",
+        ),
+        _spec(
+            "gap_calibration",
+            "The stock-flow account closed on every year of the history per group x skill: outflow, school-leavers, "
+            "unemployed, other entrants (calibrated) and the rates they give.",
+        ),
+        _spec(
+            "gap_parameters",
+            "Calibrated rates per group x skill (other-entrant rate, demand and employment growth) with their mean, "
+            "spread, minimum and maximum over the calibration years.",
+        ),
+        _spec(
+            "reconciliation",
+            "Our national totals and group sizes beside the reference figures everyone knows, with the definition "
+            "on each side and the difference in %.",
+        ),
+    ],
+    pool="duckdb_write",
+)
+def skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:
         marts = Marts(**{role: read_table(conn, f"marts.{role}") for role in MART_ROLES})
         forecasts = read_table(conn, "forecast.series_forecasts")
         seeds = {name: read_table(conn, f"seeds.{name}") for name in SEEDS}
     parameters = {row["name"]: float(row["value"]) for row in seeds["parameters"].iter_rows(named=True)}
-    inputs, series_by_group = build_gap_inputs(
+    data = load_model_data(
         marts,
         forecasts,
         seeds["group_composition"],
+        seeds["sbi_hierarchy"].with_columns(pl.col("complete") == "true"),
         seeds["occupation_skills"],
         seeds["education_skills"],
         parameters,
-        settings.end_year,
     )
-    gaps = compute_gaps(inputs)
-    lineage = _lineage(marts, forecasts, series_by_group, seeds["group_composition"])
+    errors = backtest_intervals(backtest(data))
+    table, units = publish_frame(data, errors, settings.end_year)
+    release = {"release_id": forecasts["release_id"][0], "data_source": forecasts["data_source"][0]}
     groups = seeds["sector_groups"].select("sector_group", "sector_group_nl", "sector_group_en", "kind")
     allocated = (
         seeds["group_composition"]
         .group_by("sector_group")
         .agg((pl.col("allocated") == "true").any().alias("allocated"))
     )
-    table = (
-        gaps.join(groups, on="sector_group", how="inner")
+    gaps = (
+        table.filter(pl.col("sector_group") != NATIONAL)
+        .join(groups, on="sector_group", how="inner")
         .join(allocated, on="sector_group")
-        .join(lineage, on="sector_group")
-        .with_columns(
-            pl.lit(forecasts["release_id"][0]).alias("release_id"),
-            pl.lit(forecasts["data_source"][0]).alias("data_source"),
-            pl.lit(inputs.outflow_rate).alias("outflow_rate"),
-            pl.lit(GAP_MODEL).alias("gap_model"),
-        )
+        .join(_lineage(marts, forecasts, seeds["group_composition"]), on="sector_group")
+        .with_columns(pl.lit(GAP_MODEL).alias("gap_model"), *(pl.lit(v).alias(k) for k, v in release.items()))
         .sort("sector_group", "skill", "year")
     )
+    reconciliation = reconcile(table, units, data, seeds["reference_figures"]).with_columns(
+        pl.lit(v).alias(k) for k, v in release.items()
+    )
+    outputs = {
+        "skill_gaps": gaps,
+        "gap_backtest": errors.with_columns(pl.lit(v).alias(k) for k, v in release.items()),
+        "gap_calibration": calibration_frame(units).with_columns(pl.lit(v).alias(k) for k, v in release.items()),
+        "gap_parameters": parameters_frame(units).with_columns(pl.lit(v).alias(k) for k, v in release.items()),
+        "reconciliation": reconciliation,
+    }
     with duckdb.get_connection() as conn:
-        write_table(conn, "forecast.skill_gaps", table)
-    return dg.MaterializeResult(
+        for name, frame in outputs.items():
+            write_table(conn, f"forecast.{name}", frame)
+    scored = errors.filter(pl.col("sector_group") != NATIONAL)
+    yield dg.MaterializeResult(
+        asset_key=["forecast", "skill_gaps"],
         metadata={
-            "dagster/row_count": table.height,
-            "base_year": inputs.base_year,
-            "outflow_rate": inputs.outflow_rate,
+            "dagster/row_count": gaps.height,
+            "base_year": data.last_year,
             "preview": preview(
-                table.select("sector_group", "skill", "year", "demand", "supply", "gap", "gap_lower", "gap_upper")
+                gaps.filter(pl.col("year") == settings.end_year).select(
+                    "sector_group", "skill", "demand", "supply", "gap", "gap_lower", "gap_upper"
+                )
             ),
-        }
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=["forecast", "gap_backtest"],
+        metadata={
+            "dagster/row_count": errors.height,
+            "accuracy": preview(_accuracy(scored)),
+        },
+    )
+    for name in ("gap_calibration", "gap_parameters"):
+        yield dg.MaterializeResult(asset_key=["forecast", name], metadata={"dagster/row_count": outputs[name].height})
+    yield dg.MaterializeResult(
+        asset_key=["forecast", "reconciliation"],
+        metadata={"dagster/row_count": reconciliation.height, "preview": preview(reconciliation, rows=20)},
     )
 
 
-def _lineage(
-    marts: Marts, forecasts: pl.DataFrame, series_by_group: dict[str, list[str]], composition: pl.DataFrame
-) -> pl.DataFrame:
-    """Per group, a JSON document naming each source table's vintage, each series' model and the seed rows used."""
-    observed = pl.concat(
-        [getattr(marts, role).select("series_id", "table_id", "vintage_id") for role in MART_ROLES]
-    ).unique()
-    models = forecasts.select("series_id", "model").unique()
-    # The occupation mix and the age structure feed every group's numbers.
-    shared = pl.concat(
-        [
-            m.select("series_id", "table_id", "vintage_id")
-            for m in (marts.new_vacancies_by_occupation_and_sector, marts.employment_by_age)
-        ]
-    ).unique()
+def _accuracy(errors: pl.DataFrame) -> pl.DataFrame:
+    """Per skill: mean absolute error of the model and of no change, and the 80%/95% coverage."""
+    return (
+        errors.group_by("skill")
+        .agg(
+            (pl.col("observed") - pl.col("predicted")).abs().mean().round(0).alias("mae_model"),
+            (pl.col("observed") - pl.col("baseline")).abs().mean().round(0).alias("mae_no_change"),
+            pl.col("in_80").mean().round(3).alias("coverage_80"),
+            pl.col("in_95").mean().round(3).alias("coverage_95"),
+        )
+        .sort("skill")
+    )
+
+
+def _lineage(marts: Marts, forecasts: pl.DataFrame, composition: pl.DataFrame) -> pl.DataFrame:
+    """Per group, a JSON document naming each source table's vintage, the models of the forecast inputs and the
+    composition rows used."""
+    vintages = {role: getattr(marts, role).select("table_id", "vintage_id").unique().rows() for role in MART_ROLES}
+    models = forecasts.select("series_id", "table_id", "model").unique()
     rows = []
-    for group, series_ids in series_by_group.items():
-        used = pl.concat([observed.filter(pl.col("series_id").is_in(series_ids)), shared])
+    for group in composition["sector_group"].unique(maintain_order=True):
+        if group == NATIONAL:
+            continue
+        parts = composition.filter(pl.col("sector_group") == group)
+        tables = set(parts["table_id"]) | {t for role in SHARED_ROLES for t, _ in vintages[role]}
+        source_tables = {t: v for role in MART_ROLES for t, v in vintages[role] if t in tables}
         document = {
-            "source_tables": {
-                t: v for t, v in used.select("table_id", "vintage_id").unique().sort("table_id").iter_rows()
-            },
-            "series_models": dict(models.filter(pl.col("series_id").is_in(series_ids)).sort("series_id").iter_rows()),
-            "composition": composition.filter(pl.col("sector_group") == group)
-            .select("role", "table_id", "code", "weight", "source")
-            .to_dicts(),
-            "seeds": ["group_composition", "occupation_skills", "education_skills", "parameters"],
+            "source_tables": dict(sorted(source_tables.items())),
+            "input_forecast_models": dict(
+                models.filter(pl.col("table_id").is_in(["85355NED", "83538NED", "80590ned"]))
+                .group_by("table_id")
+                .agg(pl.col("model").unique().sort())
+                .with_columns(pl.col("model").list.join(", "))
+                .sort("table_id")
+                .rows()
+            ),
+            "composition": parts.select("role", "table_id", "code", "weight", "source").to_dicts(),
+            "seeds": list(SEEDS),
+            "gap_model": GAP_MODEL,
         }
         rows.append((group, json.dumps(document, ensure_ascii=False)))
     return pl.DataFrame(rows, schema=["sector_group", "lineage"], orient="row")

@@ -26,26 +26,45 @@ PUBLISHED_COLUMNS = (
     "skill",
     "year",
     "base_year",
+    "observed",
     "demand",
     "supply",
     "gap",
     "gap_lower",
     "gap_upper",
-    "annual_gap",
+    "gap_lower_95",
+    "gap_upper_95",
+    "normal_gap",
+    "structural_gap",
+    "supply_demand_ratio",
+    "ratio_class",
     "employment",
+    "employment_lower",
+    "employment_upper",
     "skill_share",
+    "skill_share_lower",
+    "skill_share_upper",
+    "skill_share_published",
     "skill_share_basis",
     "expansion_demand",
     "replacement_demand",
-    "existing_vacancies",
     "school_leaver_inflow",
     "unemployed_inflow",
-    "supply_allocation_share",
+    "other_entrants",
+    "openings_since_base",
+    "entrants_since_base",
     "outflow_rate",
+    "other_entrant_rate",
+    "other_entrant_rate_calibrated",
+    "demand_growth",
+    "employment_growth",
+    "hires_share",
+    "normal_ratio",
     "allocated",
     "gap_model",
     "lineage",
 )
+GAPS = dg.AssetKey(["forecast", "skill_gaps"])
 
 
 @dg.multi_asset(
@@ -54,7 +73,7 @@ PUBLISHED_COLUMNS = (
             ["publish", "skill_gaps"],
             group_name="publish",
             kinds={"duckdb"},
-            deps=[dg.AssetKey(["forecast", "skill_gaps"])],
+            deps=[GAPS],
             description=(
                 "The gap table for the progress letter: one row per release x priority group x skill x year, in "
                 "persons, with its components, an 80% interval and the lineage of its numbers. All releases are kept; "
@@ -65,7 +84,7 @@ PUBLISHED_COLUMNS = (
             ["publish", "releases"],
             group_name="publish",
             kinds={"duckdb"},
-            deps=[dg.AssetKey(["forecast", "skill_gaps"])],
+            deps=[GAPS],
             description="One row per release: when, from which source vintages, with which code version.",
         ),
         dg.AssetSpec(
@@ -75,12 +94,34 @@ PUBLISHED_COLUMNS = (
             deps=[dg.AssetKey(["seeds", "parameters"])],
             description="The gap model's named assumptions as used by each release, with source and year.",
         ),
+        dg.AssetSpec(
+            ["publish", "gap_parameters"],
+            group_name="publish",
+            kinds={"duckdb"},
+            deps=[dg.AssetKey(["forecast", "gap_parameters"])],
+            description=(
+                "The rates each release calibrated per group x skill (other entrants, demand and employment growth) "
+                "with their mean, spread, minimum and maximum over the calibration years."
+            ),
+        ),
+        dg.AssetSpec(
+            ["publish", "reconciliation"],
+            group_name="publish",
+            kinds={"duckdb"},
+            deps=[dg.AssetKey(["forecast", "reconciliation"])],
+            description=(
+                "Each release's national totals and group sizes beside the reference figures (CBS, UWV, EZK, sector "
+                "bodies), the definition on each side and the difference in %."
+            ),
+        ),
     ],
     pool="duckdb_write",
 )
 def publish(settings: TalentgapSettings, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:
         gaps = read_table(conn, "forecast.skill_gaps")
+        gap_parameters = read_table(conn, "forecast.gap_parameters")
+        reconciliation = read_table(conn, "forecast.reconciliation")
         release_id = gaps["release_id"][0]
         vintages = conn.execute(
             """
@@ -106,10 +147,17 @@ def publish(settings: TalentgapSettings, duckdb: DuckDBResource):
         }
     )
     published = gaps.select(PUBLISHED_COLUMNS)
+    tables = {
+        "skill_gaps": published,
+        "releases": release,
+        "parameters": parameters,
+        "gap_parameters": gap_parameters,
+        "reconciliation": reconciliation,
+    }
     with duckdb.get_connection() as conn:
-        publish_release(conn, published, release, parameters)
+        publish_release(conn, tables)
         swap_published_copy(conn, _published_path(settings))
-    export_dir = export_release(published, release, parameters, Path(settings.warehouse).parent / "exports")
+    export_dir = export_release(tables, Path(settings.warehouse).parent / "exports")
     yield dg.MaterializeResult(
         asset_key=["publish", "skill_gaps"],
         metadata={
@@ -122,6 +170,13 @@ def publish(settings: TalentgapSettings, duckdb: DuckDBResource):
     )
     yield dg.MaterializeResult(asset_key=["publish", "releases"], metadata={"release_id": release_id})
     yield dg.MaterializeResult(asset_key=["publish", "parameters"], metadata={"dagster/row_count": parameters.height})
+    yield dg.MaterializeResult(
+        asset_key=["publish", "gap_parameters"], metadata={"dagster/row_count": gap_parameters.height}
+    )
+    yield dg.MaterializeResult(
+        asset_key=["publish", "reconciliation"],
+        metadata={"dagster/row_count": reconciliation.height, "preview": preview(reconciliation, rows=25)},
+    )
 
 
 def _published_path(settings: TalentgapSettings) -> Path:

@@ -17,6 +17,13 @@ SEEDS = {
     "occupation_skills": "BRC 2014 occupation class -> skill type (technical, digital, none), with a rationale.",
     "education_skills": "ISCED-F 2013 broad field -> skill type (technical, digital, none), with a rationale.",
     "parameters": "Named assumptions of the gap model (entry, outflow and reactivation rates) with source and year.",
+    "sbi_hierarchy": (
+        "SBI 2008 parent -> child sectors as the vacancy tables publish them; complete = the children make up the "
+        "parent. Bounds the occupation cells CBS leaves empty."
+    ),
+    "reference_figures": (
+        "Published figures (CBS, UWV, EZK, sector bodies) our totals are reconciled with, each with its definition."
+    ),
 }
 
 

@@ -1,16 +1,33 @@
-"""Assemble the gap model's inputs from the marts, the seeds and the series forecasts (pure polars)."""
+"""Assemble the gap model's inputs from the marts and seeds (pure polars and numpy, no Dagster).
+
+`ModelData` reads every mart once into plain lookups and solves the occupation mix of each year of 85081NED.
+`units_at(data, origin)` then builds, with only what was known at the end of `origin`, one `Unit` per group x skill
+(and one per skill for the whole economy): its observed history, its skill share with bounds, and the share of the
+skill's hires and school-leavers it receives. The backtest calls it for earlier origins, the publication for the
+last observed year.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
-from models.gaps import SKILLS, GapInputs, GroupInputs, YearlyPath, outflow_rate, skill_shares
+from models.occupation_mix import YearMix, solve_year
+from models.stock_flow import History
 
+SKILLS = ("technical", "digital")
+NATIONAL = "national"
 OPEN_VACANCIES = "OpenstaandeVacatures_1"
 NEW_VACANCIES = "OntstaneVacatures_2"
+FILLED_VACANCIES = "VervuldeVacatures_3"
+UNEMPLOYED = "NietSeizoengecorrigeerd_5"
+ENROLLED = "TotaalIngeschrevenen_1"
+# SBI sections (with R-U together) as 85272NED and the occupation mix both publish them: they add up to the economy,
+# so the skill employment of all sections can be made to add up to the national figure of 85276NED.
+SECTIONS = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R-U")
+HIRES_YEARS = 5  # the group's share of a skill's hires: filled vacancies over the last five years
 
 
 class GapInputError(ValueError):
@@ -28,11 +45,12 @@ def dim(name: str) -> pl.Expr:
 
 @dataclass(frozen=True)
 class Marts:
-    """The mart frames the gap model reads: each has series_id, dims, period_start, frequency, value (persons)."""
+    """The mart frames the gap model reads: each has series_id, dims, period_start, frequency, value."""
 
     employment_by_sector: pl.DataFrame
     employment_by_occupation: pl.DataFrame
     vacancies_by_sector: pl.DataFrame
+    vacancy_rate_by_sector: pl.DataFrame
     new_vacancies_by_occupation_and_sector: pl.DataFrame
     unemployment: pl.DataFrame
     mbo_graduates_by_field: pl.DataFrame
@@ -40,206 +58,379 @@ class Marts:
     employment_by_age: pl.DataFrame
 
 
-def yearly_path(series_id: str, observed: pl.DataFrame, forecasts: pl.DataFrame, year_shift: int = 0) -> YearlyPath:
-    """Observed values (no uncertainty) followed by the forecast with its 80% interval, by calendar year."""
-    seen = observed.filter(pl.col("series_id") == series_id).sort("period_start")
-    ahead = forecasts.filter(pl.col("series_id") == series_id).sort("period_start")
-    if seen.is_empty():
-        raise GapInputError(f"series {series_id!r} has no observations in the marts")
-    years = np.concatenate([seen["period_start"].dt.year().to_numpy(), ahead["period_start"].dt.year().to_numpy()])
-    point = np.concatenate([seen["value"].to_numpy(), ahead["point"].to_numpy()])
-    lower = np.concatenate([seen["value"].to_numpy(), ahead["lower_80"].to_numpy()])
-    upper = np.concatenate([seen["value"].to_numpy(), ahead["upper_80"].to_numpy()])
-    return YearlyPath(years + year_shift, point, lower, upper)
+@dataclass(frozen=True)
+class Path:
+    """A yearly series: observed values, then (from `first_forecast`) a forecast with its 80% interval."""
+
+    values: dict[int, float]
+    lower: dict[int, float] = field(default_factory=dict)
+    upper: dict[int, float] = field(default_factory=dict)
+    first_forecast: int | None = None
+
+    def known_until(self, year: int) -> dict[int, float]:
+        last = year if self.first_forecast is None else min(year, self.first_forecast - 1)
+        return {y: v for y, v in self.values.items() if y <= last}
 
 
-def _series_for_code(
-    frame: pl.DataFrame, dimension: str, code: str, frequency: str, what: str, measure: str | None = None
-) -> str:
+@dataclass(frozen=True)
+class Share:
+    """A group's share of a skill in its new vacancies, with the bounds the published cells allow."""
+
+    point: float
+    lower: float
+    upper: float
+    published: bool
+    years: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One group x skill at one origin: everything the account needs, and what it was built from."""
+
+    group: str
+    skill: str
+    origin: int
+    history: History
+    vacancy_share: Share
+    relative_turnover: float  # the skill's new vacancies per worker against all jobs' (1 = the same turnover)
+    hires_share: float  # the group's share of the skill's hires (filled vacancies) nationally
+    normal_ratio: float  # unfilled jobs / demand at the long-run vacancy rate of the group's sectors
+    basis: str
+
+    @property
+    def employment_share(self) -> float:
+        return self.vacancy_share.point / self.relative_turnover
+
+    @property
+    def share_factor_bounds(self) -> tuple[float, float]:
+        """How far every number of the unit can move, as a factor, within the share's bounds; never so far that the
+        skill's employment would exceed the group's."""
+        point = self.vacancy_share.point
+        if point <= 0:
+            return 1.0, 1.0
+        return self.vacancy_share.lower / point, min(self.vacancy_share.upper / point, 1 / self.employment_share)
+
+
+@dataclass
+class ModelData:
+    """Every mart the gap model reads, as lookups by code and year, with the occupation mix of each year solved."""
+
+    composition: pl.DataFrame
+    parameters: dict[str, float]
+    skill_classes: dict[str, str]  # skill -> BRC class
+    employment: dict[tuple[str, int], float]  # (SBI code, year) -> employed labour force (85272NED)
+    open_q4: dict[tuple[str, int], float]  # (80472ned code, year) -> open vacancies at the end of Q4
+    filled: dict[tuple[str, int], float]  # (80472ned code, year) -> filled vacancies in the year
+    vacancy_rate_q4: dict[tuple[str, int], float]  # (80567ned code, year) -> vacancies per 1,000 jobs in Q4
+    skill_employment: dict[tuple[str, int], float]  # (skill, year) -> national employment in its class (85276NED)
+    outflow_rate: dict[int, float]
+    school_leavers: dict[str, Path]  # skill -> national school-leavers entering the skill's jobs
+    unemployed: Path  # unemployed persons, national
+    mix: dict[int, YearMix]
+    _bounds: dict = field(default_factory=dict, repr=False)  # (sectors, occupation, year) -> (lower, upper)
+
+    def share_of(self, group_weights: dict[str, float], occupation: str, year: int) -> float:
+        """The point estimate of the occupation's share of the sectors' new vacancies in `year`."""
+        mix = self.mix[year]
+        return mix.value(group_weights, occupation) / mix.total(group_weights)
+
+    def share_bounds(self, group_weights: dict[str, float], occupation: str, year: int) -> tuple[float, float]:
+        """The smallest and largest share the published cells allow: two linear programmes, solved once a run."""
+        key = (tuple(sorted(group_weights.items())), occupation, year)
+        if key not in self._bounds:
+            mix = self.mix[year]
+            total = mix.total(group_weights)
+            low, high = mix.bounds(group_weights, occupation)
+            # the sector total is known within rounding, but a share is a share
+            self._bounds[key] = (max(low / total, 0.0), min(high / total, 1.0))
+        return self._bounds[key]
+
+    @property
+    def last_year(self) -> int:
+        return max(year for _, year in self.employment)
+
+
+def weights(composition: pl.DataFrame, group: str, role: str) -> dict[str, float]:
+    rows = composition.filter(pl.col("sector_group") == group, pl.col("role") == role)
+    return {code: float(w) for code, w in rows.select("code", "weight").rows()}
+
+
+def _lookup(
+    frame: pl.DataFrame, dimension: str, measure: str | None = None, frequency: str = "Y", whole_label: bool = False
+) -> dict:
+    """(code, year) -> value of one measure at one frequency; quarterly series give their 4th quarter."""
     if measure is not None:
         frame = frame.filter(pl.col("measure") == measure)
-    matches = frame.filter(code_of(dim(dimension)) == code, pl.col("frequency") == frequency)["series_id"].unique()
-    if matches.len() != 1:
-        raise GapInputError(
-            f"{what}: expected one {frequency} series with {dimension} code {code!r}, found {matches.len()}"
-        )
-    return matches[0]
+    frame = frame.filter(pl.col("frequency") == frequency, pl.col("value").is_not_null())
+    if frequency == "Q":
+        frame = frame.filter(pl.col("period_start").dt.month() == 10)
+    key = dim(dimension) if whole_label else code_of(dim(dimension))
+    rows = frame.select(key.alias("code"), pl.col("period_start").dt.year(), "value").rows()
+    return {(code, year): float(value) for code, year, value in rows}
 
 
-def build_gap_inputs(
+def load_model_data(
     marts: Marts,
     forecasts: pl.DataFrame,
     composition: pl.DataFrame,
+    hierarchy: pl.DataFrame,
     occupation_skills: pl.DataFrame,
     education_skills: pl.DataFrame,
     parameters: dict[str, float],
-    end_year: int,
-) -> tuple[GapInputs, dict[str, list[str]]]:
-    """The gap model's inputs and, per group, the series ids its numbers come from (for lineage)."""
-    sources: dict[str, list[str]] = {}
-    employment_frames = {"85272NED": marts.employment_by_sector, "85276NED": marts.employment_by_occupation}
-    base_year = _base_year(marts)
-    shares = _skill_shares(marts, composition, occupation_skills, base_year)
-    groups = {}
-    for group in composition["sector_group"].unique(maintain_order=True):
-        parts = composition.filter(pl.col("sector_group") == group)
-        employment = []
-        for row in parts.filter(pl.col("role") == "employment").iter_rows(named=True):
-            frame = employment_frames[row["table_id"]]
-            series_id = _series_for_code(frame, row["dimension"], row["code"], "Y", f"{group} employment")
-            employment.append((float(row["weight"]), yearly_path(series_id, frame, forecasts)))
-            sources.setdefault(group, []).append(series_id)
-        vacancies = 0.0
-        for row in parts.filter(pl.col("role") == "vacancies").iter_rows(named=True):
-            frame = marts.vacancies_by_sector
-            series_id = _series_for_code(
-                frame, row["dimension"], row["code"], "Q", f"{group} vacancies", measure=OPEN_VACANCIES
-            )
-            at_base = frame.filter(
-                pl.col("series_id") == series_id, pl.col("period_start") == pl.date(base_year, 10, 1)
-            )
-            if at_base.is_empty():
-                raise GapInputError(f"{group} vacancies: {series_id!r} has no value for the 4th quarter of {base_year}")
-            vacancies += float(row["weight"]) * float(at_base["value"][0])
-            sources[group].append(series_id)
-        group_shares = shares.filter(pl.col("sector_group") == group)
-        groups[group] = GroupInputs(
-            employment=employment,
-            base_vacancies=vacancies,
-            skill_shares=dict(zip(group_shares["skill"], group_shares["share"], strict=True)),
-            skill_share_basis=dict(zip(group_shares["skill"], group_shares["basis"], strict=True)),
+) -> ModelData:
+    classes = sorted(occupation_skills["brc_class"])
+    skill_classes = {
+        skill: cls for cls, skill in occupation_skills.select("brc_class", "skill").rows() if skill != "none"
+    }
+    by_occupation = _lookup(marts.employment_by_occupation, "Beroep")
+    skill_employment = {
+        (s, y): v for (code, y), v in by_occupation.items() for s, c in skill_classes.items() if code == c
+    }
+    if not skill_employment:
+        raise GapInputError("employment by occupation (85276NED) has no yearly series of BRC classes 07 and 08")
+    age = _lookup(marts.employment_by_age, "Leeftijd", whole_label=True)
+    outflow = {
+        year: outflow_rate(
+            {label: v for (label, y), v in age.items() if y == year},
+            parameters["retirement_window_years"],
+            parameters["other_exit_rate"],
         )
-    school_leavers, school_sources = _school_leavers(marts, forecasts, education_skills, parameters)
-    unemployed_id = marts.unemployment.filter(
-        pl.col("measure") == "NietSeizoengecorrigeerd_5", pl.col("frequency") == "Y"
-    )["series_id"].unique()
-    if unemployed_id.len() != 1:
-        raise GapInputError(f"unemployment: expected one yearly series of the unemployed, found {unemployed_id.len()}")
-    age = marts.employment_by_age.filter(pl.col("frequency") == "Y", pl.col("period_start").dt.year() == base_year)
-    employed_by_age = dict(zip(age.select(dim("Leeftijd"))["dims"], age["value"], strict=True))
-    rate = outflow_rate(employed_by_age, parameters["retirement_window_years"], parameters["other_exit_rate"])
-    reactivation = parameters["unemployed_reactivation_rate"]
-    inputs = GapInputs(
-        base_year=base_year,
-        end_year=end_year,
-        groups=groups,
-        school_leavers=school_leavers,
-        unemployed=yearly_path(unemployed_id[0], marts.unemployment, forecasts),
-        outflow_rate=rate,
-        unemployed_inflow_share={s: parameters[f"unemployed_share_{s}"] * reactivation for s in SKILLS},
+        for year in sorted({y for (_, y) in age})
+    }
+    data = ModelData(
+        composition=composition,
+        parameters=parameters,
+        skill_classes=skill_classes,
+        employment=_lookup(marts.employment_by_sector, "BedrijfstakkenBranchesSBI2008"),
+        open_q4=_lookup(marts.vacancies_by_sector, "Bedrijfskenmerken", OPEN_VACANCIES, "Q"),
+        filled=_lookup(marts.vacancies_by_sector, "Bedrijfskenmerken", FILLED_VACANCIES),
+        vacancy_rate_q4=_lookup(marts.vacancy_rate_by_sector, "SBI2008", frequency="Q"),
+        skill_employment=skill_employment,
+        outflow_rate=outflow,
+        school_leavers=_school_leavers(marts, forecasts, education_skills, parameters),
+        unemployed=_path(marts.unemployment.filter(pl.col("measure") == UNEMPLOYED), forecasts, "unemployment"),
+        mix=_solve_mix(marts, hierarchy, classes, by_occupation),
     )
-    supply_sources = [*school_sources, unemployed_id[0]]
-    return inputs, {group: [*ids, *supply_sources] for group, ids in sources.items()}
+    return data
 
 
-def _base_year(marts: Marts) -> int:
-    """The last year that every employment series used by the groups has observed."""
-    yearly = pl.concat(
-        [
-            marts.employment_by_sector.select("period_start", "frequency"),
-            marts.employment_by_occupation.select("period_start", "frequency"),
-        ]
-    ).filter(pl.col("frequency") == "Y")
-    if yearly.is_empty():
-        raise GapInputError("no yearly employment observations in the marts")
-    return int(yearly["period_start"].dt.year().max())
+def _solve_mix(marts: Marts, hierarchy: pl.DataFrame, classes: list[str], by_occupation: dict) -> dict[int, YearMix]:
+    cells = marts.new_vacancies_by_occupation_and_sector.filter(pl.col("frequency") == "Y").select(
+        code_of(dim("BedrijfstakkenBranchesSBI2008")).alias("sector"),
+        code_of(dim("Beroepenindeling")).alias("occupation"),
+        pl.col("period_start").dt.year().alias("year"),
+        "value",
+    )
+    totals = _lookup(marts.vacancies_by_sector, "Bedrijfskenmerken", NEW_VACANCIES)
+    mix = {}
+    for year in sorted(cells["year"].unique()):
+        mix[year] = solve_year(
+            year,
+            cells.filter(pl.col("year") == year),
+            {code: v for (code, y), v in totals.items() if y == year},
+            hierarchy,
+            {code: v for (code, y), v in by_occupation.items() if y == year and code in classes},
+            classes,
+        )
+    if not mix:
+        raise GapInputError("new vacancies by occupation and sector (85081NED) has no yearly cells")
+    return mix
 
 
-def _skill_shares(
-    marts: Marts, composition: pl.DataFrame, occupation_skills: pl.DataFrame, base_year: int
-) -> pl.DataFrame:
-    """Skill shares per group, from the occupation mix of its new vacancies or, where the composition says
-    `occupation_employment`, from employment by occupation in the base year."""
-    mix_parts = composition.filter(pl.col("role") == "occupation_mix").with_columns(pl.col("weight").cast(pl.Float64))
-    mix = marts.new_vacancies_by_occupation_and_sector.filter(pl.col("frequency") == "Y").with_columns(
-        code_of(dim("BedrijfstakkenBranchesSBI2008")).alias("code"),
-        code_of(dim("Beroepenindeling")).alias("occupation_code"),
-    )
-    years = mix["period_start"].unique().implode()
-    numerators = (
-        mix_parts.join(mix, on="code", how="inner")
-        .group_by("sector_group", "occupation_code")
-        .agg(
-            # null when CBS published none of the cells, so the share can say it had nothing to go on
-            pl.when(pl.col("value").is_not_null().any())
-            .then((pl.col("value").fill_null(0.0) * pl.col("weight")).sum())
-            .alias("value")
-        )
-    )
-    new_vacancies = marts.vacancies_by_sector.filter(
-        pl.col("measure") == NEW_VACANCIES, pl.col("frequency") == "Y", pl.col("period_start").is_in(years)
-    ).with_columns(code_of(dim("Bedrijfskenmerken")).alias("code"))
-    denominators = (
-        mix_parts.join(new_vacancies, on="code", how="inner")
-        .group_by("sector_group")
-        .agg((pl.col("value") * pl.col("weight")).sum().alias("total"))
-    )
-    employment_parts = composition.filter(pl.col("role") == "occupation_employment")
-    by_occupation = marts.employment_by_occupation.filter(
-        pl.col("frequency") == "Y", pl.col("period_start").dt.year() == base_year
-    ).with_columns(code_of(dim("Beroep")).alias("occupation_code"))
-    totals = employment_parts.join(by_occupation, left_on="code", right_on="occupation_code", how="inner")
-    from_employment = skill_shares(
-        employment_parts.select("sector_group").join(by_occupation, how="cross"),
-        totals.select("sector_group", pl.col("value").alias("total")),
-        occupation_skills,
-    ).with_columns(pl.lit(f"employment by occupation class (85276NED), {base_year}").alias("basis"))
-    national = from_employment.group_by("skill").agg(pl.col("share").mean().alias("national_share"))
-    first, last = mix["period_start"].dt.year().min(), mix["period_start"].dt.year().max()
-    published = pl.col("cells_published") > 0
-    from_mix = (
-        skill_shares(numerators, denominators, occupation_skills)
-        .join(national, on="skill", how="left")
-        .with_columns(
-            pl.when(published).then(pl.col("share")).otherwise(pl.col("national_share")).alias("share"),
-            pl.when(published)
-            .then(pl.lit(f"new vacancies by occupation class (85081NED) / new vacancies (80472ned), {first}-{last}"))
-            .otherwise(
-                pl.lit(
-                    f"FALLBACK national share (85276NED, {base_year}): 85081NED publishes no cell of this skill's "
-                    "occupation class for the group's sectors"
-                )
-            )
-            .alias("basis"),
-        )
-    )
-    if from_mix["share"].is_null().any():
-        raise GapInputError(
-            "a group needs the national skill share as fallback, but no group has role "
-            "occupation_employment in the composition seed"
-        )
-    shares = pl.concat([from_mix.select(from_employment.columns), from_employment])
-    missing = set(composition["sector_group"]) - set(shares["sector_group"])
-    if missing:
-        raise GapInputError(
-            f"no occupation mix (85081NED with 80472ned) or occupation employment for {sorted(missing)}"
-        )
-    return shares
+def _path(frame: pl.DataFrame, forecasts: pl.DataFrame, what: str, year_shift: int = 0) -> Path:
+    """One yearly series (observed, then forecast) from a mart frame holding exactly one yearly series."""
+    ids = frame.filter(pl.col("frequency").is_in(["Y", "SY"]))["series_id"].unique()
+    if ids.len() != 1:
+        raise GapInputError(f"{what}: expected one yearly series, found {ids.len()}")
+    seen = frame.filter(pl.col("series_id") == ids[0], pl.col("value").is_not_null())
+    ahead = forecasts.filter(pl.col("series_id") == ids[0])
+    values = {y + year_shift: float(v) for y, v in zip(seen["period_start"].dt.year(), seen["value"], strict=True)}
+    first = None
+    lower, upper = {}, {}
+    for row in ahead.iter_rows(named=True):
+        year = row["period_start"].year + year_shift
+        first = year if first is None else min(first, year)
+        values[year], lower[year], upper[year] = row["point"], row["lower_80"], row["upper_80"]
+    return Path(values, lower, upper, first)
 
 
 def _school_leavers(
     marts: Marts, forecasts: pl.DataFrame, education_skills: pl.DataFrame, parameters: dict[str, float]
-) -> tuple[dict[str, list[YearlyPath]], list[str]]:
-    """Graduates of a school year enter the labour market in the calendar year the school year ends."""
-    fields = education_skills.filter(pl.col("skill").is_in(SKILLS))
-    paths: dict[str, list[YearlyPath]] = {skill: [] for skill in SKILLS}
-    used = []
+) -> dict[str, Path]:
+    """School-leavers who start in the skill's jobs: graduates of the skill's fields x the share who enter the
+    labour market x the share who start in a job matching their field. A school year's graduates count in the
+    calendar year it ends. Those who enter the labour market but find no job are not counted here; they are among
+    the unemployed, who are counted once, when they take up work."""
+    higher = marts.higher_education_enrolment_by_field.filter(
+        dim("Onderwijssoort") == "Hoger onderwijs", pl.col("measure") == ENROLLED
+    )
     flows = (
         (marts.mbo_graduates_by_field, "Studierichting", parameters["mbo_entry_rate"]),
-        (
-            marts.higher_education_enrolment_by_field.filter(
-                dim("Onderwijssoort") == "Hoger onderwijs", pl.col("measure") == "TotaalIngeschrevenen_1"
-            ),
-            "StudierichtingISCED2013",
-            parameters["he_graduates_per_enrolled"] * parameters["he_entry_rate"],
-        ),
+        (higher, "StudierichtingISCED2013", parameters["he_graduates_per_enrolled"] * parameters["he_entry_rate"]),
     )
-    for frame, dimension, factor in flows:
-        for row in fields.iter_rows(named=True):
-            series_id = _series_for_code(frame, dimension, row["isced_field"], "SY", f"school-leavers {row['skill']}")
-            path = yearly_path(series_id, frame, forecasts, year_shift=1)
-            paths[row["skill"]].append(
-                YearlyPath(path.years, path.point * factor, path.lower_80 * factor, path.upper_80 * factor)
+    match = parameters["field_match_rate"]
+    paths = {}
+    for skill in SKILLS:
+        fields = education_skills.filter(pl.col("skill") == skill)["isced_field"].to_list()
+        parts = []
+        for frame, dimension, factor in flows:
+            for f in fields:
+                series = frame.filter(code_of(dim(dimension)) == f)
+                parts.append((_path(series, forecasts, f"school-leavers {skill} {f}", year_shift=1), factor * match))
+        paths[skill] = _sum_paths(parts)
+    return paths
+
+
+def _sum_paths(parts: list[tuple[Path, float]]) -> Path:
+    """The weighted sum over the years every part has; a part not yet published in an early year holds its first
+    value there (mbo graduates start in 2015/'16), so the flow does not seem to jump when it appears."""
+    years = sorted(set().union(*(p.values for p, _ in parts)))
+    last = min(max(p.values) for p, _ in parts)
+    first_forecast = min((p.first_forecast for p, _ in parts if p.first_forecast), default=None)
+
+    def value(p: Path, year: int, which: dict[int, float]) -> float:
+        if year in which:
+            return which[year]
+        if year in p.values:
+            return p.values[year]
+        return p.values[min(p.values)]
+
+    total, lower, upper = {}, {}, {}
+    for year in years:
+        if year > last:
+            continue
+        total[year] = sum(w * value(p, year, p.values) for p, w in parts)
+        if first_forecast is not None and year >= first_forecast:
+            lower[year] = sum(w * value(p, year, p.lower) for p, w in parts)
+            upper[year] = sum(w * value(p, year, p.upper) for p, w in parts)
+    return Path(total, lower, upper, first_forecast)
+
+
+def _share(data: ModelData, group_weights: dict[str, float], occupation: str, years: list[int]) -> Share:
+    """Mean share over the mix years known at the origin, with the mean of each year's bounds."""
+    points, lows, highs, published = [], [], [], True
+    for year in years:
+        low, high = data.share_bounds(group_weights, occupation, year)
+        points.append(data.share_of(group_weights, occupation, year))
+        lows.append(low)
+        highs.append(high)
+        published = published and data.mix[year].is_published(group_weights, occupation)
+    return Share(float(np.mean(points)), float(np.mean(lows)), float(np.mean(highs)), published, tuple(years))
+
+
+def mix_years(data: ModelData, origin: int) -> list[int]:
+    """The 85081NED years known at the end of `origin`; before the table began, its first year (a look-ahead the
+    backtest of origins before 2018 cannot avoid, and says so)."""
+    known = [y for y in sorted(data.mix) if y <= origin]
+    return known or [min(data.mix)]
+
+
+def _weighted(lookup: dict[tuple[str, int], float], group_weights: dict[str, float], years: range) -> np.ndarray:
+    values = []
+    for year in years:
+        missing = [c for c in group_weights if (c, year) not in lookup]
+        if missing:
+            raise GapInputError(f"no value for code(s) {missing} in {year}")
+        values.append(sum(w * lookup[(c, year)] for c, w in group_weights.items()))
+    return np.array(values)
+
+
+def units_at(data: ModelData, origin: int) -> list[Unit]:
+    """Every group x skill (and the national unit per skill), built from what was known at the end of `origin`."""
+    years_known = sorted(
+        {y for (_, y) in data.employment}
+        & set(data.outflow_rate)
+        & {y + 1 for y in data.unemployed.known_until(origin)}
+        & {y for (_, y) in data.open_q4}
+    )
+    years = range(min(years_known), origin + 1)
+    if origin not in years_known:
+        raise GapInputError(f"origin {origin}: employment, vacancies or the unemployed are not observed then")
+    mixed = mix_years(data, origin)
+    params = data.parameters
+    units = []
+    for skill in SKILLS:
+        occupation = data.skill_classes[skill]
+        section_shares = {s: np.mean([data.share_of({s: 1.0}, occupation, y) for y in mixed]) for s in SECTIONS}
+        national_employment = np.array([data.skill_employment[(skill, y)] for y in years])
+        sections = np.array([[data.employment[(s, y)] for s in SECTIONS] for y in years])
+        turnover = sections @ np.array([section_shares[s] for s in SECTIONS]) / national_employment
+        national_share = _share(data, {"A-U": 1.0}, occupation, mixed)
+        national_filled = _weighted(data.filled, {"A-U": 1.0}, range(origin - HIRES_YEARS + 1, origin + 1)).sum()
+        leavers = data.school_leavers[skill].known_until(origin)
+        unemployed = data.unemployed.known_until(origin)
+        national_leavers = np.array([leavers.get(y, leavers[min(leavers)]) for y in years])
+        national_unemployed = np.array([unemployed[y - 1] for y in years]) * (
+            params[f"unemployed_share_{skill}"] * params["unemployed_reactivation_rate"]
+        )
+        outflow = np.array([data.outflow_rate[y] for y in years])
+        for group in [
+            *data.composition.filter(pl.col("sector_group") != NATIONAL)["sector_group"].unique(maintain_order=True),
+            NATIONAL,
+        ]:
+            mix_weights = weights(data.composition, group, "occupation_mix")
+            share = _share(data, mix_weights, occupation, mixed)
+            unfilled = _weighted(data.open_q4, weights(data.composition, group, "vacancies"), years) * share.point
+            if group == NATIONAL:
+                employment, hires, relative = national_employment, 1.0, float(turnover[-1])
+            else:
+                employment = _weighted(data.employment, weights(data.composition, group, "employment"), years)
+                employment = employment * share.point / turnover
+                relative = float(turnover[-1])
+                filled = _weighted(
+                    data.filled,
+                    weights(data.composition, group, "vacancies"),
+                    range(origin - HIRES_YEARS + 1, origin + 1),
+                ).sum()
+                hires = filled * share.point / (national_filled * national_share.point)
+            history = History(
+                years=np.array(years),
+                employment=employment,
+                unfilled=unfilled,
+                school_leavers=national_leavers * hires,
+                unemployed_inflow=national_unemployed * hires,
+                outflow_rate=outflow,
             )
-            used.append(series_id)
-    return paths, used
+            units.append(
+                Unit(
+                    group=group,
+                    skill=skill,
+                    origin=origin,
+                    history=history,
+                    vacancy_share=share,
+                    relative_turnover=relative,
+                    hires_share=float(hires),
+                    normal_ratio=_normal_ratio(data, group, origin) * float(unfilled[-1] / history.demand[-1]),
+                    basis=_basis(share, occupation, mixed, group),
+                )
+            )
+    return units
+
+
+def _normal_ratio(data: ModelData, group: str, origin: int) -> float:
+    """Long-run vacancy rate (mean of every 4th quarter since the series began) over the rate at the origin."""
+    rate_weights = weights(data.composition, group, "vacancy_rate")
+    years = sorted({y for (c, y) in data.vacancy_rate_q4 if c in rate_weights and y <= origin})
+    rates = _weighted(data.vacancy_rate_q4, rate_weights, range(years[0], origin + 1))
+    return float(rates.mean() / rates[-1])
+
+
+def _basis(share: Share, occupation: str, years: list[int], group: str) -> str:
+    span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
+    if share.published:
+        return f"BRC class {occupation} in new vacancies (85081NED) / all new vacancies (80472ned), {span}: published"
+    return (
+        f"BRC class {occupation} in new vacancies, {span}: not published by CBS for {group}; estimated within the "
+        f"bounds the published cells, sector totals and SBI hierarchy allow ({share.lower:.1%}-{share.upper:.1%})"
+    )
+
+
+def outflow_rate(employed_by_age: dict[str, float], retirement_window_years: float, other_exit_rate: float) -> float:
+    """Yearly share of workers who leave: those aged 55+ within the retirement window, plus other exits.
+
+    The national age structure (85264NED): no table here crosses age with sector or occupation."""
+    try:
+        older = employed_by_age["55 tot 65 jaar"] + employed_by_age["65 tot 75 jaar"]
+        return older / employed_by_age["15 tot 75 jaar"] / retirement_window_years + other_exit_rate
+    except KeyError as missing:
+        raise GapInputError(f"employment by age (85264NED) lacks the age group {missing}") from None

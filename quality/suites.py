@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from models.gap_inputs import code_of, dim
-from models.gaps import SKILLS
+from models.gap_inputs import SKILLS, code_of, dim
 from quality.gx import Expectation, Suite
 from sources.registry import TableSpec
 
@@ -42,7 +41,14 @@ FORECAST_CHECKS = (
     "no_negative_counts",
     "horizon_complete",
 )
-PUBLISH_CHECKS = ("full_grid", "one_row_per_cell", "no_missing_numbers", "components_add_up", "gap_within_interval")
+PUBLISH_CHECKS = (
+    "full_grid",
+    "one_row_per_cell",
+    "no_missing_numbers",
+    "components_add_up",
+    "gap_within_interval",
+    "skill_within_group",
+)
 
 
 def raw_suite(
@@ -179,6 +185,7 @@ def marts_suite(
     composition: pl.DataFrame,
     occupation_skills: pl.DataFrame,
     education_skills: pl.DataFrame,
+    hierarchy: pl.DataFrame,
 ) -> dict[str, Suite]:
     """Each expectation on its own frame (the frames differ in shape), keyed by check name."""
     return {
@@ -247,11 +254,11 @@ def marts_suite(
         ),
         "group_composition_codes_found": Suite(
             "group_composition_codes_found",
-            _composition_found(marts, composition),
+            _composition_found(marts, composition, hierarchy),
             [
                 Expectation(
                     "group_composition_codes_found",
-                    "every code in group_composition exists in its table",
+                    "every code in group_composition exists in its table (occupation-mix codes: or in sbi_hierarchy)",
                     "ExpectColumnValuesToBeInSet",
                     {"column": "found", "value_set": [True]},
                 )
@@ -301,7 +308,12 @@ def _codes(marts: dict[str, pl.DataFrame], *sources: tuple[str, str]) -> pl.Data
     return pl.concat(frames).unique().filter(pl.col("code").str.contains(r"^\d\d$")).sort("code")
 
 
-def _composition_found(marts: dict[str, pl.DataFrame], composition: pl.DataFrame) -> pl.DataFrame:
+def _composition_found(
+    marts: dict[str, pl.DataFrame], composition: pl.DataFrame, hierarchy: pl.DataFrame
+) -> pl.DataFrame:
+    """Each composition row's code in its table; the occupation mix is bounded over the SBI hierarchy too, so a
+    sector CBS does not publish in 85081NED (Q, 88, 61-63) is found when the hierarchy places it."""
+    placed = set(hierarchy["parent"]) | set(hierarchy["child"])
     by_table = {}
     for frame in marts.values():
         for table_id, dims in frame.select("table_id", "dims").unique().iter_rows():
@@ -309,7 +321,9 @@ def _composition_found(marts: dict[str, pl.DataFrame], composition: pl.DataFrame
     rows = []
     for row in composition.iter_rows(named=True):
         labels = pl.Series(by_table.get(row["table_id"], []), dtype=pl.String).to_frame("dims")
-        found = labels.filter(code_of(dim(row["dimension"])) == row["code"]).height > 0
+        found = labels.filter(code_of(dim(row["dimension"])) == row["code"]).height > 0 or (
+            row["role"] == "occupation_mix" and row["code"] in placed
+        )
         rows.append((row["sector_group"], row["role"], row["table_id"], row["code"], found))
     return pl.DataFrame(rows, schema=["sector_group", "role", "table_id", "code", "found"], orient="row")
 
@@ -359,25 +373,58 @@ def forecast_suite(forecasts: pl.DataFrame, end_year: int) -> Suite:
 
 def publish_suite(gaps: pl.DataFrame, groups: list[str], end_year: int) -> Suite:
     base_year = int(gaps["base_year"].min()) if gaps.height else end_year
-    cells = len(groups) * len(SKILLS) * (end_year - base_year)
-    numbers = [column for column, dtype in gaps.schema.items() if dtype.is_float()]
-    demand_parts = pl.col("expansion_demand") + pl.col("replacement_demand") + pl.col("existing_vacancies")
+    cells = len(groups) * len(SKILLS) * (end_year - base_year + 1)
+    # the ratio of entrants to openings has no meaning at the base year or where openings are not positive
+    optional = {"supply_demand_ratio"}
+    numbers = [column for column, dtype in gaps.schema.items() if dtype.is_float() and column not in optional]
+    by_cell = ["sector_group", "skill"]
+
+    def before(column: str) -> pl.Expr:
+        return pl.col(column).shift(1).over(by_cell, order_by="year")
+
+    projected = ~pl.col("observed")
     residual = (
-        (pl.col("demand") - demand_parts).abs()
-        + (pl.col("supply") - pl.col("school_leaver_inflow") - pl.col("unemployed_inflow")).abs()
-        + (pl.col("annual_gap") - pl.col("demand") + pl.col("supply")).abs()
-        + (pl.col("gap") - pl.col("annual_gap").cum_sum().over(["sector_group", "skill"], order_by="year")).abs()
-    )
+        (pl.col("gap") - pl.col("demand") + pl.col("supply")).abs()
+        + (pl.col("gap") - pl.col("openings_since_base") + pl.col("entrants_since_base")).abs()
+        + pl.when(projected)
+        .then(
+            (pl.col("demand") - before("demand") - pl.col("expansion_demand")).abs()
+            + (
+                pl.col("supply")
+                - before("supply")
+                + pl.col("replacement_demand")
+                - pl.col("school_leaver_inflow")
+                - pl.col("unemployed_inflow")
+                - pl.col("other_entrants")
+            ).abs()
+        )
+        .otherwise(0.0)
+    ) / pl.max_horizontal(pl.col("demand").abs(), pl.lit(1.0))
+    ratio_missing = pl.col("supply_demand_ratio").is_null() & projected & (pl.col("openings_since_base") > 0)
     frame = gaps.with_columns(
         residual.alias("components_residual"),
         pl.concat_str("sector_group", "skill", pl.col("year").cast(pl.String), separator="|").alias("cell"),
-        pl.any_horizontal(pl.col(c).is_null() | pl.col(c).is_nan() for c in numbers).alias("has_missing"),
-        ((pl.col("gap_lower") <= pl.col("gap")) & (pl.col("gap") <= pl.col("gap_upper"))).alias("gap_in_interval"),
+        (pl.any_horizontal(pl.col(c).is_null() | pl.col(c).is_nan() for c in numbers) | ratio_missing).alias(
+            "has_missing"
+        ),
+        (
+            (pl.col("gap_lower_95") <= pl.col("gap_lower"))
+            & (pl.col("gap_lower") <= pl.col("gap"))
+            & (pl.col("gap") <= pl.col("gap_upper"))
+            & (pl.col("gap_upper") <= pl.col("gap_upper_95"))
+        ).alias("gap_in_interval"),
+        (
+            (pl.col("skill_share_lower") >= 0)
+            & (pl.col("skill_share_lower") <= pl.col("skill_share"))
+            & (pl.col("skill_share") <= pl.col("skill_share_upper"))
+            & (pl.col("skill_share_upper") <= 1)
+            & (pl.col("employment") <= pl.col("supply") + 1e-6)
+        ).alias("skill_in_group"),
     )
     expectations_publish = [
         Expectation(
             "full_grid",
-            f"every group x skill x year {base_year + 1}-{end_year}: {cells} rows",
+            f"every group x skill x year {base_year}-{end_year}: {cells} rows",
             "ExpectTableRowCountToEqual",
             {"value": cells},
         ),
@@ -386,21 +433,27 @@ def publish_suite(gaps: pl.DataFrame, groups: list[str], end_year: int) -> Suite
         ),
         Expectation(
             "no_missing_numbers",
-            "no missing or NaN number in any published column",
+            "no missing or NaN number in any published column (the ratio only where openings are positive)",
             "ExpectColumnValuesToBeInSet",
             {"column": "has_missing", "value_set": [False]},
         ),
         Expectation(
             "components_add_up",
-            "demand, supply, annual gap and cumulative gap equal their parts (1e-6)",
+            "gap = demand - supply = openings - entrants; demand and supply move by their flows (1e-9 of demand)",
             "ExpectColumnValuesToBeBetween",
-            {"column": "components_residual", "max_value": 1e-6},
+            {"column": "components_residual", "max_value": 1e-9},
         ),
         Expectation(
             "gap_within_interval",
-            "gap_lower <= gap <= gap_upper",
+            "gap_lower_95 <= gap_lower <= gap <= gap_upper <= gap_upper_95",
             "ExpectColumnValuesToBeInSet",
             {"column": "gap_in_interval", "value_set": [True]},
+        ),
+        Expectation(
+            "skill_within_group",
+            "0 <= skill share bounds <= 1 around the share: a skill subset never exceeds its group",
+            "ExpectColumnValuesToBeInSet",
+            {"column": "skill_in_group", "value_set": [True]},
         ),
     ]
     return Suite("publish", frame, expectations_publish, id_columns=("cell",))

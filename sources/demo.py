@@ -15,22 +15,56 @@ import polars as pl
 from sources.base import RawTable, content_hash
 from sources.registry import PERIOD_DIMENSION, TableSpec
 
+# SBI sections weighted as in the Dutch economy (they add up to A-U's 100), and the codes inside them the groups use:
+# aggregates stay sums of their parts, because the occupation mix is bounded over the SBI hierarchy.
+_SECTIONS = {
+    "A Landbouw, bosbouw en visserij": 2.3,
+    "B Delfstoffenwinning": 0.1,
+    "C Industrie": 8.4,
+    "D Energievoorziening": 0.4,
+    "E Waterbedrijven en afvalbeheer": 0.4,
+    "F Bouwnijverheid": 4.3,
+    "G Handel": 13.5,
+    "H Vervoer en opslag": 4.9,
+    "I Horeca": 4.3,
+    "J Informatie en communicatie": 4.5,
+    "K Financiële dienstverlening": 2.5,
+    "L Verhuur en handel van onroerend goed": 0.9,
+    "M Specialistische zakelijke diensten": 7.5,
+    "N Verhuur en overige zakelijke diensten": 5.5,
+    "O Openbaar bestuur en overheidsdiensten": 6.9,
+    "P Onderwijs": 7.8,
+    "Q Gezondheids- en welzijnszorg": 16.9,
+    "R Cultuur, sport en recreatie": 4.5,
+    "S Overige dienstverlening": 4.0,
+    "T Huishoudens": 0.3,
+    "U Extraterritoriale organisaties": 0.1,
+}
 _SECTORS = {
     "A-U Alle economische activiteiten": 100.0,
-    "C Industrie": 9.0,
-    "D Energievoorziening": 0.4,
-    "F Bouwnijverheid": 5.0,
-    "J Informatie en communicatie": 3.5,
+    **_SECTIONS,
+    "R-U Cultuur, recreatie, overige diensten": 8.9,
     "58-60 Uitgeverijen, film,radio en t.v.": 0.6,
     "61 Telecommunicatie": 0.4,
-    "62-63 IT- en informatiedienstverlening": 2.5,
+    "62-63 IT- en informatiedienstverlening": 3.5,
     "21 Farmaceutische industrie": 0.3,
-    "72 Research": 0.9,
-    "O-Q Overheid en zorg": 31.0,
-    "O Openbaar bestuur en overheidsdiensten": 6.0,
-    "P Onderwijs": 6.5,
-    "Q Gezondheids- en welzijnszorg": 18.0,
-    "88 Welzijnszorg zonder overnachting": 5.0,
+    "72 Research": 0.8,
+    "87-88 Verzorging en welzijn": 9.1,
+    "88 Welzijnszorg zonder overnachting": 3.3,
+}
+# 85081NED publishes some sectors only, as CBS does: never every part of an aggregate
+_MIX_SECTORS = {
+    label: _SECTORS[label]
+    for label in (
+        "A-U Alle economische activiteiten",
+        "C Industrie",
+        "D Energievoorziening",
+        "F Bouwnijverheid",
+        "J Informatie en communicatie",
+        "O Openbaar bestuur en overheidsdiensten",
+        "P Onderwijs",
+        "72 Research",
+    )
 }
 _OCCUPATIONS = {
     "Totaal": 100.0,
@@ -58,6 +92,7 @@ _AGES = {"15 tot 75 jaar": 100.0, "55 tot 65 jaar": 16.0, "65 tot 75 jaar": 3.0,
 DEMO_MEMBERS: dict[str, dict[str, float]] = {
     "Bedrijfskenmerken": _SECTORS,
     "BedrijfstakkenBranchesSBI2008": _SECTORS,
+    "SBI2008": _SECTORS,
     "Beroep": _OCCUPATIONS,
     "Beroepenindeling": {k: v for k, v in _OCCUPATIONS.items() if k != "Totaal"},
     "Studierichting": _FIELDS,
@@ -71,6 +106,7 @@ DEMO_MEMBERS: dict[str, dict[str, float]] = {
     },
     "TypeWerkenden": {"Totaal": 100.0},
 }
+NOISE = 0.005  # small, so that aggregates stay within rounding of the sums of their parts
 LEVEL_OF_TOTAL = 0.3  # a total (every member weight 100) sits at 30% of its measure's plausible maximum
 _QUARTER_LABELS = ("1e kwartaal", "2e kwartaal", "3e kwartaal", "4e kwartaal")
 
@@ -109,14 +145,17 @@ class DemoSource:
             {spec.slice[d]: 100.0} if d in spec.slice else DEMO_MEMBERS.get(d, {"Totaal": 100.0})
             for d in spec.dimensions
         ]
+        if spec.role == "new_vacancies_by_occupation_and_sector":
+            members[0] = _MIX_SECTORS
         combos: list[tuple[tuple[str, ...], float]] = [((), 1.0)]
         for options in members:
             combos = [((*labels, label), weight * w / 100) for labels, weight in combos for label, w in options.items()]
         columns: dict[str, list[str]] = {d: [] for d in (*spec.dimensions, PERIOD_DIMENSION)}
         columns |= {m.name: [] for m in spec.measures}
+        # one trend and season per table, so that members keep their weights and aggregates stay sums of parts
+        growth = rng.normal(0.015, 0.01)
+        season = rng.normal(0, 0.03, 4)
         for labels, weight in combos:
-            growth = rng.normal(0.015, 0.01)
-            season = rng.normal(0, 0.03, 4)
             for label, year, quarter in periods:
                 for d, value in zip(spec.dimensions, labels, strict=True):
                     columns[d].append(value)
@@ -125,7 +164,7 @@ class DemoSource:
                     level = measure.plausible_max / measure.scale * LEVEL_OF_TOTAL * weight
                     trend = (1 + growth) ** (year - periods[0][1])
                     seasonal = 1 + (season[quarter - 1] if quarter else 0.0)
-                    value = level * trend * seasonal * rng.lognormal(0, 0.02)
+                    value = level * trend * seasonal * rng.lognormal(0, NOISE)
                     columns[measure.name].append(f"{value:.1f}")
         frame = pl.DataFrame(columns).with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias("source_row"))
         columns_received = tuple(c for c in frame.columns if c != "source_row")

@@ -74,6 +74,15 @@ TABLES: tuple[TableSpec, ...] = (
         model_measures=("OpenstaandeVacatures_1",),
     ),
     TableSpec(
+        table_id="80567ned",
+        title="Vacatures; vacaturegraad naar SBI 2008",
+        role="vacancy_rate_by_sector",
+        dimensions=("SBI2008",),
+        # a rate, not a count: scale 1 keeps it per 1,000 jobs; more than a quarter of jobs open is a broken input
+        measures=(Measure("Vacaturegraad_1", "open vacancies per 1,000 jobs", "per 1 000 banen", 1, 250),),
+        export_file="cbs_dertje/80567ned.csv",
+    ),
+    TableSpec(
         table_id="85920NED",
         title="Arbeidsvolume; bedrijfstak, kwartalen, nationale rekeningen",
         role="employment_by_sector_national_accounts",

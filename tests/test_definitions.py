@@ -20,6 +20,7 @@ def test_every_asset_has_a_layer_group_and_a_description():
     keys = {spec.key.to_user_string() for spec in specs}
     assert {f"raw/cbs_{t.table_id.lower()}" for t in TABLES} <= keys
     assert {"staging/observations", "forecast/series_forecasts", "forecast/backtest", "publish/skill_gaps"} <= keys
+    assert {"forecast/gap_backtest", "publish/reconciliation", "publish/gap_parameters"} <= keys
 
 
 def test_lineage_runs_from_every_source_table_to_the_published_gaps():
@@ -41,7 +42,8 @@ def test_every_layer_has_its_quality_checks_beside_its_assets():
     assert "group_composition_codes_found" in by_asset["seeds/group_composition"]
     assert "horizon_complete" in by_asset["forecast/series_forecasts"]
     assert "full_grid" in by_asset["forecast/skill_gaps"]
-    assert len(checks) == 67
+    assert "skill_within_group" in by_asset["forecast/skill_gaps"]
+    assert len(checks) == 72
 
 
 def test_demo_runs_default_to_a_warehouse_of_their_own(monkeypatch):

@@ -24,19 +24,13 @@ GROUPS = {
     "energy_climate",
     "life_sciences",
 }
-YEARS = set(range(2023, 2031))
-
-
-CHECK_RESULTS: dict[str, list] = {}
+YEARS = set(range(2022, 2031))  # the base year (observed) to 2030
+GRID = 8 * 2 * len(YEARS)
 
 
 @pytest.fixture(scope="module")
-def real_run(real_data, tmp_path_factory) -> Path:
-    warehouse = tmp_path_factory.mktemp("real") / "talentgap.duckdb"
-    result = run_pipeline("files", warehouse, real_data)
-    assert result.success, [e.message for e in result.all_events if e.is_failure]
-    CHECK_RESULTS["real"] = check_evaluations(result)
-    return warehouse
+def warehouse(real_run) -> Path:
+    return real_run[0]
 
 
 def check_evaluations(result) -> list:
@@ -44,8 +38,8 @@ def check_evaluations(result) -> list:
 
 
 def test_real_run_passes_every_blocking_check_and_writes_the_report(real_run):
-    evaluations = CHECK_RESULTS["real"]
-    assert len(evaluations) == 67
+    evaluations = check_evaluations(real_run[1])
+    assert len(evaluations) == 72
     failed = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed}
     assert all(e.severity.value == "WARN" for e in evaluations if not e.passed)
     # what the real data trips, on purpose: docs/quality.md
@@ -62,44 +56,41 @@ def published(warehouse: Path, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def test_real_run_publishes_the_full_grid_without_missing_numbers(real_run):
+def test_real_run_publishes_the_full_grid_without_missing_numbers(warehouse):
     rows = published(
-        real_run,
-        "select sector_group, skill, year, demand, supply, gap, gap_lower, gap_upper, data_source "
-        "from publish.latest_skill_gaps",
+        warehouse,
+        "select sector_group, skill, year, observed, demand, supply, gap, gap_lower, gap_upper, gap_lower_95, "
+        "gap_upper_95, data_source from publish.latest_skill_gaps",
     )
     assert {(r[0], r[1], r[2]) for r in rows} == {
         (g, s, y) for g in GROUPS for s in ("technical", "digital") for y in YEARS
     }
-    assert len(rows) == 8 * 2 * 8
+    assert len(rows) == GRID
     assert all(v is not None for r in rows for v in r)
-    assert all(r[6] <= r[5] <= r[7] for r in rows)
-    assert all(abs(r[3] - r[4] - (r[5] - prev)) < 1e-6 for r, prev in _with_previous_gap(rows))
-    assert {r[8] for r in rows} == {"files"}
+    assert all(r[3] == (r[2] == 2022) for r in rows)  # the base year is observed, the rest projected
+    assert all(r[9] <= r[7] <= r[6] <= r[8] <= r[10] for r in rows)
+    assert all(abs(r[4] - r[5] - r[6]) < 1e-6 for r in rows)
+    assert {r[11] for r in rows} == {"files"}
 
 
-def _with_previous_gap(rows):
-    by_key = {(r[0], r[1], r[2]): r for r in rows}
-    for (group, skill, year), row in by_key.items():
-        previous = by_key.get((group, skill, year - 1))
-        yield row, previous[5] if previous else 0.0
-
-
-def test_each_published_row_names_its_source_vintages_and_models(real_run):
+def test_each_published_row_names_its_source_vintages_and_models(warehouse):
     lineage, gap_model = published(
-        real_run, "select lineage, gap_model from publish.latest_skill_gaps where sector_group = 'care' limit 1"
+        warehouse, "select lineage, gap_model from publish.latest_skill_gaps where sector_group = 'care' limit 1"
     )[0]
     document = json.loads(lineage)
-    assert {"85272NED", "80472ned", "85081NED", "85355NED", "83538NED", "80590ned"} <= set(document["source_tables"])
+    expected = {"85272NED", "80472ned", "80567ned", "85081NED", "85276NED", "85355NED", "83538NED", "80590ned"}
+    assert expected <= set(document["source_tables"])
     assert all(v.startswith("files:") for v in document["source_tables"].values())
-    assert document["series_models"] and "gap accounting" in gap_model
-    release = published(real_run, "select data_source, synthetic, code_version, source_vintages from publish.releases")
+    assert document["input_forecast_models"] and "stock-flow" in gap_model
+    roles = {row["role"] for row in document["composition"]}
+    assert roles == {"employment", "vacancies", "occupation_mix", "vacancy_rate"}
+    release = published(warehouse, "select data_source, synthetic, code_version, source_vintages from publish.releases")
     assert release[0][0] == "files" and release[0][1] is False
-    assert len(json.loads(release[0][3])) == 11
+    assert len(json.loads(release[0][3])) == len(TABLES)
 
 
-def test_forecast_tables_are_filled_through_2030(real_run):
-    with duckdb.connect(str(real_run), read_only=True) as conn:
+def test_forecast_tables_are_filled_through_2030(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
         last = conn.execute("select frequency, max(period_start) from forecast.series_forecasts group by 1").fetchall()
         tables = conn.execute("select distinct table_id from forecast.series_forecasts").fetchall()
         backtest = conn.execute("select count(*), count(distinct model) from forecast.backtest").fetchone()
@@ -156,7 +147,7 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
-def test_bad_input_fails_the_run_by_name_and_leaves_the_last_release_intact(case, real_run, real_data, tmp_path):
+def test_bad_input_fails_the_run_by_name_and_leaves_the_last_release_intact(case, warehouse, real_data, tmp_path):
     relative, change, message = BAD_INPUTS[case]
     broken = tmp_path / "data"
     shutil.copytree(real_data, broken)
@@ -167,11 +158,11 @@ def test_bad_input_fails_the_run_by_name_and_leaves_the_last_release_intact(case
         export.write_bytes(text.encode("cp1252"))  # "Financiële" is no longer UTF-8
     else:
         export.write_text(change(text), encoding="utf-8")
-    copy = real_run.parent / "published" / "talentgap.duckdb"
+    copy = warehouse.parent / "published" / "talentgap.duckdb"
     before = hashlib.sha256(copy.read_bytes()).hexdigest()
-    exports_before = sorted(p.name for p in (real_run.parent / "exports").iterdir())
+    exports_before = sorted(p.name for p in (warehouse.parent / "exports").iterdir())
 
-    result = run_pipeline("files", real_run, broken)
+    result = run_pipeline("files", warehouse, broken)
 
     assert not result.success
     failures = " ".join(e.step_failure_data.error.to_string() for e in result.all_events if e.is_step_failure)
@@ -179,8 +170,8 @@ def test_bad_input_fails_the_run_by_name_and_leaves_the_last_release_intact(case
     assert message in failures + failed_checks
     assert not [e for e in result.all_events if e.is_step_success and e.step_key == "publish"]
     assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
-    assert sorted(p.name for p in (real_run.parent / "exports").iterdir()) == exports_before
-    assert published(real_run, "select count(*) from publish.latest_skill_gaps")[0][0] == 128
+    assert sorted(p.name for p in (warehouse.parent / "exports").iterdir()) == exports_before
+    assert published(warehouse, "select count(*) from publish.latest_skill_gaps")[0][0] == GRID
 
 
 def test_demo_run_is_labelled_synthetic_everywhere(tmp_path):

@@ -115,7 +115,8 @@ def test_an_occupation_class_missing_from_the_crosswalk_fails_coverage():
             "code": ["Q"],
         }
     )
-    suites = marts_suite(marts, composition, skills, fields)
+    hierarchy = pl.DataFrame({"parent": ["O-Q"], "child": ["Q"], "complete": [True]})
+    suites = marts_suite(marts, composition, skills, fields, hierarchy)
     occupation = validate(suites["occupation_crosswalk_covers_data"])[0]
     assert not occupation.success and occupation.unexpected_sample == ["14"]
     assert validate(suites["education_crosswalk_covers_data"])[0].success
@@ -149,29 +150,44 @@ def test_inverted_interval_bounds_fail_the_forecast_checks():
 
 @pytest.fixture
 def gaps() -> pl.DataFrame:
+    """A gap table that keeps every rule: base year 2022 observed, then demand and supply moved by their flows."""
     rows = []
     for group in ("care", "education"):
         for skill in ("technical", "digital"):
-            for year in (2023, 2024):
+            demand, supply, openings, entrants = 110.0, 100.0, 10.0, 0.0
+            for year in (2022, 2023, 2024):
+                flows = {"expansion_demand": 0.0, "replacement_demand": 0.0, "school_leaver_inflow": 0.0}
+                flows |= {"unemployed_inflow": 0.0, "other_entrants": 0.0}
+                if year > 2022:
+                    flows = {"expansion_demand": 5.0, "replacement_demand": 3.0, "school_leaver_inflow": 2.0}
+                    flows |= {"unemployed_inflow": 1.0, "other_entrants": 3.0}
+                    demand += 5.0
+                    supply += -3.0 + 2.0 + 1.0 + 3.0
+                    openings += 5.0 + 3.0
+                    entrants += 6.0
+                gap = demand - supply
                 rows.append(
                     {
                         "sector_group": group,
                         "skill": skill,
                         "year": year,
                         "base_year": 2022,
-                        "expansion_demand": 1.0,
-                        "replacement_demand": 2.0,
-                        "existing_vacancies": 0.0,
-                        "demand": 3.0,
-                        "school_leaver_inflow": 1.0,
-                        "unemployed_inflow": 0.5,
-                        "supply": 1.5,
-                        "annual_gap": 1.5,
-                        "gap": 1.5 * (year - 2022),
-                        "gap_lower": 0.0,
-                        "gap_upper": 5.0,
-                        "employment": 100.0,
+                        "observed": year == 2022,
+                        "demand": demand,
+                        "supply": supply,
+                        "gap": gap,
+                        "gap_lower": gap - 2,
+                        "gap_upper": gap + 2,
+                        "gap_lower_95": gap - 4,
+                        "gap_upper_95": gap + 4,
+                        "openings_since_base": openings,
+                        "entrants_since_base": entrants,
+                        "supply_demand_ratio": entrants / openings if year > 2022 else None,
+                        "employment": supply,
                         "skill_share": 0.1,
+                        "skill_share_lower": 0.05,
+                        "skill_share_upper": 0.2,
+                        **flows,
                     }
                 )
     return pl.DataFrame(rows)
@@ -182,13 +198,30 @@ def test_the_publication_gate(gaps):
     missing_row = validate(publish_suite(gaps.slice(1), ["care", "education"], 2024))
     assert {o.check for o in missing_row if not o.success} >= {"full_grid"}
     broken = gaps.with_columns(
-        pl.when(pl.col("year") == 2024).then(pl.lit(None)).otherwise(pl.col("supply")).alias("supply"),
-        pl.when(pl.col("sector_group") == "care").then(9.0).otherwise(pl.col("gap_upper")).alias("gap_lower"),
+        pl.when(pl.col("year") == 2024)
+        .then(pl.lit(None))
+        .otherwise(pl.col("supply_demand_ratio"))
+        .alias("supply_demand_ratio"),
+        pl.when(pl.col("sector_group") == "care")
+        .then(pl.col("gap") + 9)
+        .otherwise(pl.col("gap_lower"))
+        .alias("gap_lower"),
     )
     failed = {o.check for o in validate(publish_suite(broken, ["care", "education"], 2024)) if not o.success}
     assert {"no_missing_numbers", "gap_within_interval"} <= failed
     off_by_one = gaps.with_columns(
-        pl.when(pl.col("year") == 2024).then(4.0).otherwise(pl.col("demand")).alias("demand")
+        pl.when(pl.col("year") == 2024).then(pl.col("demand") + 1).otherwise(pl.col("demand")).alias("demand")
     )
     components = outcome(validate(publish_suite(off_by_one, ["care", "education"], 2024)), "components_add_up")
     assert not components.success and "education|digital|2024" in str(components.unexpected_sample)
+
+
+def test_a_skill_share_above_its_group_fails_the_gate(gaps):
+    too_big = gaps.with_columns(
+        pl.when(pl.col("sector_group") == "care")
+        .then(1.3)
+        .otherwise(pl.col("skill_share_upper"))
+        .alias("skill_share_upper")
+    )
+    found = outcome(validate(publish_suite(too_big, ["care", "education"], 2024)), "skill_within_group")
+    assert not found.success and "care|technical|2022" in str(found.unexpected_sample)

@@ -17,20 +17,17 @@ import polars as pl
 from warehouse.db import write_table
 from warehouse.workbook import write_workbook
 
-PUBLISHED_TABLES = ("skill_gaps", "releases", "parameters")
+# every published table has a release_id column; the workbook leaves out long JSON columns that CSV and Parquet keep
+PUBLISHED_TABLES = ("skill_gaps", "releases", "parameters", "gap_parameters", "reconciliation")
 
 
-def publish_release(
-    conn: duckdb.DuckDBPyConnection,
-    gaps: pl.DataFrame,
-    release: pl.DataFrame,
-    parameters: pl.DataFrame,
-) -> None:
-    """Append one release's rows to publish.skill_gaps, publish.releases and publish.parameters, all or nothing."""
-    release_id = release["release_id"][0]
+def publish_release(conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
+    """Append one release's rows to each publish.<table> of `tables` (PUBLISHED_TABLES), all or nothing."""
+    _check_tables(tables)
+    release_id = tables["releases"]["release_id"][0]
     conn.execute("begin transaction")
     try:
-        for name, frame in zip(PUBLISHED_TABLES, (gaps, release, parameters), strict=True):
+        for name, frame in tables.items():
             conn.register("_frame", frame.to_arrow())
             conn.execute(f"create table if not exists publish.{name} as select * from _frame limit 0")
             _add_new_columns(conn, f"publish.{name}")
@@ -58,23 +55,27 @@ def _add_new_columns(conn: duckdb.DuckDBPyConnection, table: str) -> None:
             conn.execute(f'alter table {table} add column "{column}" {column_type}')
 
 
-def export_release(gaps: pl.DataFrame, release: pl.DataFrame, parameters: pl.DataFrame, exports_dir: Path) -> Path:
+def _check_tables(tables: dict[str, pl.DataFrame]) -> None:
+    if tuple(tables) != PUBLISHED_TABLES:
+        raise ValueError(f"a release publishes the tables {PUBLISHED_TABLES}, got {tuple(tables)}")
+
+
+def export_release(tables: dict[str, pl.DataFrame], exports_dir: Path) -> Path:
     """Write the release as CSV, Parquet and a formatted workbook under exports/<release_id>/, via a temporary
     folder."""
+    _check_tables(tables)
+    release = tables["releases"]
     release_id = release["release_id"][0]
     final = exports_dir / release_id
     staging = exports_dir / f".{release_id}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    for name, frame in zip(PUBLISHED_TABLES, (gaps, release, parameters), strict=True):
+    for name, frame in tables.items():
         frame.write_parquet(staging / f"{name}.parquet")
         frame.write_csv(staging / f"{name}.csv")
     # the workbook leaves out the long lineage JSON, which the CSV and Parquet keep
-    write_workbook(
-        staging / f"talentgap_{release_id}.xlsx",
-        {"skill_gaps": gaps.drop("lineage", strict=False), "parameters": parameters},
-        release.row(0, named=True),
-    )
+    sheets = {name: frame.drop("lineage", "source_vintages", strict=False) for name, frame in tables.items()}
+    write_workbook(staging / f"talentgap_{release_id}.xlsx", sheets, release.row(0, named=True))
     if final.exists():  # publishing the same release again replaces its exports whole
         previous = exports_dir / f".{release_id}.old"
         final.rename(previous)

@@ -9,10 +9,30 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-LONG_TEXT = {"lineage", "gap_model", "skill_share_basis", "source_vintages", "note"}
+LONG_TEXT = {
+    "lineage",
+    "gap_model",
+    "skill_share_basis",
+    "source_vintages",
+    "note",
+    "reference_definition",
+    "our_definition",
+}
 PERSONS_FORMAT = "#,##0"
 SHARE_FORMAT = "0.0%"
-SHARES = {"skill_share", "supply_allocation_share", "outflow_rate"}
+SHARES = {
+    "skill_share",
+    "skill_share_lower",
+    "skill_share_upper",
+    "hires_share",
+    "outflow_rate",
+    "other_entrant_rate",
+    "other_entrant_rate_calibrated",
+    "demand_growth",
+    "employment_growth",
+    "normal_ratio",
+}
+RATIOS = {"supply_demand_ratio", "value", "std", "min", "max", "difference_pct", "reference_value", "our_value"}
 
 
 def write_workbook(path: Path, sheets: dict[str, pl.DataFrame], release: dict) -> None:
@@ -27,7 +47,7 @@ def write_workbook(path: Path, sheets: dict[str, pl.DataFrame], release: dict) -
         ("base year", release["base_year"]),
         ("published at", str(release["published_at"])),
         ("code version", release["code_version"]),
-        ("gap", "cumulative demand minus supply since the base year, persons, with an 80% interval"),
+        ("gap", "jobs in the skill left unfilled at the end of the year (demand - supply), persons, 80% interval"),
         ("method", "docs/method.md in the talentgap repository"),
         ("credit", release["credit"]),
     ]
@@ -55,6 +75,6 @@ def _write_sheet(sheet, frame: pl.DataFrame) -> None:
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = 60 if column in LONG_TEXT else max(12, min(len(column) + 2, 30))
         if dtype.is_float():
-            number_format = SHARE_FORMAT if column in SHARES else PERSONS_FORMAT
+            number_format = SHARE_FORMAT if column in SHARES else "0.00" if column in RATIOS else PERSONS_FORMAT
             for cell in sheet[letter][1:]:
                 cell.number_format = number_format

@@ -1,0 +1,345 @@
+"""The gap model as a whole: the stock-flow account per group x skill, its backtest from earlier base years, and
+intervals set from the backtest's errors, the skill-share bounds and the input forecasts.
+
+Pure: takes `ModelData` (models/gap_inputs.py) and returns polars frames. The asset in assets/gaps.py writes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from models.gap_inputs import NATIONAL, ModelData, Path, Unit, units_at
+from models.stock_flow import Drivers, calibrate, project
+
+GAP_MODEL = (
+    "talentgap stock-flow gap model v2 (demand = filled + unfilled jobs; supply = calibrated stock-flow account)"
+)
+BACKTEST_ORIGINS = 5  # base years of the backtest: the five ending two years before the last observed year
+BACKTEST_HORIZON = 4
+DRAWS = 4000
+SEED = 20261129
+# ROA's ITA classes on supply / demand, read as prospects for the worker: a low ratio is a shortage
+RATIO_CLASSES = ((0.85, "zeer goed"), (1.00, "goed"), (1.05, "redelijk"), (1.15, "matig"), (float("inf"), "slecht"))
+
+
+def ratio_class(ratio: float | None) -> str | None:
+    if ratio is None or not np.isfinite(ratio):
+        return None
+    return next(label for limit, label in RATIO_CLASSES if ratio <= limit)
+
+
+def _drift_path(values: dict[int, float], years: np.ndarray) -> np.ndarray:
+    """The backtest's forecast of an input: its average change carried on from the last known year."""
+    known = sorted(values)
+    slope = (values[known[-1]] - values[known[0]]) / max(known[-1] - known[0], 1)
+    return np.array([max(values[known[-1]] + slope * (y - known[-1]), 0.0) for y in years])
+
+
+def _path_values(path: Path, years: np.ndarray, which: dict[int, float] | None = None) -> np.ndarray:
+    which = path.values if which is None else which
+    return np.array([which.get(int(y), path.values[int(y)]) for y in years])
+
+
+@dataclass(frozen=True)
+class DriverPaths:
+    """National inputs per skill for the projected years: point and 80% interval (equal in the backtest)."""
+
+    school: tuple[np.ndarray, np.ndarray, np.ndarray]
+    unemployed: tuple[np.ndarray, np.ndarray, np.ndarray]  # unemployed at the end of the year before
+
+
+def driver_paths(data: ModelData, skill: str, origin: int, years: np.ndarray, forecasts: bool) -> DriverPaths:
+    """From the series forecasts for the publication; carried on by drift in the backtest, where the short school
+    series (mbo graduates begin in 2015/'16) cannot be backtested."""
+    school, unemployed = data.school_leavers[skill], data.unemployed
+    before = years - 1
+    if forecasts:
+        return DriverPaths(
+            school=tuple(_path_values(school, years, w) for w in (None, school.lower, school.upper)),
+            unemployed=tuple(_path_values(unemployed, before, w) for w in (None, unemployed.lower, unemployed.upper)),
+        )
+    s = _drift_path(school.known_until(origin), years)
+    known = unemployed.known_until(origin)
+    u = np.array([known.get(int(y), np.nan) for y in before])
+    u[np.isnan(u)] = _drift_path(known, before)[np.isnan(u)]
+    return DriverPaths(school=(s, s, s), unemployed=(u, u, u))
+
+
+def _drivers(unit: Unit, data: ModelData, paths: DriverPaths, years: np.ndarray, z=None) -> Drivers:
+    """The unit's share of the national inputs; with `z` (draws x 2), two-piece normal draws within the intervals."""
+    rate = data.parameters[f"unemployed_share_{unit.skill}"] * data.parameters["unemployed_reactivation_rate"]
+
+    def value(triple, zz):
+        point, low, high = triple
+        if zz is None:
+            return point
+        zz = zz[:, None]
+        return np.maximum(point + np.where(zz < 0, zz * (point - low), zz * (high - point)) / 1.2815515655446004, 0)
+
+    return Drivers(
+        years=years,
+        school_leavers=value(paths.school, None if z is None else z[:, 0]) * unit.hires_share,
+        unemployed_inflow=value(paths.unemployed, None if z is None else z[:, 1]) * rate * unit.hires_share,
+        outflow_rate=np.full(len(years), unit.history.outflow_rate[-1]),
+    )
+
+
+def project_unit(unit: Unit, data: ModelData, years: np.ndarray, forecasts: bool, z=None) -> dict[str, np.ndarray]:
+    """The unit's account over `years`; with `z`, on flows drawn from their forecast intervals."""
+    paths = driver_paths(data, unit.skill, unit.origin, years, forecasts)
+    baseline = _drivers(unit, data, paths, years)
+    drawn = None if z is None else _drivers(unit, data, paths, years, z)
+    return project(unit.history, calibrate(unit.history), baseline, data.parameters["trend_damping"], drawn)
+
+
+def backtest_origins(data: ModelData) -> list[int]:
+    last = data.last_year
+    return list(range(last - 1 - BACKTEST_ORIGINS, last - 1))
+
+
+def backtest(data: ModelData) -> pl.DataFrame:
+    """The whole model from each earlier base year, with only what was known then, against the unfilled jobs
+    observed later (as measured with today's data); `baseline` is no change from the base year."""
+    observed = {(u.group, u.skill): u.history for u in units_at(data, data.last_year)}
+    rows = []
+    for origin in backtest_origins(data):
+        for unit in units_at(data, origin):
+            truth = observed[(unit.group, unit.skill)]
+            years = np.array([y for y in truth.years if origin < y <= origin + BACKTEST_HORIZON])
+            projected = project_unit(unit, data, years, forecasts=False)
+            for j, year in enumerate(years):
+                rows.append(
+                    (
+                        unit.group,
+                        unit.skill,
+                        origin,
+                        int(year - origin),
+                        int(year),
+                        float(projected["gap"][j]),
+                        float(truth.unfilled[truth.years == year][0]),
+                        float(unit.history.unfilled[-1]),
+                    )
+                )
+    return pl.DataFrame(
+        rows,
+        schema=["sector_group", "skill", "origin", "horizon", "year", "predicted", "observed", "baseline"],
+        orient="row",
+    ).with_columns(
+        ((pl.col("observed") - pl.col("predicted")) / pl.col("baseline")).alias("relative_error"),
+    )
+
+
+def _pool(errors: pl.DataFrame) -> pl.DataFrame:
+    """The errors that calibrate intervals: the groups (not the national rows), where the base gap is not empty."""
+    return errors.filter(pl.col("sector_group") != NATIONAL, pl.col("baseline") > 0)
+
+
+@dataclass(frozen=True)
+class ErrorModel:
+    """Relative errors (observed - predicted) / base gap at one horizon: Student-t with as many degrees of freedom
+    as independent origins less one. The groups' errors share one macro shock per origin (2020 for all), so the
+    origins, not the rows, are the sample."""
+
+    mean: float
+    scale: float
+    df: int
+
+    def quantiles(self, probabilities: tuple[float, ...]) -> np.ndarray:
+        return self.mean + self.scale * stats.t.ppf(probabilities, self.df)
+
+    def draws(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self.mean + self.scale * rng.standard_t(self.df, n)
+
+
+def error_model(errors: pl.DataFrame, horizon: int) -> ErrorModel:
+    """Beyond the backtested horizons, the last one's spread widened by sqrt(horizon / last), as a random walk's."""
+    pool = _pool(errors)
+    last = int(pool["horizon"].max())
+    at = pool.filter(pl.col("horizon") == min(horizon, last))
+    values = at["relative_error"].to_numpy()
+    widen = np.sqrt(horizon / last) if horizon > last else 1.0
+    return ErrorModel(float(values.mean()), float(values.std(ddof=1)) * widen, max(at["origin"].n_unique() - 1, 1))
+
+
+def backtest_intervals(errors: pl.DataFrame) -> pl.DataFrame:
+    """Each backtest row's 80% and 95% interval from the other origins' errors (leave one origin out), so coverage
+    is measured on errors the interval did not see."""
+    parts = []
+    for origin in errors["origin"].unique().sort():
+        others = errors.filter(pl.col("origin") != origin)
+        part = errors.filter(pl.col("origin") == origin)
+        bounds = {
+            h: error_model(others, h).quantiles((0.1, 0.9, 0.025, 0.975)) for h in part["horizon"].unique().to_list()
+        }
+        parts.append(
+            part.with_columns(
+                (
+                    pl.col("predicted")
+                    + pl.col("baseline")
+                    * pl.col("horizon").replace_strict({h: q[i] for h, q in bounds.items()}, return_dtype=pl.Float64)
+                ).alias(name)
+                for i, name in enumerate(("lower_80", "upper_80", "lower_95", "upper_95"))
+            )
+        )
+    return pl.concat(parts).with_columns(
+        pl.col("observed").is_between(pl.col("lower_80"), pl.col("upper_80")).alias("in_80"),
+        pl.col("observed").is_between(pl.col("lower_95"), pl.col("upper_95")).alias("in_95"),
+    )
+
+
+def _triangular(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
+    """Factor draws between the share bounds with the point estimate (1) most likely."""
+    low, high = min(low, 1.0), max(high, 1.0)
+    if high - low < 1e-12:
+        return np.ones(n)
+    return rng.triangular(low, 1.0, high, n)
+
+
+def publish_frame(data: ModelData, errors: pl.DataFrame, end_year: int) -> tuple[pl.DataFrame, list[Unit]]:
+    """One row per group x skill x year from the base year to `end_year` (the national rows included, for the
+    reconciliation), with every component, the calibrated rates and the 80% and 95% intervals."""
+    base = data.last_year
+    years = np.arange(base + 1, end_year + 1)
+    rng = np.random.default_rng(SEED)
+    units = units_at(data, base)
+    rows = []
+    for unit in units:
+        point = project_unit(unit, data, years, forecasts=True)
+        inputs = project_unit(unit, data, years, forecasts=True, z=rng.standard_normal((DRAWS, 2)))
+        factor = _triangular(rng, *unit.share_factor_bounds, DRAWS)[:, None]
+        base_gap = unit.history.unfilled[-1]
+        model_error = np.stack([error_model(errors, h).draws(rng, DRAWS) for h in range(1, len(years) + 1)], axis=1)
+        gap_draws = factor * (inputs["gap"] + model_error * base_gap)
+        rows += _rows(unit, point, gap_draws, factor, years)
+    return pl.DataFrame(rows), units
+
+
+def _rows(unit: Unit, point: dict, gap_draws: np.ndarray, factor: np.ndarray, years: np.ndarray) -> list[dict]:
+    """The base year (observed; its interval is the share bounds') and the projected years of one unit."""
+    history, calibration = unit.history, calibrate(unit.history)
+    rates = calibration.summary()
+    low_f, high_f = unit.share_factor_bounds
+    common = {
+        "sector_group": unit.group,
+        "skill": unit.skill,
+        "base_year": unit.origin,
+        "skill_share": unit.employment_share,
+        "skill_share_lower": unit.employment_share * low_f,
+        "skill_share_upper": unit.employment_share * high_f,
+        "skill_share_published": unit.vacancy_share.published,
+        "skill_share_basis": unit.basis,
+        "hires_share": unit.hires_share,
+        "outflow_rate": float(history.outflow_rate[-1]),
+        "other_entrant_rate_calibrated": rates["other_entrant_rate"][0],
+        "demand_growth": rates["demand_growth"][0],
+        "employment_growth": rates["employment_growth"][0],
+        "normal_ratio": unit.normal_ratio,
+    }
+    base_gap, base_demand = float(history.unfilled[-1]), float(history.demand[-1])
+    rows = [
+        common
+        | {
+            "year": unit.origin,
+            "observed": True,
+            "demand": base_demand,
+            "supply": float(history.employment[-1]),
+            "gap": base_gap,
+            "employment": float(history.employment[-1]),
+            "expansion_demand": 0.0,
+            "replacement_demand": 0.0,
+            "school_leaver_inflow": 0.0,
+            "unemployed_inflow": 0.0,
+            "other_entrants": 0.0,
+            "other_entrant_rate": float(calibration.other_entrant_rate[-1]),
+            "openings_since_base": base_gap,
+            "entrants_since_base": 0.0,
+            "supply_demand_ratio": None,
+        }
+        | _interval(base_gap * factor[:, 0], base_gap)
+    ]
+    for j, year in enumerate(years):
+        values = {name: float(point[name][j]) for name in point}
+        openings = values["openings_since_base"]
+        ratio = values["entrants_since_base"] / openings if openings > 0 else None
+        rows.append(
+            common
+            | values
+            | {
+                "year": int(year),
+                "observed": False,
+                "employment": min(values["supply"], values["demand"]),
+                "supply_demand_ratio": ratio,
+            }
+            | _interval(gap_draws[:, j], values["gap"])
+        )
+    for row in rows:
+        row["normal_gap"] = unit.normal_ratio * row["demand"]
+        row["structural_gap"] = row["gap"] - row["normal_gap"]
+        row["employment_lower"] = row["employment"] * low_f
+        row["employment_upper"] = row["employment"] * high_f
+        row["ratio_class"] = ratio_class(row["supply_demand_ratio"])
+    return rows
+
+
+def _interval(draws: np.ndarray, point: float) -> dict[str, float]:
+    """Quantiles of the draws, widened where needed so the interval holds the published point."""
+    lower_80, upper_80, lower_95, upper_95 = np.quantile(draws, (0.1, 0.9, 0.025, 0.975))
+    return {
+        "gap_lower": min(float(lower_80), point),
+        "gap_upper": max(float(upper_80), point),
+        "gap_lower_95": min(float(lower_95), float(lower_80), point),
+        "gap_upper_95": max(float(upper_95), float(upper_80), point),
+    }
+
+
+def calibration_frame(units: list[Unit]) -> pl.DataFrame:
+    """The account closed on every year of the history, per group x skill: the flows and the calibrated rates."""
+    rows = []
+    for unit in units:
+        c = calibrate(unit.history)
+        previous = unit.history.employment[:-1]
+        for j, year in enumerate(c.years):
+            rows.append(
+                {
+                    "sector_group": unit.group,
+                    "skill": unit.skill,
+                    "year": int(year),
+                    "employment_before": float(previous[j]),
+                    "outflow": float(c.outflow[j]),
+                    "school_leaver_inflow": float(c.school_leavers[j]),
+                    "unemployed_inflow": float(c.unemployed_inflow[j]),
+                    "other_entrants": float(c.other_entrants[j]),
+                    "employment": float(unit.history.employment[j + 1]),
+                    "unfilled": float(unit.history.unfilled[j + 1]),
+                    "other_entrant_rate": float(c.other_entrant_rate[j]),
+                    "demand_growth": float(c.demand_growth[j]),
+                    "employment_growth": float(c.employment_growth[j]),
+                }
+            )
+    return pl.DataFrame(rows)
+
+
+def parameters_frame(units: list[Unit]) -> pl.DataFrame:
+    """Calibrated rates per group x skill with their spread over the calibration years: published parameters."""
+    rows = []
+    for unit in units:
+        c = calibrate(unit.history)
+        for name, (mean, sd, low, high) in c.summary().items():
+            rows.append(
+                {
+                    "sector_group": unit.group,
+                    "skill": unit.skill,
+                    "parameter": name,
+                    "value": mean,
+                    "std": sd,
+                    "min": low,
+                    "max": high,
+                    "first_year": int(c.years[0]),
+                    "last_year": int(c.years[-1]),
+                }
+            )
+    return pl.DataFrame(rows)

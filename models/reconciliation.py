@@ -1,0 +1,88 @@
+"""Our totals beside the figures everyone already knows (warehouse/seeds/reference_figures.csv), by definition."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from models.gap_inputs import NATIONAL, ModelData, Unit, weights
+
+OUR_DEFINITIONS = {
+    "skill_employment": "employed labour force in BRC class {cls} (85276NED), yearly average {year}",
+    "new_vacancies": "new vacancies in BRC class {cls} (85081NED), {year}",
+    "open_vacancies": (
+        "open vacancies at the end of {year} (80472ned, A-U, 4th quarter) x the class {cls} share of new vacancies"
+    ),
+    "share_outside_group": (
+        "1 - digital_ai's employment in BRC class 08 (SBI 61-63, estimated) / national employment in class 08, {year}"
+    ),
+    "group_employment": "employed labour force of the group's SBI codes and allocations (85272NED), {year}",
+    "open_vacancies_group": "open vacancies of the group's SBI codes and allocations (80472ned, 4th quarter), {year}",
+    "gap": "national gap (unfilled jobs) projected for {year} by the stock-flow model, BRC class {cls}",
+    "skill_employment_within_group_reference": (
+        "the group's employment in BRC class {cls} (estimated), {year}, against the reference size of the whole group"
+    ),
+}
+
+
+def reconcile(table: pl.DataFrame, units: list[Unit], data: ModelData, references: pl.DataFrame) -> pl.DataFrame:
+    """One row per reference figure (and per group x skill for the group-size references): our value, its
+    definition, the difference in % and, for sizes, whether our skill subset stays within the reference."""
+    base = data.last_year
+    by_unit = {(u.group, u.skill): u for u in units}
+
+    def ours(measure: str, group: str, skill: str | None, year: int) -> float | None:
+        if measure == "skill_employment":
+            return data.skill_employment.get((skill, year))
+        if measure == "new_vacancies":
+            mix = data.mix.get(year)
+            return None if mix is None else mix.value({"A-U": 1.0}, data.skill_classes[skill])
+        if measure == "open_vacancies":
+            unit = by_unit[(NATIONAL, skill)]
+            return float(unit.history.unfilled[unit.history.years == year][0]) if year <= base else None
+        if measure == "share_outside_group":
+            unit = by_unit[(group, skill)]
+            return 1 - float(unit.history.employment[-1]) / data.skill_employment[(skill, base)]
+        if measure == "group_employment":
+            codes = weights(data.composition, group, "employment")
+            return sum(w * data.employment[(c, min(year, base))] for c, w in codes.items())
+        if measure == "open_vacancies_group":
+            codes = weights(data.composition, group, "vacancies")
+            return sum(w * data.open_q4[(c, min(year, base))] for c, w in codes.items())
+        if measure == "gap":
+            row = table.filter(pl.col("sector_group") == group, pl.col("skill") == skill, pl.col("year") == year)
+            return float(row["gap"][0]) if row.height else None
+        raise ValueError(f"reference_figures: unknown measure {measure!r}")
+
+    rows = []
+    for ref in references.iter_rows(named=True):
+        skill = ref["skill"] or None
+        year = int(ref["year"])
+        value = float(ref["value"])
+        cls = data.skill_classes.get(skill, "") if skill else ""
+        our = ours(ref["measure"], ref["sector_group"], skill, year)
+        rows.append(_row(ref, ref["measure"], skill, year, value, our, cls.strip(), None))
+        if ref["measure"] == "group_employment":
+            # a skill subset can never exceed its group: check every skill against the group's reference size
+            for s in ("technical", "digital"):
+                unit = by_unit[(ref["sector_group"], s)]
+                subset = float(unit.history.employment[-1])
+                measure = "skill_employment_within_group_reference"
+                rows.append(_row(ref, measure, s, base, value, subset, data.skill_classes[s], subset <= value))
+    return pl.DataFrame(rows)
+
+
+def _row(ref: dict, measure: str, skill, year: int, value: float, our, cls: str, within) -> dict:
+    return {
+        "reference_id": ref["reference_id"],
+        "measure": measure,
+        "sector_group": ref["sector_group"],
+        "skill": skill,
+        "year": year,
+        "reference_value": value,
+        "reference_definition": ref["definition"],
+        "reference_source": ref["source"],
+        "our_value": our,
+        "our_definition": OUR_DEFINITIONS[measure].format(cls=cls, year=year),
+        "difference_pct": None if our is None or value == 0 else 100 * (our - value) / value,
+        "within_reference": within,
+    }

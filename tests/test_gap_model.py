@@ -1,0 +1,170 @@
+"""The stock-flow gap model: the account's closure, its calibration and projection, the bounds on empty CBS cells,
+and the backtest from earlier base years (on the real CBS exports)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import polars as pl
+import pytest
+
+from models.gap_inputs import NATIONAL, units_at
+from models.gap_model import backtest, backtest_intervals, project_unit, publish_frame, ratio_class
+from models.occupation_mix import MixError, solve_year
+from models.stock_flow import Drivers, History, calibrate, project
+
+HISTORY = History(
+    years=np.array([2020, 2021, 2022]),
+    employment=np.array([1000.0, 1050.0, 1100.0]),
+    unfilled=np.array([20.0, 30.0, 45.0]),
+    school_leavers=np.array([30.0, 30.0, 32.0]),
+    unemployed_inflow=np.array([10.0, 10.0, 8.0]),
+    outflow_rate=np.array([0.04, 0.04, 0.05]),
+)
+
+
+def test_the_account_closes_on_every_year_of_the_history():
+    calibration = calibrate(HISTORY)
+    previous = HISTORY.employment[:-1]
+    closed = previous - calibration.outflow + calibration.school_leavers + calibration.unemployed_inflow
+    assert np.allclose(closed + calibration.other_entrants, HISTORY.employment[1:])
+    # 2021 by hand: 1050 = 1000 - 40 + 30 + 10 + other entrants
+    assert calibration.other_entrants[0] == pytest.approx(50.0)
+    assert calibration.other_entrant_rate[0] == pytest.approx(0.05)
+    mean, spread, low, high = calibration.summary()["other_entrant_rate"]
+    assert low <= mean <= high and spread > 0
+
+
+def expected_flows(years: int = 3, school: float = 30.0) -> Drivers:
+    return Drivers(np.arange(2023, 2023 + years), np.full(years, school), np.full(years, 8.0), np.full(years, 0.05))
+
+
+def test_on_the_expected_flows_supply_follows_the_employment_trend_and_demand_its_damped_excess():
+    calibration = calibrate(HISTORY)
+    trend = np.log(1100 / 1000) / 2
+    excess = np.log(1145 / 1020) / 2 - trend
+    projected = project(HISTORY, calibration, expected_flows(), damping=0.5)
+    assert projected["supply"] == pytest.approx(1100 * np.exp(trend * np.arange(1, 4)))
+    demand = 1145 * np.exp(np.cumsum(trend + excess * 0.5 ** np.arange(3)))
+    assert projected["demand"] == pytest.approx(demand)
+    assert projected["gap"] == pytest.approx(demand - projected["supply"])
+    # the gap is what opened since the base year and was not filled
+    assert projected["gap"] == pytest.approx(projected["openings_since_base"] - projected["entrants_since_base"])
+
+
+def test_more_school_leavers_raise_supply_one_for_one_and_close_the_gap():
+    calibration = calibrate(HISTORY)
+    baseline = project(HISTORY, calibration, expected_flows(), damping=0.8)
+    more = project(HISTORY, calibration, expected_flows(), damping=0.8, drivers=expected_flows(school=130.0))
+    assert more["supply"][0] - baseline["supply"][0] == pytest.approx(100.0)
+    assert (more["gap"] < baseline["gap"]).all()
+    assert more["other_entrant_rate"] == pytest.approx(baseline["other_entrant_rate"])
+
+
+def test_the_ita_classes_read_low_ratios_as_shortage():
+    assert [ratio_class(r) for r in (0.7, 0.9, 1.02, 1.1, 1.3, None)] == [
+        "zeer goed",
+        "goed",
+        "redelijk",
+        "matig",
+        "slecht",
+        None,
+    ]
+
+
+HIERARCHY = pl.DataFrame({"parent": ["A-U", "A-U"], "child": ["X", "Y"], "complete": [True, True]})
+CLASSES = ["07", "08", "10"]
+
+
+def cells(rows: list[tuple[str, str, float | None]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=["sector", "occupation", "value"], orient="row")
+
+
+def test_an_empty_cell_is_bounded_by_its_sector_total_and_the_hierarchy():
+    published = cells(
+        [
+            ("A-U", "07", 3000.0),
+            ("X", "07", 1000.0),
+            ("Y", "07", None),
+            ("Y", "08", None),
+            ("Y", "10", 1500.0),
+            ("Y", "081", 100.0),
+        ]
+    )
+    mix = solve_year(2022, published, {"A-U": 10_000, "X": 5_000, "Y": 5_000}, HIERARCHY, {}, CLASSES)
+    # Y's technical cell is what A-U publishes less X's: 2,000, within the rounding of three cells (50 each)
+    # and of the sum (150)
+    low, high = mix.bounds({"Y": 1.0}, "07")
+    assert (low, high) == pytest.approx((1_750, 2_250))
+    # Y's empty ICT cell holds what Y's total (5,000 within 550) leaves after 07 and 10: at least
+    # 4,450 - 2,250 - 1,550, which is more than its published segment (100), at most 5,550 - 1,750 - 1,450
+    low, high = mix.bounds({"Y": 1.0}, "08")
+    assert (low, high) == pytest.approx((650, 2_350))
+    point = mix.value({"Y": 1.0}, "08")
+    assert low <= point <= high
+    assert not mix.is_published({"Y": 1.0}, "08") and mix.is_published({"X": 1.0}, "07")
+
+
+def test_cells_that_contradict_their_totals_are_refused_by_sector():
+    published = cells([("X", "07", 6_000.0), ("Y", "07", 100.0)])
+    with pytest.raises(MixError, match="sector X: published classes add up to 6,000, more than its total 5,000"):
+        solve_year(2022, published, {"A-U": 10_000, "X": 5_000, "Y": 5_000}, HIERARCHY, {}, CLASSES)
+
+
+def test_every_group_skill_subset_stays_inside_its_group_and_the_sections_add_up(real_model_data):
+    units = units_at(real_model_data, 2022)
+    for unit in units:
+        share = unit.vacancy_share
+        assert 0 <= share.lower <= share.point <= share.upper <= 1, (unit.group, unit.skill)
+        assert unit.employment_share * unit.share_factor_bounds[1] <= 1
+    national = {u.skill: u for u in units if u.group == NATIONAL}
+    assert national["digital"].history.employment[-1] == 552_000  # BRC class 08, 85276NED
+    assert national["digital"].vacancy_share.published  # A-U x 08 is a published cell
+    care_technical = next(u for u in units if u.group == "care" and u.skill == "technical")
+    assert not care_technical.vacancy_share.published and care_technical.vacancy_share.lower == 0
+    assert "not published by CBS for care" in care_technical.basis
+
+
+def test_the_backtest_uses_only_what_was_known_at_its_origin(real_model_data):
+    later = {
+        name: {key: v * 3 if key[-1] > 2017 else v for key, v in getattr(real_model_data, name).items()}
+        for name in ("employment", "open_q4", "filled", "skill_employment")
+    }
+    changed = dataclasses.replace(real_model_data, **later, _bounds={})
+    years = np.arange(2018, 2022)
+    for original, altered in zip(units_at(real_model_data, 2017), units_at(changed, 2017), strict=True):
+        assert original.history.years[-1] == 2017
+        first = project_unit(original, real_model_data, years, forecasts=False)["gap"]
+        second = project_unit(altered, changed, years, forecasts=False)["gap"]
+        assert first == pytest.approx(second), (original.group, original.skill)
+
+
+@pytest.fixture(scope="module")
+def real_backtest(real_model_data) -> pl.DataFrame:
+    return backtest_intervals(backtest(real_model_data))
+
+
+def test_the_backtest_beats_no_change_and_its_intervals_cover(real_backtest):
+    groups = real_backtest.filter(pl.col("sector_group") != NATIONAL)
+    assert set(groups["origin"]) == {2016, 2017, 2018, 2019, 2020}
+    assert groups["horizon"].max() == 4 and groups["year"].max() == 2022
+    scores = groups.group_by("skill").agg(
+        (pl.col("observed") - pl.col("predicted")).abs().mean().alias("model"),
+        (pl.col("observed") - pl.col("baseline")).abs().mean().alias("no_change"),
+        pl.col("in_80").mean().alias("coverage_80"),
+    )
+    for row in scores.iter_rows(named=True):
+        assert row["model"] <= 0.9 * row["no_change"], row
+        assert 0.72 <= row["coverage_80"] <= 0.88, row
+
+
+def test_the_base_year_gap_is_the_observed_open_vacancies_in_the_skill(real_model_data, real_backtest):
+    table, units = publish_frame(real_model_data, real_backtest, 2030)
+    care = table.filter(pl.col("sector_group") == "care", pl.col("skill") == "digital").sort("year")
+    base = care.row(0, named=True)
+    unit = next(u for u in units if u.group == "care" and u.skill == "digital")
+    assert base["observed"] and base["year"] == 2022
+    assert base["gap"] == pytest.approx(real_model_data.open_q4[("Q", 2022)] * unit.vacancy_share.point)
+    assert care["year"].to_list() == list(range(2022, 2031))
+    assert (care["gap_lower_95"] <= care["gap_lower"]).all() and (care["gap_upper"] <= care["gap_upper_95"]).all()
