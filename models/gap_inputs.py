@@ -95,6 +95,7 @@ class Unit:
     relative_turnover: float  # the skill's new vacancies per worker against all jobs' (1 = the same turnover)
     hires_share: float  # the group's share of the skill's hires (filled vacancies) nationally
     normal_ratio: float  # unfilled jobs / demand at the long-run vacancy rate of the group's sectors
+    long_run_growth: float  # log growth a year of all employment (A-U) over the same years: trends fade into it
     basis: str
 
     @property
@@ -348,6 +349,8 @@ def units_at(data: ModelData, origin: int) -> list[Unit]:
         raise GapInputError(f"origin {origin}: employment, vacancies or the unemployed are not observed then")
     mixed = mix_years(data, origin)
     params = data.parameters
+    all_employment = _weighted(data.employment, {"A-U": 1.0}, years)
+    long_run = float(np.log(all_employment[-1] / all_employment[0]) / (len(years) - 1))
     units = []
     for skill in SKILLS:
         occupation = data.skill_classes[skill]
@@ -401,6 +404,7 @@ def units_at(data: ModelData, origin: int) -> list[Unit]:
                     relative_turnover=relative,
                     hires_share=float(hires),
                     normal_ratio=_normal_ratio(data, group, origin) * float(unfilled[-1] / history.demand[-1]),
+                    long_run_growth=long_run,
                     basis=_basis(share, occupation, mixed, group),
                 )
             )

@@ -93,7 +93,8 @@ def project_unit(unit: Unit, data: ModelData, years: np.ndarray, forecasts: bool
     paths = driver_paths(data, unit.skill, unit.origin, years, forecasts)
     baseline = _drivers(unit, data, paths, years)
     drawn = None if z is None else _drivers(unit, data, paths, years, z)
-    return project(unit.history, calibrate(unit.history), baseline, data.parameters["trend_damping"], drawn)
+    damping = data.parameters["trend_damping"]
+    return project(unit.history, calibrate(unit.history), baseline, damping, unit.long_run_growth, drawn)
 
 
 def backtest_origins(data: ModelData) -> list[int]:
@@ -237,6 +238,7 @@ def _rows(unit: Unit, point: dict, gap_draws: np.ndarray, factor: np.ndarray, ye
         "other_entrant_rate_calibrated": rates["other_entrant_rate"][0],
         "demand_growth": rates["demand_growth"][0],
         "employment_growth": rates["employment_growth"][0],
+        "long_run_growth": unit.long_run_growth,
         "normal_ratio": unit.normal_ratio,
     }
     base_gap, base_demand = float(history.unfilled[-1]), float(history.demand[-1])

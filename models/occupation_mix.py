@@ -7,8 +7,8 @@ of its children's) bound every empty cell. A linear programme over all cells of 
 of cells (a group's technical cell, say), the smallest and largest value the published figures allow.
 
 The point estimate of an empty cell splits its sector's unpublished new vacancies over the sector's unpublished
-classes in proportion to the national mix (A-U's published cells, its unpublished ones by employment), then moves as
-little as it must to satisfy every constraint. It is always inside the bounds, and the bounds go with it.
+classes like its parent sector's mix (the economy's own empty cells by national employment), then moves as little
+as it must to satisfy every constraint. It is always inside the bounds, and the bounds go with it.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def solve_year(
         b_ub[r] = limit
     a_ub = a_ub.tocsr()
 
-    prior = _prior(sectors, classes, totals, published, bounds, index, class_employment)
+    prior = _prior(sectors, classes, totals, published, bounds, index, class_employment, hierarchy)
     point = _closest_feasible(a_ub, b_ub, bounds, prior, size)
     if point is None:
         findings = "; ".join(_contradictions(published, totals, hierarchy, classes)) or "no single cell explains it"
@@ -200,25 +200,39 @@ def _contradictions(published, totals, hierarchy: pl.DataFrame, classes: list[st
     return found[:5]
 
 
-def _prior(sectors, classes, totals, published, bounds, index, class_employment) -> dict[int, float]:
-    """A guess for each empty cell of a sector with a known total: its unpublished new vacancies, split by the
-    national mix (A-U's own cells where published, national employment scaled to A-U's remainder elsewhere)."""
-    national = {c: published[(NATIONAL, c)] for c in classes if (NATIONAL, c) in published}
-    if NATIONAL in totals:
-        rest = max(totals[NATIONAL] - sum(national.values()), 0.0)
-        unpublished = {c: class_employment.get(c, 0.0) for c in classes if c not in national}
-        weight_sum = sum(unpublished.values()) or 1.0
-        national |= {c: rest * w / weight_sum for c, w in unpublished.items()}
+def _prior(sectors, classes, totals, published, bounds, index, class_employment, hierarchy) -> dict[int, float]:
+    """A guess for each empty cell of a sector with a known total: its unpublished new vacancies, split like its
+    parent's mix (the nearest sector above it: care's empty cells are split like O-Q's, not like the economy's).
+    The whole economy's own empty cells are split by national employment."""
+    parent_of = dict(zip(hierarchy["child"], hierarchy["parent"], strict=True))
+    mix: dict[str, dict[str, float]] = {}
+
+    def mix_of(sector: str) -> dict[str, float]:
+        """The sector's guessed mix, as shares of its total (published cells as published)."""
+        if sector in mix:
+            return mix[sector]
+        parent = parent_of.get(sector, NATIONAL if sector != NATIONAL else None)
+        national_employment = {c: class_employment.get(c, 0.0) for c in classes}
+        weights = national_employment if parent is None else mix_of(parent)
+        total = totals.get(sector)
+        if total is None or total <= 0:
+            mix[sector] = weights
+            return weights
+        shares = {c: published[(sector, c)] / total for c in classes if (sector, c) in published}
+        rest = max(1.0 - sum(shares.values()), 0.0)
+        empty = {c: weights.get(c, 0.0) for c in classes if c not in shares}
+        weight_sum = sum(empty.values()) or 1.0
+        mix[sector] = shares | {c: rest * w / weight_sum for c, w in empty.items()}
+        return mix[sector]
+
     prior = {}
     for sector in sectors:
         if sector not in totals:
             continue
-        empty = [c for c in classes if (sector, c) not in published]
-        rest = max(totals[sector] - sum(published.get((sector, c), 0.0) for c in classes), 0.0)
-        weight_sum = sum(national.get(c, 0.0) for c in empty) or 1.0
-        for c in empty:
-            i = index(sector, c)
-            prior[i] = max(rest * national.get(c, 0.0) / weight_sum, bounds[i][0])
+        for c, share in mix_of(sector).items():
+            if (sector, c) not in published:
+                i = index(sector, c)
+                prior[i] = max(share * totals[sector], bounds[i][0])
     return prior
 
 

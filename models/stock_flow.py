@@ -9,7 +9,8 @@ series; other entrants (people moving from other occupations and sectors, return
 each year's is what closes the account on the observed employment. Demand is filled plus unfilled jobs,
 J(t) = E(t) + V(t), and the gap is J - S: at the base year exactly the unfilled jobs observed.
 
-Projected, supply follows the employment trend of the calibration years: the flows we can see coming
+Projected, supply follows the employment trend of the calibration years, which fades by `damping` a year into the
+long-run growth of all employment (no occupation outgrows the economy for ever): the flows we can see coming
 (outflow from the age structure, school-leavers and the unemployed from their forecasts) are set against it, and
 the other entrants are what keeps supply on the trend when those flows are as forecast. Any change to the flows
 (a scenario, or a draw from their forecast intervals) moves supply one for one, the other-entrant rate staying as it
@@ -117,15 +118,22 @@ class Drivers:
 
 
 def project(
-    history: History, calibration: Calibration, baseline: Drivers, damping: float, drivers: Drivers | None = None
+    history: History,
+    calibration: Calibration,
+    baseline: Drivers,
+    damping: float,
+    long_run_growth: float,
+    drivers: Drivers | None = None,
 ) -> dict[str, np.ndarray]:
     """The account from the last year of `history` over `baseline.years`. `baseline` are the expected flows, which
     set the other-entrant rate; `drivers` (default: the baseline) are the flows the account runs on, arrays of
-    shape (years,) or (draws, years). Every output has the shape of the flows run on."""
+    shape (years,) or (draws, years). `long_run_growth` is the log growth a year that the employment trend fades
+    into. Every output has the shape of the flows run on."""
     rates = calibration.summary()
-    trend, excess = rates["employment_growth"][0], rates["demand_growth"][0] - rates["employment_growth"][0]
-    steps = np.arange(1, len(baseline.years) + 1)
-    on_trend = history.employment[-1] * np.exp(trend * steps)
+    own_trend, excess = rates["employment_growth"][0], rates["demand_growth"][0] - rates["employment_growth"][0]
+    fade = damping ** np.arange(len(baseline.years))
+    trend = long_run_growth + (own_trend - long_run_growth) * fade
+    on_trend = history.employment[-1] * np.exp(np.cumsum(trend))
     before = np.concatenate([[history.employment[-1]], on_trend[:-1]])
     other_rate = (
         on_trend - before * (1 - baseline.outflow_rate) - baseline.school_leavers - baseline.unemployed_inflow
@@ -141,7 +149,7 @@ def project(
     openings = np.full(shape[:-1], history.unfilled[-1])
     entrants = np.zeros(shape[:-1])
     for j in range(shape[-1]):
-        new_demand = demand * np.exp(trend + excess * damping**j)
+        new_demand = demand * np.exp(trend[j] + excess * fade[j])
         replacement = supply * outflow_rate[..., j]
         other = supply * other_rate[j]
         inflow = school[..., j] + unemployed[..., j] + other

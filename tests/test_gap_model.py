@@ -42,10 +42,12 @@ def expected_flows(years: int = 3, school: float = 30.0) -> Drivers:
 
 def test_on_the_expected_flows_supply_follows_the_employment_trend_and_demand_its_damped_excess():
     calibration = calibrate(HISTORY)
-    trend = np.log(1100 / 1000) / 2
-    excess = np.log(1145 / 1020) / 2 - trend
-    projected = project(HISTORY, calibration, expected_flows(), damping=0.5)
-    assert projected["supply"] == pytest.approx(1100 * np.exp(trend * np.arange(1, 4)))
+    own = np.log(1100 / 1000) / 2
+    excess = np.log(1145 / 1020) / 2 - own
+    projected = project(HISTORY, calibration, expected_flows(), damping=0.5, long_run_growth=0.01)
+    # the group's own trend fades into the long-run growth, its excess of demand into nothing
+    trend = 0.01 + (own - 0.01) * 0.5 ** np.arange(3)
+    assert projected["supply"] == pytest.approx(1100 * np.exp(np.cumsum(trend)))
     demand = 1145 * np.exp(np.cumsum(trend + excess * 0.5 ** np.arange(3)))
     assert projected["demand"] == pytest.approx(demand)
     assert projected["gap"] == pytest.approx(demand - projected["supply"])
@@ -55,8 +57,8 @@ def test_on_the_expected_flows_supply_follows_the_employment_trend_and_demand_it
 
 def test_more_school_leavers_raise_supply_one_for_one_and_close_the_gap():
     calibration = calibrate(HISTORY)
-    baseline = project(HISTORY, calibration, expected_flows(), damping=0.8)
-    more = project(HISTORY, calibration, expected_flows(), damping=0.8, drivers=expected_flows(school=130.0))
+    baseline = project(HISTORY, calibration, expected_flows(), 0.8, 0.01)
+    more = project(HISTORY, calibration, expected_flows(), 0.8, 0.01, drivers=expected_flows(school=130.0))
     assert more["supply"][0] - baseline["supply"][0] == pytest.approx(100.0)
     assert (more["gap"] < baseline["gap"]).all()
     assert more["other_entrant_rate"] == pytest.approx(baseline["other_entrant_rate"])
