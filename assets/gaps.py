@@ -10,11 +10,12 @@ from dagster_duckdb import DuckDBResource
 
 from assets.metadata import preview
 from assets.seeds import SEEDS
-from models.gap_inputs import NATIONAL, Marts, load_model_data
+from models.gap_inputs import NATIONAL, Marts
 from models.gap_model import GAP_MODEL, backtest, backtest_intervals, calibration_frame, parameters_frame, publish_frame
 from models.reconciliation import reconcile
 from pipelines.resources import TalentgapSettings
 from warehouse.db import read_table, write_table
+from warehouse.gap_data import read_marts, read_model_data
 
 SEED_KEYS = [dg.AssetKey(["seeds", name]) for name in SEEDS]
 MART_ROLES = list(Marts.__dataclass_fields__)
@@ -69,19 +70,10 @@ def _spec(name: str, description: str) -> dg.AssetSpec:
 )
 def skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:
-        marts = Marts(**{role: read_table(conn, f"marts.{role}") for role in MART_ROLES})
+        data = read_model_data(conn)
+        marts = read_marts(conn)
         forecasts = read_table(conn, "forecast.series_forecasts")
         seeds = {name: read_table(conn, f"seeds.{name}") for name in SEEDS}
-    parameters = {row["name"]: float(row["value"]) for row in seeds["parameters"].iter_rows(named=True)}
-    data = load_model_data(
-        marts,
-        forecasts,
-        seeds["group_composition"],
-        seeds["sbi_hierarchy"].with_columns(pl.col("complete") == "true"),
-        seeds["occupation_skills"],
-        seeds["education_skills"],
-        parameters,
-    )
     errors = backtest_intervals(backtest(data))
     table, units = publish_frame(data, errors, settings.end_year)
     release = {"release_id": forecasts["release_id"][0], "data_source": forecasts["data_source"][0]}

@@ -4,13 +4,12 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import polars as pl
 import pytest
 
-from models.gap_inputs import Marts, ModelData, load_model_data
+from models.gap_inputs import ModelData
 from pipelines.definitions import all_assets, all_checks
 from pipelines.resources import TalentgapSettings, duckdb_resource
-from warehouse.db import read_seed
+from warehouse.gap_data import read_model_data
 
 REAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"
 
@@ -46,17 +45,5 @@ def real_run(real_data, tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResu
 @pytest.fixture(scope="session")
 def real_model_data(real_run) -> ModelData:
     """The gap model's inputs as the real run read them (later tests run broken inputs through the same warehouse)."""
-    warehouse, _ = real_run
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        marts = Marts(**{role: conn.sql(f"select * from marts.{role}").pl() for role in Marts.__dataclass_fields__})
-        forecasts = conn.sql("select * from forecast.series_forecasts").pl()
-    seeds = {name: read_seed(name) for name in ("group_composition", "sbi_hierarchy", "occupation_skills")}
-    return load_model_data(
-        marts,
-        forecasts,
-        seeds["group_composition"],
-        seeds["sbi_hierarchy"].with_columns(pl.col("complete") == "true"),
-        seeds["occupation_skills"],
-        read_seed("education_skills"),
-        {row["name"]: float(row["value"]) for row in read_seed("parameters").iter_rows(named=True)},
-    )
+    with duckdb.connect(str(real_run[0]), read_only=True) as conn:
+        return read_model_data(conn)

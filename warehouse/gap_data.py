@@ -1,0 +1,29 @@
+"""Read what the gap model needs from the warehouse: the marts, the series forecasts and the seeds."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from models.gap_inputs import Marts, ModelData, load_model_data
+from warehouse.db import read_table
+
+GAP_SEEDS = ("group_composition", "sbi_hierarchy", "occupation_skills", "education_skills", "parameters")
+
+
+def read_marts(conn: duckdb.DuckDBPyConnection) -> Marts:
+    return Marts(**{role: read_table(conn, f"marts.{role}") for role in Marts.__dataclass_fields__})
+
+
+def read_model_data(conn: duckdb.DuckDBPyConnection) -> ModelData:
+    """The gap model's inputs as the last run left them in the warehouse."""
+    seeds = {name: read_table(conn, f"seeds.{name}") for name in GAP_SEEDS}
+    return load_model_data(
+        read_marts(conn),
+        read_table(conn, "forecast.series_forecasts"),
+        seeds["group_composition"],
+        seeds["sbi_hierarchy"].with_columns(pl.col("complete") == "true"),
+        seeds["occupation_skills"],
+        seeds["education_skills"],
+        {row["name"]: float(row["value"]) for row in seeds["parameters"].iter_rows(named=True)},
+    )
