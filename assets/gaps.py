@@ -14,22 +14,23 @@ from models.gap_inputs import NATIONAL, Marts
 from models.gap_model import GAP_MODEL, backtest, backtest_intervals, calibration_frame, parameters_frame, publish_frame
 from models.reconciliation import reconcile
 from pipelines.resources import TalentgapSettings
+from sources.registry import TABLES
 from warehouse.db import read_table, write_table
 from warehouse.gap_data import read_marts, read_model_data
 
 SEED_KEYS = [dg.AssetKey(["seeds", name]) for name in SEEDS]
 MART_ROLES = list(Marts.__dataclass_fields__)
 DEPS = [dg.AssetKey(["forecast", "series_forecasts"]), *SEED_KEYS, *(dg.AssetKey(["marts", r]) for r in MART_ROLES)]
-# the marts each group's numbers come from (the occupation mix, school-leavers, the unemployed and the age
-# structure feed every group)
+# the marts whose forecasts the account reads (school-leavers and the unemployed)
+DRIVER_ROLES = ("mbo_graduates_by_field", "higher_education_enrolment_by_field", "unemployment")
+# the marts every group's numbers come from besides its own composition
 SHARED_ROLES = (
+    *DRIVER_ROLES,
     "employment_by_occupation",
     "new_vacancies_by_occupation_and_sector",
-    "unemployment",
-    "mbo_graduates_by_field",
-    "higher_education_enrolment_by_field",
     "employment_by_age",
 )
+DRIVER_TABLES = [spec.table_id for spec in TABLES if spec.role in DRIVER_ROLES]
 
 
 def _spec(name: str, description: str) -> dg.AssetSpec:
@@ -161,7 +162,7 @@ def _lineage(marts: Marts, forecasts: pl.DataFrame, composition: pl.DataFrame) -
         document = {
             "source_tables": dict(sorted(source_tables.items())),
             "input_forecast_models": dict(
-                models.filter(pl.col("table_id").is_in(["85355NED", "83538NED", "80590ned"]))
+                models.filter(pl.col("table_id").is_in(DRIVER_TABLES))
                 .group_by("table_id")
                 .agg(pl.col("model").unique().sort())
                 .with_columns(pl.col("model").list.join(", "))

@@ -59,7 +59,7 @@ class Marts:
 
 
 @dataclass(frozen=True)
-class Path:
+class YearlySeries:
     """A yearly series: observed values, then (from `first_forecast`) a forecast with its 80% interval."""
 
     values: dict[int, float]
@@ -125,8 +125,8 @@ class ModelData:
     vacancy_rate_q4: dict[tuple[str, int], float]  # (80567ned code, year) -> vacancies per 1,000 jobs in Q4
     skill_employment: dict[tuple[str, int], float]  # (skill, year) -> national employment in its class (85276NED)
     outflow_rate: dict[int, float]
-    school_leavers: dict[str, Path]  # skill -> national school-leavers entering the skill's jobs
-    unemployed: Path  # unemployed persons, national
+    school_leavers: dict[str, YearlySeries]  # skill -> national school-leavers entering the skill's jobs
+    unemployed: YearlySeries  # unemployed persons, national
     mix: dict[int, YearMix]
     _bounds: dict = field(default_factory=dict, repr=False)  # (sectors, occupation, year) -> (lower, upper)
 
@@ -209,7 +209,7 @@ def load_model_data(
         skill_employment=skill_employment,
         outflow_rate=outflow,
         school_leavers=_school_leavers(marts, forecasts, education_skills, parameters),
-        unemployed=_path(marts.unemployment.filter(pl.col("measure") == UNEMPLOYED), forecasts, "unemployment"),
+        unemployed=_series(marts.unemployment.filter(pl.col("measure") == UNEMPLOYED), forecasts, "unemployment"),
         mix=_solve_mix(marts, hierarchy, classes, by_occupation),
     )
     return data
@@ -238,7 +238,7 @@ def _solve_mix(marts: Marts, hierarchy: pl.DataFrame, classes: list[str], by_occ
     return mix
 
 
-def _path(frame: pl.DataFrame, forecasts: pl.DataFrame, what: str, year_shift: int = 0) -> Path:
+def _series(frame: pl.DataFrame, forecasts: pl.DataFrame, what: str, year_shift: int = 0) -> YearlySeries:
     """One yearly series (observed, then forecast) from a mart frame holding exactly one yearly series."""
     ids = frame.filter(pl.col("frequency").is_in(["Y", "SY"]))["series_id"].unique()
     if ids.len() != 1:
@@ -252,12 +252,12 @@ def _path(frame: pl.DataFrame, forecasts: pl.DataFrame, what: str, year_shift: i
         year = row["period_start"].year + year_shift
         first = year if first is None else min(first, year)
         values[year], lower[year], upper[year] = row["point"], row["lower_80"], row["upper_80"]
-    return Path(values, lower, upper, first)
+    return YearlySeries(values, lower, upper, first)
 
 
 def _school_leavers(
     marts: Marts, forecasts: pl.DataFrame, education_skills: pl.DataFrame, parameters: dict[str, float]
-) -> dict[str, Path]:
+) -> dict[str, YearlySeries]:
     """School-leavers who start in the skill's jobs: graduates of the skill's fields x the share who enter the
     labour market x the share who start in a job matching their field. A school year's graduates count in the
     calendar year it ends. Those who enter the labour market but find no job are not counted here; they are among
@@ -277,19 +277,19 @@ def _school_leavers(
         for frame, dimension, factor in flows:
             for f in fields:
                 series = frame.filter(code_of(dim(dimension)) == f)
-                parts.append((_path(series, forecasts, f"school-leavers {skill} {f}", year_shift=1), factor * match))
-        paths[skill] = _sum_paths(parts)
+                parts.append((_series(series, forecasts, f"school-leavers {skill} {f}", year_shift=1), factor * match))
+        paths[skill] = _sum_series(parts)
     return paths
 
 
-def _sum_paths(parts: list[tuple[Path, float]]) -> Path:
+def _sum_series(parts: list[tuple[YearlySeries, float]]) -> YearlySeries:
     """The weighted sum over the years every part has; a part not yet published in an early year holds its first
     value there (mbo graduates start in 2015/'16), so the flow does not seem to jump when it appears."""
     years = sorted(set().union(*(p.values for p, _ in parts)))
     last = min(max(p.values) for p, _ in parts)
     first_forecast = min((p.first_forecast for p, _ in parts if p.first_forecast), default=None)
 
-    def value(p: Path, year: int, which: dict[int, float]) -> float:
+    def value(p: YearlySeries, year: int, which: dict[int, float]) -> float:
         if year in which:
             return which[year]
         if year in p.values:
@@ -304,7 +304,7 @@ def _sum_paths(parts: list[tuple[Path, float]]) -> Path:
         if first_forecast is not None and year >= first_forecast:
             lower[year] = sum(w * value(p, year, p.lower) for p, w in parts)
             upper[year] = sum(w * value(p, year, p.upper) for p, w in parts)
-    return Path(total, lower, upper, first_forecast)
+    return YearlySeries(total, lower, upper, first_forecast)
 
 
 def _share(data: ModelData, group_weights: dict[str, float], occupation: str, years: list[int]) -> Share:

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from models.gap_inputs import NATIONAL, ModelData, Path, Unit, units_at
+from models.gap_inputs import NATIONAL, ModelData, Unit, YearlySeries, units_at
 from models.stock_flow import Drivers, calibrate, project
 
 GAP_MODEL = (
@@ -39,7 +39,7 @@ def _drift_path(values: dict[int, float], years: np.ndarray) -> np.ndarray:
     return np.array([max(values[known[-1]] + slope * (y - known[-1]), 0.0) for y in years])
 
 
-def _path_values(path: Path, years: np.ndarray, which: dict[int, float] | None = None) -> np.ndarray:
+def _path_values(path: YearlySeries, years: np.ndarray, which: dict[int, float] | None = None) -> np.ndarray:
     which = path.values if which is None else which
     return np.array([which.get(int(y), path.values[int(y)]) for y in years])
 

@@ -85,4 +85,5 @@ def _row(ref: dict, measure: str, skill, year: int, value: float, our, cls: str,
         "our_definition": OUR_DEFINITIONS[measure].format(cls=cls, year=year),
         "difference_pct": None if our is None or value == 0 else 100 * (our - value) / value,
         "within_reference": within,
+        "note": ref["note"],
     }
