@@ -9,13 +9,14 @@ last observed year.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
 from models.occupation_mix import YearMix, solve_year
-from models.stock_flow import History
+from models.stock_flow import Calibration, History, calibrate
 
 SKILLS = ("technical", "digital")
 NATIONAL = "national"
@@ -91,6 +92,7 @@ class Unit:
     skill: str
     origin: int
     history: History
+    calibration: Calibration
     vacancy_share: Share
     relative_turnover: float  # the skill's new vacancies per worker against all jobs' (1 = the same turnover)
     hires_share: float  # the group's share of the skill's hires (filled vacancies) nationally
@@ -149,6 +151,12 @@ class ModelData:
     @property
     def last_year(self) -> int:
         return max(year for _, year in self.employment)
+
+    @property
+    def breaks(self) -> tuple[int, ...]:
+        """Years whose change is a break in the survey, left out of every trend and mean rate."""
+        year = self.parameters.get("survey_break_year")
+        return () if year is None else (int(year),)
 
 
 def weights(composition: pl.DataFrame, group: str, role: str) -> dict[str, float]:
@@ -326,7 +334,9 @@ def mix_years(data: ModelData, origin: int) -> list[int]:
     return known or [min(data.mix)]
 
 
-def _weighted(lookup: dict[tuple[str, int], float], group_weights: dict[str, float], years: range) -> np.ndarray:
+def _weighted(
+    lookup: dict[tuple[str, int], float], group_weights: dict[str, float], years: Iterable[int]
+) -> np.ndarray:
     values = []
     for year in years:
         missing = [c for c in group_weights if (c, year) not in lookup]
@@ -349,8 +359,8 @@ def units_at(data: ModelData, origin: int) -> list[Unit]:
         raise GapInputError(f"origin {origin}: employment, vacancies or the unemployed are not observed then")
     mixed = mix_years(data, origin)
     params = data.parameters
-    all_employment = _weighted(data.employment, {"A-U": 1.0}, years)
-    long_run = float(np.log(all_employment[-1] / all_employment[0]) / (len(years) - 1))
+    all_growth = np.diff(np.log(_weighted(data.employment, {"A-U": 1.0}, years)))
+    long_run = float(all_growth[~np.isin(np.array(years)[1:], data.breaks)].mean())
     units = []
     for skill in SKILLS:
         occupation = data.skill_classes[skill]
@@ -400,6 +410,7 @@ def units_at(data: ModelData, origin: int) -> list[Unit]:
                     skill=skill,
                     origin=origin,
                     history=history,
+                    calibration=calibrate(history, data.breaks),
                     vacancy_share=share,
                     relative_turnover=relative,
                     hires_share=float(hires),
@@ -412,10 +423,16 @@ def units_at(data: ModelData, origin: int) -> list[Unit]:
 
 
 def _normal_ratio(data: ModelData, group: str, origin: int) -> float:
-    """Long-run vacancy rate (mean of every 4th quarter since the series began) over the rate at the origin."""
+    """Long-run vacancy rate (mean of every 4th quarter since the series began) over the rate at the origin; a group
+    of several sections takes their rates weighted as the composition says (by employment)."""
     rate_weights = weights(data.composition, group, "vacancy_rate")
-    years = sorted({y for (c, y) in data.vacancy_rate_q4 if c in rate_weights and y <= origin})
-    rates = _weighted(data.vacancy_rate_q4, rate_weights, range(years[0], origin + 1))
+    total = sum(rate_weights.values())
+    rate_weights = {code: w / total for code, w in rate_weights.items()}
+    by_code = [{y for (c, y) in data.vacancy_rate_q4 if c == code and y <= origin} for code in rate_weights]
+    years = sorted(set.intersection(*by_code))
+    if not years or years[-1] != origin:
+        raise GapInputError(f"{group}: no vacancy rate (80567ned) for the 4th quarter of {origin}")
+    rates = _weighted(data.vacancy_rate_q4, rate_weights, years)
     return float(rates.mean() / rates[-1])
 
 
@@ -425,7 +442,8 @@ def _basis(share: Share, occupation: str, years: list[int], group: str) -> str:
         return f"BRC class {occupation} in new vacancies (85081NED) / all new vacancies (80472ned), {span}: published"
     return (
         f"BRC class {occupation} in new vacancies, {span}: not published by CBS for {group}; estimated within the "
-        f"bounds the published cells, sector totals and SBI hierarchy allow ({share.lower:.1%}-{share.upper:.1%})"
+        f"bounds the published cells, sector totals and SBI hierarchy allow ({share.lower:.1%}-{share.upper:.1%} of "
+        "new vacancies; skill_share_lower and skill_share_upper give them as shares of jobs)"
     )
 
 

@@ -1,5 +1,5 @@
 """The gap model as a whole: the stock-flow account per group x skill, its backtest from earlier base years, and
-intervals set from the backtest's errors, the skill-share bounds and the input forecasts.
+intervals set from the backtest's errors (which hold the input forecasts' errors) and the skill-share bounds.
 
 Pure: takes `ModelData` (models/gap_inputs.py) and returns polars frames. The asset in assets/gaps.py writes them.
 """
@@ -12,8 +12,8 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from models.gap_inputs import NATIONAL, ModelData, Unit, YearlySeries, units_at
-from models.stock_flow import Drivers, calibrate, project
+from models.gap_inputs import NATIONAL, ModelData, Unit, units_at
+from models.stock_flow import Drivers, project
 
 GAP_MODEL = (
     "talentgap stock-flow gap model v2 (demand = filled + unfilled jobs; supply = calibrated stock-flow account)"
@@ -39,17 +39,12 @@ def _drift_path(values: dict[int, float], years: np.ndarray) -> np.ndarray:
     return np.array([max(values[known[-1]] + slope * (y - known[-1]), 0.0) for y in years])
 
 
-def _path_values(path: YearlySeries, years: np.ndarray, which: dict[int, float] | None = None) -> np.ndarray:
-    which = path.values if which is None else which
-    return np.array([which.get(int(y), path.values[int(y)]) for y in years])
-
-
 @dataclass(frozen=True)
 class DriverPaths:
-    """National inputs per skill for the projected years: point and 80% interval (equal in the backtest)."""
+    """National inputs per skill for the projected years."""
 
-    school: tuple[np.ndarray, np.ndarray, np.ndarray]
-    unemployed: tuple[np.ndarray, np.ndarray, np.ndarray]  # unemployed at the end of the year before
+    school: np.ndarray  # school-leavers who start in the skill's jobs, in the year
+    unemployed: np.ndarray  # the unemployed, yearly average of the year before
 
 
 def driver_paths(data: ModelData, skill: str, origin: int, years: np.ndarray, forecasts: bool) -> DriverPaths:
@@ -59,42 +54,36 @@ def driver_paths(data: ModelData, skill: str, origin: int, years: np.ndarray, fo
     before = years - 1
     if forecasts:
         return DriverPaths(
-            school=tuple(_path_values(school, years, w) for w in (None, school.lower, school.upper)),
-            unemployed=tuple(_path_values(unemployed, before, w) for w in (None, unemployed.lower, unemployed.upper)),
+            np.array([school.values[int(y)] for y in years]), np.array([unemployed.values[int(y)] for y in before])
         )
-    s = _drift_path(school.known_until(origin), years)
     known = unemployed.known_until(origin)
     u = np.array([known.get(int(y), np.nan) for y in before])
     u[np.isnan(u)] = _drift_path(known, before)[np.isnan(u)]
-    return DriverPaths(school=(s, s, s), unemployed=(u, u, u))
+    return DriverPaths(_drift_path(school.known_until(origin), years), u)
 
 
-def _drivers(unit: Unit, data: ModelData, paths: DriverPaths, years: np.ndarray, z=None) -> Drivers:
-    """The unit's share of the national inputs; with `z` (draws x 2), two-piece normal draws within the intervals."""
+def _drivers(unit: Unit, data: ModelData, paths: DriverPaths, years: np.ndarray) -> Drivers:
+    """The unit's share of the national inputs, and its outflow rate held at the base year's."""
     rate = data.parameters[f"unemployed_share_{unit.skill}"] * data.parameters["unemployed_reactivation_rate"]
-
-    def value(triple, zz):
-        point, low, high = triple
-        if zz is None:
-            return point
-        zz = zz[:, None]
-        return np.maximum(point + np.where(zz < 0, zz * (point - low), zz * (high - point)) / 1.2815515655446004, 0)
-
     return Drivers(
         years=years,
-        school_leavers=value(paths.school, None if z is None else z[:, 0]) * unit.hires_share,
-        unemployed_inflow=value(paths.unemployed, None if z is None else z[:, 1]) * rate * unit.hires_share,
+        school_leavers=paths.school * unit.hires_share,
+        unemployed_inflow=paths.unemployed * rate * unit.hires_share,
         outflow_rate=np.full(len(years), unit.history.outflow_rate[-1]),
     )
 
 
-def project_unit(unit: Unit, data: ModelData, years: np.ndarray, forecasts: bool, z=None) -> dict[str, np.ndarray]:
-    """The unit's account over `years`; with `z`, on flows drawn from their forecast intervals."""
-    paths = driver_paths(data, unit.skill, unit.origin, years, forecasts)
-    baseline = _drivers(unit, data, paths, years)
-    drawn = None if z is None else _drivers(unit, data, paths, years, z)
+def project_unit(
+    unit: Unit,
+    data: ModelData,
+    years: np.ndarray,
+    forecasts: bool,
+    supply_rule: str = "base_shares",
+) -> dict[str, np.ndarray]:
+    """The unit's account over `years`, on the input forecasts (`forecasts`) or on their drift (the backtest)."""
+    drivers = _drivers(unit, data, driver_paths(data, unit.skill, unit.origin, years, forecasts), years)
     damping = data.parameters["trend_damping"]
-    return project(unit.history, calibrate(unit.history), baseline, damping, unit.long_run_growth, drawn)
+    return project(unit.history, unit.calibration, drivers, damping, unit.long_run_growth, supply_rule)
 
 
 def backtest_origins(data: ModelData) -> list[int]:
@@ -102,7 +91,7 @@ def backtest_origins(data: ModelData) -> list[int]:
     return list(range(last - 1 - BACKTEST_ORIGINS, last - 1))
 
 
-def backtest(data: ModelData) -> pl.DataFrame:
+def backtest(data: ModelData, supply_rule: str = "base_shares") -> pl.DataFrame:
     """The whole model from each earlier base year, with only what was known then, against the unfilled jobs
     observed later (as measured with today's data); `baseline` is no change from the base year."""
     observed = {(u.group, u.skill): u.history for u in units_at(data, data.last_year)}
@@ -111,7 +100,7 @@ def backtest(data: ModelData) -> pl.DataFrame:
         for unit in units_at(data, origin):
             truth = observed[(unit.group, unit.skill)]
             years = np.array([y for y in truth.years if origin < y <= origin + BACKTEST_HORIZON])
-            projected = project_unit(unit, data, years, forecasts=False)
+            projected = project_unit(unit, data, years, forecasts=False, supply_rule=supply_rule)
             for j, year in enumerate(years):
                 rows.append(
                     (
@@ -141,19 +130,19 @@ def _pool(errors: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class ErrorModel:
-    """Relative errors (observed - predicted) / base gap at one horizon: Student-t with as many degrees of freedom
-    as independent origins less one. The groups' errors share one macro shock per origin (2020 for all), so the
-    origins, not the rows, are the sample."""
+    """Relative errors (observed - predicted) / base gap at one horizon, centred on the published point: a Student-t
+    whose scale is their root mean square and whose degrees of freedom are the base years behind them. The groups'
+    errors share one macro shock per base year (2020 for all), so the base years, not the rows, are the sample; with
+    the centre fixed, each independent base year is one degree of freedom."""
 
-    mean: float
     scale: float
     df: int
 
     def quantiles(self, probabilities: tuple[float, ...]) -> np.ndarray:
-        return self.mean + self.scale * stats.t.ppf(probabilities, self.df)
+        return self.scale * stats.t.ppf(probabilities, self.df)
 
     def draws(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return self.mean + self.scale * rng.standard_t(self.df, n)
+        return self.scale * rng.standard_t(self.df, n)
 
 
 def error_model(errors: pl.DataFrame, horizon: int) -> ErrorModel:
@@ -163,7 +152,7 @@ def error_model(errors: pl.DataFrame, horizon: int) -> ErrorModel:
     at = pool.filter(pl.col("horizon") == min(horizon, last))
     values = at["relative_error"].to_numpy()
     widen = np.sqrt(horizon / last) if horizon > last else 1.0
-    return ErrorModel(float(values.mean()), float(values.std(ddof=1)) * widen, max(at["origin"].n_unique() - 1, 1))
+    return ErrorModel(float(np.sqrt(np.mean(values**2))) * widen, at["origin"].n_unique())
 
 
 def backtest_intervals(errors: pl.DataFrame) -> pl.DataFrame:
@@ -210,18 +199,18 @@ def publish_frame(data: ModelData, errors: pl.DataFrame, end_year: int) -> tuple
     rows = []
     for unit in units:
         point = project_unit(unit, data, years, forecasts=True)
-        inputs = project_unit(unit, data, years, forecasts=True, z=rng.standard_normal((DRAWS, 2)))
         factor = _triangular(rng, *unit.share_factor_bounds, DRAWS)[:, None]
         base_gap = unit.history.unfilled[-1]
         model_error = np.stack([error_model(errors, h).draws(rng, DRAWS) for h in range(1, len(years) + 1)], axis=1)
-        gap_draws = factor * (inputs["gap"] + model_error * base_gap)
+        # the backtest forecast its inputs too, so its errors hold the inputs' uncertainty: not drawn again here
+        gap_draws = factor * (point["gap"] + model_error * base_gap)
         rows += _rows(unit, point, gap_draws, factor, years)
     return pl.DataFrame(rows), units
 
 
 def _rows(unit: Unit, point: dict, gap_draws: np.ndarray, factor: np.ndarray, years: np.ndarray) -> list[dict]:
     """The base year (observed; its interval is the share bounds') and the projected years of one unit."""
-    history, calibration = unit.history, calibrate(unit.history)
+    history, calibration = unit.history, unit.calibration
     rates = calibration.summary()
     low_f, high_f = unit.share_factor_bounds
     common = {
@@ -265,8 +254,9 @@ def _rows(unit: Unit, point: dict, gap_draws: np.ndarray, factor: np.ndarray, ye
     ]
     for j, year in enumerate(years):
         values = {name: float(point[name][j]) for name in point}
-        openings = values["openings_since_base"]
-        ratio = values["entrants_since_base"] / openings if openings > 0 else None
+        # like ROA's ITA: entrants against the openings that arose after the base year (expansion + replacement)
+        new_openings = values["openings_since_base"] - base_gap
+        ratio = values["entrants_since_base"] / new_openings if new_openings > 0 else None
         rows.append(
             common
             | values
@@ -302,7 +292,7 @@ def calibration_frame(units: list[Unit]) -> pl.DataFrame:
     """The account closed on every year of the history, per group x skill: the flows and the calibrated rates."""
     rows = []
     for unit in units:
-        c = calibrate(unit.history)
+        c = unit.calibration
         previous = unit.history.employment[:-1]
         for j, year in enumerate(c.years):
             rows.append(
@@ -320,6 +310,7 @@ def calibration_frame(units: list[Unit]) -> pl.DataFrame:
                     "other_entrant_rate": float(c.other_entrant_rate[j]),
                     "demand_growth": float(c.demand_growth[j]),
                     "employment_growth": float(c.employment_growth[j]),
+                    "in_means": bool(c.in_means[j]),
                 }
             )
     return pl.DataFrame(rows)
@@ -329,7 +320,7 @@ def parameters_frame(units: list[Unit]) -> pl.DataFrame:
     """Calibrated rates per group x skill with their spread over the calibration years: published parameters."""
     rows = []
     for unit in units:
-        c = calibrate(unit.history)
+        c = unit.calibration
         for name, (mean, sd, low, high) in c.summary().items():
             rows.append(
                 {
@@ -342,6 +333,7 @@ def parameters_frame(units: list[Unit]) -> pl.DataFrame:
                     "max": high,
                     "first_year": int(c.years[0]),
                     "last_year": int(c.years[-1]),
+                    "years_left_out": ", ".join(str(y) for y in c.years[~c.in_means]),
                 }
             )
     return pl.DataFrame(rows)

@@ -9,15 +9,13 @@ series; other entrants (people moving from other occupations and sectors, return
 each year's is what closes the account on the observed employment. Demand is filled plus unfilled jobs,
 J(t) = E(t) + V(t), and the gap is J - S: at the base year exactly the unfilled jobs observed.
 
-Projected, supply follows the employment trend of the calibration years, which fades by `damping` a year into the
-long-run growth of all employment (no occupation outgrows the economy for ever): the flows we can see coming
-(outflow from the age structure, school-leavers and the unemployed from their forecasts) are set against it, and
-the other entrants are what keeps supply on the trend when those flows are as forecast. Any change to the flows
-(a scenario, or a draw from their forecast intervals) moves supply one for one, the other-entrant rate staying as it
-was. A constant other-entrant rate instead let fast-growing stocks outgrow their school-leavers and unemployed
-inflows, and missed the backtest (docs/method.md). Demand grows at the employment trend plus its excess over it in
-the calibration years (the tightening), which fades by `damping` a year: markets answer a shortage with wages,
-mobility and training, so no excess lasts for ever.
+Projected, both sides follow the employment trend of the calibration years, which fades by `damping` a year into the
+long-run growth of all employment (no occupation outgrows the economy for ever). Demand adds its excess over that
+trend in the calibration years (the tightening), fading at the same pace: markets answer a shortage with wages,
+mobility and training. Supply runs the account: the trend assumes every inflow keeps its base-year share of the
+stock and the outflow rate its base-year value, and sets the other-entrant rate to match; where the forecasts of
+school-leavers and the unemployed (or a scenario) differ from that, supply moves by the difference, one for one.
+`SUPPLY_RULES` keeps the two rules this one was chosen over in the backtest (docs/method.md).
 Nothing here knows about CBS tables, groups or Dagster.
 """
 
@@ -40,6 +38,9 @@ PROJECTED = (
     "openings_since_base",
     "entrants_since_base",
 )
+# base_shares: the model. trend: supply on the employment trend whatever the flows (they only split it).
+# constant_rate: other entrants at their mean calibrated rate (the account without a trend).
+SUPPLY_RULES = ("base_shares", "trend", "constant_rate")
 
 
 @dataclass(frozen=True)
@@ -50,21 +51,20 @@ class History:
     employment: np.ndarray  # E: filled jobs in the skill (yearly average)
     unfilled: np.ndarray  # V: open vacancies in the skill at the end of the year
     school_leavers: np.ndarray  # school-leavers who start in the skill's jobs in this group during the year
-    unemployed_inflow: np.ndarray  # unemployed (at the end of last year) who start in these jobs during the year
+    unemployed_inflow: np.ndarray  # unemployed (yearly average of the year before) who start in these jobs
     outflow_rate: np.ndarray  # share of last year's workers who retire or leave for other reasons
 
     @property
     def demand(self) -> np.ndarray:
         return self.employment + self.unfilled
 
-    def until(self, year: int) -> History:
-        keep = self.years <= year
-        return History(*(getattr(self, name)[keep] for name in self.__dataclass_fields__))
-
 
 @dataclass(frozen=True)
 class Calibration:
-    """The account closed on every year of the history: flows into year t (t = second year .. last year)."""
+    """The account closed on every year of the history: flows into year t (t = second year .. last year).
+
+    `in_means` is False for a year whose change is a break in the series (a survey redesign): the account still
+    closes on it, but the trends and the mean rate leave it out."""
 
     years: np.ndarray
     outflow: np.ndarray
@@ -74,13 +74,14 @@ class Calibration:
     other_entrant_rate: np.ndarray  # other entrants / last year's employment
     demand_growth: np.ndarray  # log change of demand
     employment_growth: np.ndarray  # log change of employment
+    in_means: np.ndarray
 
     def summary(self) -> dict[str, tuple[float, float, float, float]]:
-        """Per calibrated rate: mean, standard deviation, minimum and maximum over the calibration years."""
+        """Per calibrated rate: mean, standard deviation, minimum and maximum over the years in the means."""
         rates = {
-            "other_entrant_rate": self.other_entrant_rate,
-            "demand_growth": self.demand_growth,
-            "employment_growth": self.employment_growth,
+            "other_entrant_rate": self.other_entrant_rate[self.in_means],
+            "demand_growth": self.demand_growth[self.in_means],
+            "employment_growth": self.employment_growth[self.in_means],
         }
         return {
             name: (float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0, float(v.min()), float(v.max()))
@@ -88,13 +89,16 @@ class Calibration:
         }
 
 
-def calibrate(history: History) -> Calibration:
+def calibrate(history: History, breaks: tuple[int, ...] = ()) -> Calibration:
     """Each year's other entrants = employment - (last year's employment - outflow + school-leavers + unemployed)."""
     if len(history.years) < 2:
         raise ValueError("calibrating the account needs at least two years of history")
     previous = history.employment[:-1]
     outflow = previous * history.outflow_rate[1:]
     other = history.employment[1:] - (previous - outflow + history.school_leavers[1:] + history.unemployed_inflow[1:])
+    in_means = ~np.isin(history.years[1:], breaks)
+    if not in_means.any():
+        raise ValueError(f"every calibration year {history.years[1:].tolist()} is a break: nothing to average")
     return Calibration(
         years=history.years[1:],
         outflow=outflow,
@@ -104,12 +108,14 @@ def calibrate(history: History) -> Calibration:
         other_entrant_rate=other / previous,
         demand_growth=np.diff(np.log(history.demand)),
         employment_growth=np.diff(np.log(history.employment)),
+        in_means=in_means,
     )
 
 
 @dataclass(frozen=True)
 class Drivers:
-    """Projected inputs for the years after the base year; arrays of shape (years,) or (draws, years)."""
+    """The flows the account runs on for the years after the base year: arrays of shape (years,) or (draws,
+    years)."""
 
     years: np.ndarray
     school_leavers: np.ndarray
@@ -120,39 +126,45 @@ class Drivers:
 def project(
     history: History,
     calibration: Calibration,
-    baseline: Drivers,
+    drivers: Drivers,
     damping: float,
     long_run_growth: float,
-    drivers: Drivers | None = None,
+    supply_rule: str = "base_shares",
 ) -> dict[str, np.ndarray]:
-    """The account from the last year of `history` over `baseline.years`. `baseline` are the expected flows, which
-    set the other-entrant rate; `drivers` (default: the baseline) are the flows the account runs on, arrays of
-    shape (years,) or (draws, years). `long_run_growth` is the log growth a year that the employment trend fades
-    into. Every output has the shape of the flows run on."""
+    """The account from the last year of `history` over `drivers.years`. `long_run_growth` is the log growth a
+    year that the employment trend fades into. Every output has the shape of the drivers."""
+    if supply_rule not in SUPPLY_RULES:
+        raise ValueError(f"supply_rule {supply_rule!r} is not one of {SUPPLY_RULES}")
     rates = calibration.summary()
     own_trend, excess = rates["employment_growth"][0], rates["demand_growth"][0] - rates["employment_growth"][0]
-    fade = damping ** np.arange(len(baseline.years))
+    fade = damping ** np.arange(len(drivers.years))
     trend = long_run_growth + (own_trend - long_run_growth) * fade
-    on_trend = history.employment[-1] * np.exp(np.cumsum(trend))
-    before = np.concatenate([[history.employment[-1]], on_trend[:-1]])
-    other_rate = (
-        on_trend - before * (1 - baseline.outflow_rate) - baseline.school_leavers - baseline.unemployed_inflow
-    ) / before
-    drivers = baseline if drivers is None else drivers
+    base = history.employment[-1]
+    # what the trend assumes of the flows: every inflow at its base-year share of the stock, outflow at its rate
+    assumed_inflow = (history.school_leavers[-1] + history.unemployed_inflow[-1]) / base
+    other_rate = {
+        "base_shares": np.exp(trend) - 1 + history.outflow_rate[-1] - assumed_inflow,
+        "trend": None,  # set each year from the flows, so that supply stays on the trend
+        "constant_rate": np.full(len(trend), rates["other_entrant_rate"][0]),
+    }[supply_rule]
     shape = np.broadcast(drivers.school_leavers, drivers.unemployed_inflow, drivers.outflow_rate).shape
     school = np.broadcast_to(drivers.school_leavers, shape)
     unemployed = np.broadcast_to(drivers.unemployed_inflow, shape)
     outflow_rate = np.broadcast_to(drivers.outflow_rate, shape)
     out = {name: np.zeros(shape) for name in PROJECTED}
-    supply = np.full(shape[:-1], history.employment[-1])
+    supply = np.full(shape[:-1], base)
     demand = np.full(shape[:-1], history.demand[-1])
     openings = np.full(shape[:-1], history.unfilled[-1])
     entrants = np.zeros(shape[:-1])
     for j in range(shape[-1]):
         new_demand = demand * np.exp(trend[j] + excess * fade[j])
         replacement = supply * outflow_rate[..., j]
-        other = supply * other_rate[j]
+        if other_rate is None:
+            other = supply * np.exp(trend[j]) - (supply - replacement + school[..., j] + unemployed[..., j])
+        else:
+            other = supply * other_rate[j]
         inflow = school[..., j] + unemployed[..., j] + other
+        rate = other / supply
         supply = supply - replacement + inflow
         openings = openings + (new_demand - demand) + replacement
         entrants = entrants + inflow
@@ -165,7 +177,7 @@ def project(
             ("school_leaver_inflow", school[..., j]),
             ("unemployed_inflow", unemployed[..., j]),
             ("other_entrants", other),
-            ("other_entrant_rate", np.broadcast_to(other_rate[j], shape[:-1])),
+            ("other_entrant_rate", rate),
             ("openings_since_base", openings),
             ("entrants_since_base", entrants),
         ):

@@ -36,18 +36,22 @@ def test_the_account_closes_on_every_year_of_the_history():
     assert low <= mean <= high and spread > 0
 
 
-def expected_flows(years: int = 3, school: float = 30.0) -> Drivers:
-    return Drivers(np.arange(2023, 2023 + years), np.full(years, school), np.full(years, 8.0), np.full(years, 0.05))
+def flows(school: np.ndarray, unemployed: np.ndarray, outflow: float = 0.05) -> Drivers:
+    years = np.arange(2023, 2023 + len(school))
+    return Drivers(years, np.asarray(school, dtype=float), np.asarray(unemployed, dtype=float), np.full(3, outflow))
 
 
-def test_on_the_expected_flows_supply_follows_the_employment_trend_and_demand_its_damped_excess():
+def test_supply_follows_the_employment_trend_when_the_flows_keep_their_base_year_shares():
     calibration = calibrate(HISTORY)
     own = np.log(1100 / 1000) / 2
     excess = np.log(1145 / 1020) / 2 - own
-    projected = project(HISTORY, calibration, expected_flows(), damping=0.5, long_run_growth=0.01)
-    # the group's own trend fades into the long-run growth, its excess of demand into nothing
-    trend = 0.01 + (own - 0.01) * 0.5 ** np.arange(3)
-    assert projected["supply"] == pytest.approx(1100 * np.exp(np.cumsum(trend)))
+    trend = 0.01 + (own - 0.01) * 0.5 ** np.arange(3)  # the group's trend fades into the long-run growth
+    on_trend = 1100 * np.exp(np.cumsum(trend))
+    before = np.concatenate([[1100.0], on_trend[:-1]])
+    # school-leavers 32 and unemployed 8 of 1,100 workers in the base year, outflow 5%
+    shares = flows(before * 32 / 1100, before * 8 / 1100)
+    projected = project(HISTORY, calibration, shares, damping=0.5, long_run_growth=0.01)
+    assert projected["supply"] == pytest.approx(on_trend)
     demand = 1145 * np.exp(np.cumsum(trend + excess * 0.5 ** np.arange(3)))
     assert projected["demand"] == pytest.approx(demand)
     assert projected["gap"] == pytest.approx(demand - projected["supply"])
@@ -55,13 +59,22 @@ def test_on_the_expected_flows_supply_follows_the_employment_trend_and_demand_it
     assert projected["gap"] == pytest.approx(projected["openings_since_base"] - projected["entrants_since_base"])
 
 
-def test_more_school_leavers_raise_supply_one_for_one_and_close_the_gap():
+def test_more_school_leavers_than_the_trend_assumes_raise_supply_one_for_one():
     calibration = calibrate(HISTORY)
-    baseline = project(HISTORY, calibration, expected_flows(), 0.8, 0.01)
-    more = project(HISTORY, calibration, expected_flows(), 0.8, 0.01, drivers=expected_flows(school=130.0))
+    baseline = project(HISTORY, calibration, flows([32.0] * 3, [8.0] * 3), 0.8, 0.01)
+    more = project(HISTORY, calibration, flows([132.0] * 3, [8.0] * 3), 0.8, 0.01)
     assert more["supply"][0] - baseline["supply"][0] == pytest.approx(100.0)
     assert (more["gap"] < baseline["gap"]).all()
-    assert more["other_entrant_rate"] == pytest.approx(baseline["other_entrant_rate"])
+    # fewer unemployed to draw on than the trend assumes: less supply, a larger gap
+    fewer = project(HISTORY, calibration, flows([32.0] * 3, [0.0] * 3), 0.8, 0.01)
+    assert (fewer["gap"] > baseline["gap"]).all()
+
+
+def test_a_survey_break_is_closed_on_but_left_out_of_the_trends():
+    calibration = calibrate(HISTORY, breaks=(2022,))
+    assert not calibration.in_means[-1] and calibration.in_means[0]
+    assert calibration.summary()["employment_growth"][0] == pytest.approx(np.log(1050 / 1000))
+    assert calibration.other_entrants[-1] == pytest.approx(1100 - (1050 - 52.5 + 32 + 8))
 
 
 def test_the_ita_classes_read_low_ratios_as_shortage():
