@@ -346,6 +346,21 @@ def _weighted(
     return np.array(values)
 
 
+@dataclass(frozen=True)
+class _SkillContext:
+    """What every group of one skill shares at one origin: the national flows and the skill's relative turnover."""
+
+    skill: str
+    occupation: str
+    years: range
+    mix_years: list[int]
+    turnover: np.ndarray  # by year: the skill's new-vacancy share over its share of jobs, summed over SBI sections
+    national_hires: float  # filled vacancies x the skill's share, whole economy, last five years
+    school_leavers: np.ndarray
+    unemployed_inflow: np.ndarray
+    outflow_rate: np.ndarray
+
+
 def units_at(data: ModelData, origin: int) -> list[Unit]:
     """Every group x skill (and the national unit per skill), built from what was known at the end of `origin`."""
     years_known = sorted(
@@ -354,72 +369,77 @@ def units_at(data: ModelData, origin: int) -> list[Unit]:
         & {y + 1 for y in data.unemployed.known_until(origin)}
         & {y for (_, y) in data.open_q4}
     )
-    years = range(min(years_known), origin + 1)
     if origin not in years_known:
         raise GapInputError(f"origin {origin}: employment, vacancies or the unemployed are not observed then")
-    mixed = mix_years(data, origin)
-    params = data.parameters
+    years = range(min(years_known), origin + 1)
     all_growth = np.diff(np.log(_weighted(data.employment, {"A-U": 1.0}, years)))
     long_run = float(all_growth[~np.isin(np.array(years)[1:], data.breaks)].mean())
-    units = []
-    for skill in SKILLS:
-        occupation = data.skill_classes[skill]
-        section_shares = {s: np.mean([data.share_of({s: 1.0}, occupation, y) for y in mixed]) for s in SECTIONS}
-        national_employment = np.array([data.skill_employment[(skill, y)] for y in years])
-        sections = np.array([[data.employment[(s, y)] for s in SECTIONS] for y in years])
-        turnover = sections @ np.array([section_shares[s] for s in SECTIONS]) / national_employment
-        national_share = _share(data, {"A-U": 1.0}, occupation, mixed)
-        national_filled = _weighted(data.filled, {"A-U": 1.0}, range(origin - HIRES_YEARS + 1, origin + 1)).sum()
-        leavers = data.school_leavers[skill].known_until(origin)
-        unemployed = data.unemployed.known_until(origin)
-        national_leavers = np.array([leavers.get(y, leavers[min(leavers)]) for y in years])
-        national_unemployed = np.array([unemployed[y - 1] for y in years]) * (
-            params[f"unemployed_share_{skill}"] * params["unemployed_reactivation_rate"]
-        )
-        outflow = np.array([data.outflow_rate[y] for y in years])
-        for group in [
-            *data.composition.filter(pl.col("sector_group") != NATIONAL)["sector_group"].unique(maintain_order=True),
-            NATIONAL,
-        ]:
-            mix_weights = weights(data.composition, group, "occupation_mix")
-            share = _share(data, mix_weights, occupation, mixed)
-            unfilled = _weighted(data.open_q4, weights(data.composition, group, "vacancies"), years) * share.point
-            if group == NATIONAL:
-                employment, hires, relative = national_employment, 1.0, float(turnover[-1])
-            else:
-                employment = _weighted(data.employment, weights(data.composition, group, "employment"), years)
-                employment = employment * share.point / turnover
-                relative = float(turnover[-1])
-                filled = _weighted(
-                    data.filled,
-                    weights(data.composition, group, "vacancies"),
-                    range(origin - HIRES_YEARS + 1, origin + 1),
-                ).sum()
-                hires = filled * share.point / (national_filled * national_share.point)
-            history = History(
-                years=np.array(years),
-                employment=employment,
-                unfilled=unfilled,
-                school_leavers=national_leavers * hires,
-                unemployed_inflow=national_unemployed * hires,
-                outflow_rate=outflow,
-            )
-            units.append(
-                Unit(
-                    group=group,
-                    skill=skill,
-                    origin=origin,
-                    history=history,
-                    calibration=calibrate(history, data.breaks),
-                    vacancy_share=share,
-                    relative_turnover=relative,
-                    hires_share=float(hires),
-                    normal_ratio=_normal_ratio(data, group, origin) * float(unfilled[-1] / history.demand[-1]),
-                    long_run_growth=long_run,
-                    basis=_basis(share, occupation, mixed, group),
-                )
-            )
-    return units
+    groups = [*data.composition.filter(pl.col("sector_group") != NATIONAL)["sector_group"].unique(maintain_order=True)]
+    return [
+        _unit(data, group, _skill_context(data, skill, origin, years), long_run)
+        for skill in SKILLS
+        for group in [*groups, NATIONAL]
+    ]
+
+
+def _skill_context(data: ModelData, skill: str, origin: int, years: range) -> _SkillContext:
+    occupation = data.skill_classes[skill]
+    mixed = mix_years(data, origin)
+    section_shares = np.array([np.mean([data.share_of({s: 1.0}, occupation, y) for y in mixed]) for s in SECTIONS])
+    sections = np.array([[data.employment[(s, y)] for s in SECTIONS] for y in years])
+    national_employment = np.array([data.skill_employment[(skill, y)] for y in years])
+    hires_years = range(origin - HIRES_YEARS + 1, origin + 1)
+    national_share = _share(data, {"A-U": 1.0}, occupation, mixed).point
+    leavers = data.school_leavers[skill].known_until(origin)
+    unemployed = data.unemployed.known_until(origin)
+    rate = data.parameters[f"unemployed_share_{skill}"] * data.parameters["unemployed_reactivation_rate"]
+    return _SkillContext(
+        skill=skill,
+        occupation=occupation,
+        years=years,
+        mix_years=mixed,
+        turnover=sections @ section_shares / national_employment,
+        national_hires=float(_weighted(data.filled, {"A-U": 1.0}, hires_years).sum()) * national_share,
+        school_leavers=np.array([leavers.get(y, leavers[min(leavers)]) for y in years]),
+        unemployed_inflow=np.array([unemployed[y - 1] for y in years]) * rate,
+        outflow_rate=np.array([data.outflow_rate[y] for y in years]),
+    )
+
+
+def _unit(data: ModelData, group: str, context: _SkillContext, long_run_growth: float) -> Unit:
+    origin = context.years[-1]
+    share = _share(data, weights(data.composition, group, "occupation_mix"), context.occupation, context.mix_years)
+    vacancy_codes = weights(data.composition, group, "vacancies")
+    unfilled = _weighted(data.open_q4, vacancy_codes, context.years) * share.point
+    if group == NATIONAL:
+        employment = np.array([data.skill_employment[(context.skill, y)] for y in context.years])
+        hires = 1.0
+    else:
+        employment = _weighted(data.employment, weights(data.composition, group, "employment"), context.years)
+        employment = employment * share.point / context.turnover
+        filled = _weighted(data.filled, vacancy_codes, range(origin - HIRES_YEARS + 1, origin + 1)).sum()
+        hires = float(filled * share.point / context.national_hires)
+    history = History(
+        years=np.array(context.years),
+        employment=employment,
+        unfilled=unfilled,
+        school_leavers=context.school_leavers * hires,
+        unemployed_inflow=context.unemployed_inflow * hires,
+        outflow_rate=context.outflow_rate,
+    )
+    return Unit(
+        group=group,
+        skill=context.skill,
+        origin=origin,
+        history=history,
+        calibration=calibrate(history, data.breaks),
+        vacancy_share=share,
+        relative_turnover=float(context.turnover[-1]),
+        hires_share=hires,
+        normal_ratio=_normal_ratio(data, group, origin) * float(unfilled[-1] / history.demand[-1]),
+        long_run_growth=long_run_growth,
+        basis=_basis(share, context.occupation, context.mix_years, group),
+    )
 
 
 def _normal_ratio(data: ModelData, group: str, origin: int) -> float:
