@@ -37,6 +37,8 @@ GAPS = dg.AssetKey(["forecast", "skill_gaps"])
 # which asset each marts check is reported on
 MARTS_CHECK_ASSETS = {
     "sectors_add_up_to_total": dg.AssetKey(["marts", "employment_by_sector"]),
+    "sectors_near_total": dg.AssetKey(["marts", "employment_by_sector"]),
+    "employment_totals_agree": dg.AssetKey(["marts", "employment_by_occupation"]),
     "year_on_year_jumps": dg.AssetKey(["marts", "employment_by_sector"]),
     "occupation_crosswalk_covers_data": dg.AssetKey(["marts", "new_vacancies_by_occupation_and_sector"]),
     "education_crosswalk_covers_data": dg.AssetKey(["marts", "mbo_graduates_by_field"]),

@@ -52,6 +52,12 @@ MODELLED = [spec for spec in TABLES if spec.model_frequency]
 def series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:
         history = pl.concat([conn.sql(spec.model_history_sql()).pl() for spec in MODELLED])
+    last_observed = int(history["period_start"].max().year)
+    if settings.end_year <= last_observed:
+        raise dg.Failure(
+            f"TALENTGAP_END_YEAR={settings.end_year} is not after the last observed year {last_observed}: "
+            "nothing to forecast"
+        )
     usable, dropped = usable_series(history)
     series_info = usable.group_by("series_id").agg(
         pl.col("table_id", "measure", "dims", "frequency", "data_source").first(),

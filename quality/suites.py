@@ -6,6 +6,8 @@ published); a warning is shown in the UI and the report but lets the run go on. 
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from models.gap_inputs import SKILLS, code_of, dim
@@ -13,6 +15,10 @@ from quality.gx import Expectation, Suite
 from sources.registry import TableSpec
 
 SECTOR_SUM_TOLERANCE = 0.02  # CBS rounds each cell; sections may differ from the total by rounding and "unknown"
+SECTOR_SUM_LIMIT = 0.10  # beyond this the sections and the total cannot both be right: a broken input, blocking
+EMPLOYMENT_TOTALS_TOLERANCE = 0.01  # the LFS tables publish one employed labour force; rounding apart they agree
+JUMP_LIMIT = 100  # a value 100 times its neighbour's in one series is a unit or separator error, not the economy
+JUMP_MIN_LEVEL = 1_000  # persons: below this, small cells may swing
 YEAR_ON_YEAR_LIMIT = 0.30  # a yearly change beyond 30% in a series of 10,000+ persons deserves a look
 YEAR_ON_YEAR_MIN_LEVEL = 10_000
 
@@ -23,11 +29,16 @@ STAGING_CHECKS = (
     "known_frequencies",
     "plausible_values",
     "nonnegative_values",
+    "finite_values",
+    "no_hundredfold_jumps",
+    "no_future_periods",
     "no_internal_gaps",
     "known_dimension_codes",
 )
 MARTS_CHECKS = (
     "sectors_add_up_to_total",
+    "sectors_near_total",
+    "employment_totals_agree",
     "year_on_year_jumps",
     "occupation_crosswalk_covers_data",
     "education_crosswalk_covers_data",
@@ -48,6 +59,7 @@ PUBLISH_CHECKS = (
     "components_add_up",
     "gap_within_interval",
     "skill_within_group",
+    "gap_within_demand",
 )
 
 
@@ -102,10 +114,19 @@ def staging_suite(observations: pl.DataFrame, specs: list[TableSpec]) -> Suite:
         pl.col("period_index").n_unique().alias("periods"),
     )
     slices = _slice_presence(observations, specs)
+    projections = [s.table_id for s in specs if s.projection]
+    persons = pl.col("value") * pl.col("scale")
+    neighbour = persons.shift(1).over("series_id", order_by="period_start")
+    larger, smaller = pl.max_horizontal(persons, neighbour), pl.min_horizontal(persons, neighbour)
     frame = (
         observations.join(limits, on=["table_id", "measure"], how="left")
         .join(series, on="series_id", how="left")
-        .with_columns((pl.col("value") * pl.col("scale")).alias("persons"))
+        .with_columns(
+            persons.alias("persons"),
+            pl.when((smaller > 0) & (larger >= JUMP_MIN_LEVEL)).then(larger / smaller).alias("jump"),
+            (pl.col("table_id").is_in(projections) | (pl.col("period_start") <= date.today())).alias("not_future"),
+        )
+        .with_columns((pl.col("persons").is_null() | pl.col("persons").is_finite().fill_null(False)).alias("finite"))
         .join(slices, on="table_id", how="left")
         .select(
             "series_id",
@@ -113,6 +134,9 @@ def staging_suite(observations: pl.DataFrame, specs: list[TableSpec]) -> Suite:
             "frequency",
             "persons",
             "plausible_max",
+            "jump",
+            "not_future",
+            "finite",
             "span",
             "periods",
             "slice_labels_present",
@@ -154,6 +178,25 @@ def staging_suite(observations: pl.DataFrame, specs: list[TableSpec]) -> Suite:
             "no negative count",
             "ExpectColumnValuesToBeBetween",
             {"column": "persons", "min_value": 0},
+        ),
+        Expectation(
+            "finite_values",
+            "no value is NaN or infinite",
+            "ExpectColumnValuesToBeInSet",
+            {"column": "finite", "value_set": [True]},
+        ),
+        Expectation(
+            "no_hundredfold_jumps",
+            f"no value {JUMP_LIMIT} times its neighbour's in the same series (above {JUMP_MIN_LEVEL:,} persons): a "
+            "unit or thousands-separator error",
+            "ExpectColumnValuesToBeBetween",
+            {"column": "jump", "max_value": JUMP_LIMIT},
+        ),
+        Expectation(
+            "no_future_periods",
+            "no observed period starts after today (projections apart)",
+            "ExpectColumnValuesToBeInSet",
+            {"column": "not_future", "value_set": [True]},
         ),
         Expectation(
             "no_internal_gaps",
@@ -205,6 +248,33 @@ def marts_suite(
                 )
             ],
             id_columns=("mart", "measure", "period_start"),
+        ),
+        "sectors_near_total": Suite(
+            "sectors_near_total",
+            _sector_sums(marts),
+            [
+                Expectation(
+                    "sectors_near_total",
+                    f"SBI sections within {SECTOR_SUM_LIMIT:.0%} of A-U: beyond it a cell is broken, not rounded",
+                    "ExpectColumnValuesToBeBetween",
+                    {"column": "relative_difference", "min_value": -SECTOR_SUM_LIMIT, "max_value": SECTOR_SUM_LIMIT},
+                )
+            ],
+            id_columns=("mart", "measure", "period_start"),
+        ),
+        "employment_totals_agree": Suite(
+            "employment_totals_agree",
+            _employment_totals(marts),
+            [
+                Expectation(
+                    "employment_totals_agree",
+                    "the LFS tables' employed labour force (85272NED A-U, 85276NED Totaal, 85264NED 15-75) agree "
+                    f"within {EMPLOYMENT_TOTALS_TOLERANCE:.0%} every year",
+                    "ExpectColumnValuesToBeBetween",
+                    {"column": "spread", "max_value": EMPLOYMENT_TOTALS_TOLERANCE},
+                )
+            ],
+            id_columns=("period_start",),
         ),
         "year_on_year_jumps": Suite(
             "year_on_year_jumps",
@@ -286,6 +356,27 @@ def _sector_sums(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
             .select(pl.lit(role).alias("mart"), "measure", "period_start", "relative_difference")
         )
     return pl.concat(parts)
+
+
+def _employment_totals(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Per year, (largest - smallest) / smallest of the three LFS totals of the employed labour force."""
+    totals = []
+    for role, dimension, label in (
+        ("employment_by_sector", "BedrijfstakkenBranchesSBI2008", "A-U"),
+        ("employment_by_occupation", "Beroep", "Totaal"),
+        ("employment_by_age", "Leeftijd", "15 tot 75 jaar"),
+    ):
+        frame = marts[role].filter(pl.col("frequency") == "Y")
+        key = code_of(dim(dimension)) if label == "A-U" else dim(dimension)
+        totals.append(frame.filter(key == label).select("period_start", pl.lit(role).alias("mart"), "value"))
+    return (
+        pl.concat(totals)
+        .group_by("period_start")
+        .agg(((pl.col("value").max() - pl.col("value").min()) / pl.col("value").min()).alias("spread"), pl.len())
+        .filter(pl.col("len") > 1)
+        .select("period_start", "spread")
+        .sort("period_start")
+    )
 
 
 def _year_on_year(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
@@ -420,6 +511,9 @@ def publish_suite(gaps: pl.DataFrame, groups: list[str], end_year: int) -> Suite
             & (pl.col("skill_share_upper") <= 1)
             & (pl.col("employment") <= pl.col("supply") + 1e-6)
         ).alias("skill_in_group"),
+        ((pl.col("demand") >= 0) & (pl.col("supply") >= 0) & (pl.col("gap").abs() <= pl.col("demand"))).alias(
+            "gap_in_demand"
+        ),
     )
     expectations_publish = [
         Expectation(
@@ -454,6 +548,12 @@ def publish_suite(gaps: pl.DataFrame, groups: list[str], end_year: int) -> Suite
             "0 <= skill share bounds <= 1 around the share: a skill subset never exceeds its group",
             "ExpectColumnValuesToBeInSet",
             {"column": "skill_in_group", "value_set": [True]},
+        ),
+        Expectation(
+            "gap_within_demand",
+            "demand and supply are not negative and the gap is no larger than the demand it is part of",
+            "ExpectColumnValuesToBeInSet",
+            {"column": "gap_in_demand", "value_set": [True]},
         ),
     ]
     return Suite("publish", frame, expectations_publish, id_columns=("cell",))

@@ -32,6 +32,7 @@ class TableSpec:
     model_frequency: str | None = None  # frequency at which the forecaster models this table, None = not modelled
     model_measures: tuple[str, ...] | None = None  # the measures the gap model reads; None = every measure
     key_labels_file: str | None = None  # for key-form exports: a Key,Title file that maps keys to labels
+    projection: bool = False  # its periods lie in the future by design (a population projection)
 
     def model_history_sql(self) -> str:
         """The query that reads the series the forecaster models from this table's mart."""
@@ -185,6 +186,7 @@ TABLES: tuple[TableSpec, ...] = (
         role="population_projection",
         dimensions=("Geslacht", "Leeftijd", "PrognoseInterval"),
         measures=(Measure("BevolkingOp1Januari_1", "population on 1 January", PERSONS, 1, 30_000_000),),
+        projection=True,
         export_file="cbs_dertje/85745NED.csv",
         slice={"Geslacht": "Totaal mannen en vrouwen"},
     ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from sources.base import SourceError
@@ -11,6 +13,9 @@ from sources.registry import PERIOD_DIMENSION, TableSpec
 # CBS symbols for a cell without a number. "-" is CBS's "nihil": zero, not missing.
 MISSING_SYMBOLS = {"", ".", "x", "?"}
 NIL_SYMBOL = "-"
+# a finite number once spaces are gone (the OData client writes JSON numbers with str, so exponents can occur):
+# never "NaN" or "inf", which Python's float() would take
+CBS_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 OBSERVATION_SCHEMA = {
     "table_id": pl.String,
@@ -40,12 +45,10 @@ def parse_value(text: str, table_id: str, column: str, row: int) -> tuple[float 
         return None, cell
     if cell == NIL_SYMBOL:
         return 0.0, cell
-    try:
-        return float(cell.replace(" ", "")), None
-    except ValueError:
-        raise SourceError(
-            f"table {table_id}: column {column} row {row} holds {text!r}, which is not a number"
-        ) from None
+    number = cell.replace(" ", "")
+    if not CBS_NUMBER.fullmatch(number):
+        raise SourceError(f"table {table_id}: column {column} row {row} holds {text!r}, which is not a number")
+    return float(number), None
 
 
 def period_index(start: pl.Expr, frequency: pl.Expr) -> pl.Expr:

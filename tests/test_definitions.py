@@ -1,4 +1,5 @@
 import dagster as dg
+import pytest
 
 from pipelines.definitions import defs
 from sources.registry import TABLES
@@ -43,7 +44,7 @@ def test_every_layer_has_its_quality_checks_beside_its_assets():
     assert "horizon_complete" in by_asset["forecast/series_forecasts"]
     assert "full_grid" in by_asset["forecast/skill_gaps"]
     assert "skill_within_group" in by_asset["forecast/skill_gaps"]
-    assert len(checks) == 72
+    assert len(checks) == 78
 
 
 def test_demo_runs_default_to_a_warehouse_of_their_own(monkeypatch):
@@ -54,3 +55,20 @@ def test_demo_runs_default_to_a_warehouse_of_their_own(monkeypatch):
     assert settings_from_env().warehouse == "warehouse/demo/talentgap.duckdb"
     monkeypatch.setenv("TALENTGAP_SOURCE", "files")
     assert settings_from_env().warehouse == "warehouse/talentgap.duckdb"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("TALENTGAP_END_YEAR", "abc", "TALENTGAP_END_YEAR='abc' is not a year"),
+        ("TALENTGAP_END_YEAR", "2100", "TALENTGAP_END_YEAR=2100 is outside 2020-2040"),
+        ("TALENTGAP_END_YEAR", "2019", "TALENTGAP_END_YEAR=2019 is outside 2020-2040"),
+        ("TALENTGAP_SOURCE", "csv", "TALENTGAP_SOURCE='csv' is not one of cbs, files, demo"),
+    ],
+)
+def test_a_setting_that_cannot_be_used_is_refused_by_name(monkeypatch, variable, value, message):
+    from pipelines.resources import SettingsError, settings_from_env
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
+        settings_from_env()

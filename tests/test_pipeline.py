@@ -39,7 +39,7 @@ def check_evaluations(result) -> list:
 
 def test_real_run_passes_every_blocking_check_and_writes_the_report(real_run):
     evaluations = check_evaluations(real_run[1])
-    assert len(evaluations) == 72
+    assert len(evaluations) == 78
     failed = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed}
     assert all(e.severity.value == "WARN" for e in evaluations if not e.passed)
     # what the real data trips, on purpose: docs/quality.md
@@ -110,6 +110,16 @@ def _replace(old: str, new: str):
     return lambda text: text.replace(old, new, 1)
 
 
+def _dutch_thousands(text: str) -> str:
+    """Every value of 1,000 and more written with a Dutch thousands separator: 8427 -> 8.427 (the issue's attack)."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines[1:], start=1):
+        head, sep, value = line.rpartition(";")
+        if sep and value.strip().replace(".", "").isdigit() and float(value) >= 1000:
+            lines[i] = f"{head};{float(value) / 1000:.3f}"
+    return "\n".join(lines)
+
+
 BAD_INPUTS = {
     "non-numeric value": (
         "cbs_dertje/85272NED.csv",
@@ -133,6 +143,16 @@ BAD_INPUTS = {
     ),
     "empty file": ("cbs_dertje/85081NED.csv", lambda text: "", "table 85081NED: file"),
     "wrong encoding": ("cbs_dertje/80472ned.csv", None, "table 80472ned: file"),
+    "the text NaN in a numeric cell": (
+        "cbs_dertje/85272NED.csv",
+        _replace(";8427\n", ";NaN\n"),
+        "table 85272NED: column WerkzameBeroepsbevolking_1 row 2 holds 'NaN', which is not a number",
+    ),
+    "values written with a Dutch thousands separator (blocking check)": (
+        "cbs_dertje/85272NED.csv",
+        _dutch_thousands,
+        "no_hundredfold_jumps",
+    ),
     "implausible value (blocking check)": (
         "cbs_dertje/85272NED.csv",
         _replace(";8427\n", ";99999999\n"),

@@ -81,7 +81,7 @@ def test_a_slice_label_missing_from_the_data_fails_known_dimension_codes():
     assert not found.success
 
 
-def mart(role_dims: str, labels: list[str]) -> pl.DataFrame:
+def mart(role_dims: str, labels: list[str], values: list[float] | None = None) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "table_id": "X",
@@ -90,9 +90,39 @@ def mart(role_dims: str, labels: list[str]) -> pl.DataFrame:
             "measure": "M",
             "period_start": date(2020, 1, 1),
             "frequency": "Y",
-            "value": 1.0,
+            "value": values or [1.0] * len(labels),
         }
     )
+
+
+def test_a_hundredfold_jump_and_a_nan_fail_staging_by_series():
+    jumped = validate(staging_suite(observations([*GOOD[:2], ("A-U Alle", 2021, 0.1)]), [SPEC]))
+    found = outcome(jumped, "no_hundredfold_jumps")
+    assert not found.success and found.blocking and "2021-01-01" in str(found.unexpected_sample)
+    not_finite = validate(staging_suite(observations([*GOOD[:2], ("A-U Alle", 2021, float("nan"))]), [SPEC]))
+    assert not outcome(not_finite, "finite_values").success
+
+
+def test_employment_totals_that_disagree_across_lfs_tables_block():
+    """The thousands-separator attack on a table whose every value is above 1,000: no series jumps, but its total
+    is a thousandth of the other tables'."""
+    seeds = (
+        pl.DataFrame({"sector_group": ["g"], "role": ["x"], "table_id": ["X"], "dimension": ["D"], "code": ["A"]}),
+        pl.DataFrame({"brc_class": ["07"], "skill": ["technical"]}),
+        pl.DataFrame({"isced_field": ["07"], "skill": ["technical"]}),
+        pl.DataFrame({"parent": ["A-U"], "child": ["A"], "complete": [True]}),
+    )
+    marts = {
+        "employment_by_sector": mart("BedrijfstakkenBranchesSBI2008", ["A-U Alle", "A Landbouw"], [8_427.0, 8_427.0]),
+        "employment_by_occupation": mart("Beroep", ["Totaal"], [8_427_000.0]),
+        "employment_by_age": mart("Leeftijd", ["15 tot 75 jaar"], [8_427_000.0]),
+        "vacancies_by_sector": mart("Bedrijfskenmerken", ["A-U Alle"]),
+        "new_vacancies_by_occupation_and_sector": mart("Beroepenindeling", ["07 Technisch"]),
+        "mbo_graduates_by_field": mart("Studierichting", ["07 Techniek"]),
+        "higher_education_enrolment_by_field": mart("StudierichtingISCED2013", ["07 Techniek"]),
+    }
+    found = validate(marts_suite(marts, *seeds)["employment_totals_agree"])[0]
+    assert not found.success and found.blocking and "2020-01-01" in str(found.unexpected_sample)
 
 
 def test_an_occupation_class_missing_from_the_crosswalk_fails_coverage():
@@ -102,6 +132,7 @@ def test_an_occupation_class_missing_from_the_crosswalk_fails_coverage():
         "mbo_graduates_by_field": mart("Studierichting", ["06 Informatica"]),
         "higher_education_enrolment_by_field": mart("StudierichtingISCED2013", ["07 Techniek"]),
         "employment_by_sector": mart("BedrijfstakkenBranchesSBI2008", ["A-U Alle"]),
+        "employment_by_age": mart("Leeftijd", ["15 tot 75 jaar"]),
         "vacancies_by_sector": mart("Bedrijfskenmerken", ["A-U Alle"]),
     }
     skills = pl.DataFrame({"brc_class": ["07", "08"], "skill": ["technical", "digital"]})

@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from warehouse.db import write_table
-from warehouse.workbook import write_workbook
+from warehouse.workbook import FORMULA_STARTS, write_workbook
 
 # every published table has a release_id column; the workbook leaves out long JSON columns that CSV and Parquet keep
 PUBLISHED_TABLES = ("skill_gaps", "releases", "parameters", "gap_parameters", "reconciliation")
@@ -60,6 +60,17 @@ def _check_tables(tables: dict[str, pl.DataFrame]) -> None:
         raise ValueError(f"a release publishes the tables {PUBLISHED_TABLES}, got {tuple(tables)}")
 
 
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells a spreadsheet would run as a formula (starting with =, +, - or @) get a leading apostrophe in CSV,
+    as OWASP advises; the Parquet and the database keep the text as it is."""
+    starts = "^[" + "".join("\\" + c for c in FORMULA_STARTS) + "]"
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(starts)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c, dtype in frame.schema.items()
+        if dtype == pl.String
+    )
+
+
 def export_release(tables: dict[str, pl.DataFrame], exports_dir: Path) -> Path:
     """Write the release as CSV, Parquet and a formatted workbook under exports/<release_id>/, via a temporary
     folder."""
@@ -72,7 +83,7 @@ def export_release(tables: dict[str, pl.DataFrame], exports_dir: Path) -> Path:
     staging.mkdir(parents=True)
     for name, frame in tables.items():
         frame.write_parquet(staging / f"{name}.parquet")
-        frame.write_csv(staging / f"{name}.csv")
+        neutralise_formulas(frame).write_csv(staging / f"{name}.csv")
     # the workbook leaves out the long lineage JSON, which the CSV and Parquet keep
     sheets = {name: frame.drop("lineage", "source_vintages", strict=False) for name, frame in tables.items()}
     write_workbook(staging / f"talentgap_{release_id}.xlsx", sheets, release.row(0, named=True))

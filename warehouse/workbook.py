@@ -19,6 +19,7 @@ LONG_TEXT = {
     "our_definition",
 }
 PERSONS_FORMAT = "#,##0"
+FORMULA_STARTS = ("=", "+", "-", "@")  # what spreadsheet programs read as the start of a formula
 SHARE_FORMAT = "0.0%"
 SHARES = {
     "skill_share",
@@ -68,6 +69,9 @@ def _write_sheet(sheet, frame: pl.DataFrame) -> None:
     sheet.append(frame.columns)
     for row in frame.iter_rows():
         sheet.append([v if isinstance(v, int | float | str | bool) or v is None else str(v) for v in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.data_type = "s"  # text, never a live formula (a label starting with = would otherwise run)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
