@@ -27,6 +27,7 @@ from quality.suites import (
     staging_suite,
 )
 from sources.registry import TABLES
+from warehouse.audit import record_checks
 from warehouse.db import newest_vintages, read_table, read_vintage
 
 MART_ROLES = [spec.role for spec in TABLES]
@@ -70,8 +71,20 @@ def _results(outcomes: list[tuple[dg.AssetKey, Outcome]], report: Path) -> Itera
 
 
 def _report(
-    context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, layer: str, outcomes
+    context: dg.AssetCheckExecutionContext,
+    settings: TalentgapSettings,
+    duckdb: DuckDBResource,
+    layer: str,
+    outcomes,
 ) -> Iterator[dg.AssetCheckResult]:
+    """Write the layer's report, note the results in the warehouse's audit (the publication gate reads it) and yield
+    the results of the checks the run selected (a run of one asset selects only its checks)."""
+    selected = context.selected_asset_check_keys
+    outcomes = [(key, o) for key, o in outcomes if dg.AssetCheckKey(key, o.check) in selected]
+    with duckdb.get_connection() as conn:
+        record_checks(
+            conn, context.run.run_id, [(key.to_user_string(), o.check, o.blocking, o.success) for key, o in outcomes]
+        )
     folder = (Path(settings.warehouse).parent / "reports" / context.run.run_id).resolve()
     report = write_section(folder, layer, [(key.to_user_string(), o) for key, o in outcomes])
     context.log.info(f"validation report: {report}")
@@ -81,12 +94,14 @@ def _report(
 @dg.multi_asset_check(
     specs=[_spec(name, raw_asset_key(spec)) for spec in TABLES for name in RAW_CHECKS],
     description="Raw: registered columns as text, the announced row count, no empty table.",
+    can_subset=True,
 )
 def raw_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
     outcomes = []
+    checked = {key.asset_key for key in context.selected_asset_check_keys}
     with duckdb.get_connection() as conn:
         vintages = {v["table_id"]: v for v in newest_vintages(conn, settings.source).iter_rows(named=True)}
-        for spec in TABLES:
+        for spec in (spec for spec in TABLES if raw_asset_key(spec) in checked):
             vintage = vintages.get(spec.table_id)
             frame = (
                 read_vintage(conn, spec.table_id, vintage["vintage_id"])
@@ -95,18 +110,19 @@ def raw_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettin
             )
             expected = vintage["rows_expected"] if vintage else None
             outcomes += [(raw_asset_key(spec), o) for o in validate(raw_suite(spec, frame, expected))]
-    yield from _report(context, settings, "1_raw", outcomes)
+    yield from _report(context, settings, duckdb, "1_raw", outcomes)
 
 
 @dg.multi_asset_check(
     specs=[_spec(name, STAGING) for name in STAGING_CHECKS],
     description="Staging: unique keys, parsed periods, plausible values, no internal gaps, known dimension labels.",
+    can_subset=True,
 )
 def staging_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:
         observations = read_table(conn, "staging.observations")
     outcomes = [(STAGING, o) for o in validate(staging_suite(observations, list(TABLES)))]
-    yield from _report(context, settings, "2_staging", outcomes)
+    yield from _report(context, settings, duckdb, "2_staging", outcomes)
 
 
 @dg.multi_asset_check(
@@ -121,6 +137,7 @@ def staging_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSe
         for name in MARTS_CHECKS
     ],
     description="Marts: sectors add up, year-on-year jumps, crosswalks cover the data, group codes exist.",
+    can_subset=True,
 )
 def marts_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:
@@ -137,18 +154,19 @@ def marts_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSett
         seeds["sbi_hierarchy"],
     )
     outcomes = [(MARTS_CHECK_ASSETS[name], o) for name, suite in suites.items() for o in validate(suite)]
-    yield from _report(context, settings, "3_marts", outcomes)
+    yield from _report(context, settings, duckdb, "3_marts", outcomes)
 
 
 @dg.multi_asset_check(
     specs=[_spec(name, FORECASTS) for name in FORECAST_CHECKS],
     description="Forecasts: lower <= point <= upper at 80% and 95%, no negative counts, horizon complete.",
+    can_subset=True,
 )
 def forecast_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:
         forecasts = read_table(conn, "forecast.series_forecasts")
     outcomes = [(FORECASTS, o) for o in validate(forecast_suite(forecasts, settings.end_year))]
-    yield from _report(context, settings, "4_forecast", outcomes)
+    yield from _report(context, settings, duckdb, "4_forecast", outcomes)
 
 
 @dg.multi_asset_check(
@@ -157,10 +175,19 @@ def forecast_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapS
         "Publication gate on the gap table: full grid, no missing numbers, components add up, gap in its intervals, "
         "skill subsets within their groups."
     ),
+    can_subset=True,
 )
 def publish_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:
         gaps = read_table(conn, "forecast.skill_gaps")
         groups = read_table(conn, "seeds.sector_groups")["sector_group"].to_list()
     outcomes = [(GAPS, o) for o in validate(publish_suite(gaps, groups, settings.end_year))]
-    yield from _report(context, settings, "5_publish", outcomes)
+    yield from _report(context, settings, duckdb, "5_publish", outcomes)
+
+
+# asset -> its blocking checks, for the publication gate (warehouse/audit.py)
+BLOCKING_CHECKS: dict[str, set[str]] = {}
+for _check in (raw_checks, staging_checks, marts_checks, forecast_checks, publish_checks):
+    for _check_spec in _check.check_specs:
+        if _check_spec.blocking:
+            BLOCKING_CHECKS.setdefault(_check_spec.asset_key.to_user_string(), set()).add(_check_spec.name)

@@ -1,12 +1,13 @@
 """Forecast layer: every modelled series forecast to the end year, with the backtest that chose its model."""
 
-from __future__ import annotations
+from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
+from dagster import AssetExecutionContext
 from dagster_duckdb import DuckDBResource
 
-from assets.metadata import preview
+from assets.metadata import only_selected, preview, record_write
 from models.forecasting import (
     accuracy_by_table,
     forecast_panel,
@@ -48,8 +49,14 @@ MODELLED = [spec for spec in TABLES if spec.model_frequency]
         ),
     ],
     pool="duckdb_write",
+    can_subset=True,
 )
-def series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource):
+def series_forecasts(context: AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
+    yield from only_selected(context, _series_forecasts(settings, duckdb))
+    record_write(context, duckdb)
+
+
+def _series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg.MaterializeResult]:
     with duckdb.get_connection() as conn:
         history = pl.concat([conn.sql(spec.model_history_sql()).pl() for spec in MODELLED])
     last_observed = int(history["period_start"].max().year)

@@ -1,14 +1,14 @@
 """Gap layer: the stock-flow gap model per group x skill x year, its backtest and its calibration, with lineage."""
 
-from __future__ import annotations
-
 import json
+from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
+from dagster import AssetExecutionContext
 from dagster_duckdb import DuckDBResource
 
-from assets.metadata import preview
+from assets.metadata import only_selected, preview, record_write
 from assets.seeds import SEEDS
 from models.gap_inputs import NATIONAL, Marts
 from models.gap_model import GAP_MODEL, backtest, backtest_intervals, calibration_frame, parameters_frame, publish_frame
@@ -68,8 +68,14 @@ def _spec(name: str, description: str) -> dg.AssetSpec:
         ),
     ],
     pool="duckdb_write",
+    can_subset=True,
 )
-def skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource):
+def skill_gaps(context: AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
+    yield from only_selected(context, _skill_gaps(settings, duckdb))
+    record_write(context, duckdb)
+
+
+def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg.MaterializeResult]:
     with duckdb.get_connection() as conn:
         data = read_model_data(conn)
         marts = read_marts(conn)

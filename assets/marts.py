@@ -1,11 +1,9 @@
 """Marts: per registered table, the complete series of the slice the model reads, in persons."""
 
-from __future__ import annotations
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.metadata import preview
+from assets.metadata import preview, record_write
 from sources.registry import TABLES, TableSpec
 
 STAGING = dg.AssetKey(["staging", "observations"])
@@ -37,12 +35,13 @@ def _mart_asset(spec: TableSpec) -> dg.AssetsDefinition:
         ),
         metadata={"cbs_table": spec.table_id},
     )
-    def mart(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    def mart(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         with duckdb.get_connection() as conn:
             conn.execute(f"create or replace table marts.{spec.role} as {mart_sql(spec)}")
             frame = conn.sql(f"select * from marts.{spec.role}").pl()
         if frame.is_empty():
             raise dg.Failure(f"marts.{spec.role}: no complete series of {spec.table_id} in the slice {spec.slice}")
+        record_write(context, duckdb)
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": frame.height,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import dagster as dg
 import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from warehouse.audit import record_writes
 
 
 def preview(frame: pl.DataFrame, rows: int = 10) -> dg.MetadataValue:
@@ -12,3 +17,20 @@ def preview(frame: pl.DataFrame, rows: int = 10) -> dg.MetadataValue:
     lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
     lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in head.iter_rows()]
     return dg.MetadataValue.md("\n".join(lines))
+
+
+def only_selected(
+    context: dg.AssetExecutionContext, results: Iterable[dg.MaterializeResult]
+) -> Iterator[dg.MaterializeResult]:
+    """A multi-asset computes its tables together (they are one unit of work); it reports the ones the run selected,
+    so any of them can be materialised on its own from the CLI or the UI."""
+    selected = context.selected_asset_keys
+    for result in results:
+        if dg.AssetKey.from_coercible(result.asset_key) in selected:
+            yield result
+
+
+def record_write(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> None:
+    """Note in the warehouse that this run wrote the selected assets (the publication gate reads it)."""
+    with duckdb.get_connection() as conn:
+        record_writes(conn, [key.to_user_string() for key in context.selected_asset_keys], context.run.run_id)

@@ -1,17 +1,19 @@
 """Publish layer: the tables the progress letter uses, their exports and a read-only copy for analysts."""
 
-from __future__ import annotations
-
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
+from dagster import AssetExecutionContext
 from dagster_duckdb import DuckDBResource
 
-from assets.metadata import preview
+from assets.checks import BLOCKING_CHECKS
+from assets.metadata import only_selected, preview
 from pipelines.resources import TalentgapSettings
+from warehouse.audit import unverified_inputs
 from warehouse.db import read_table
 from warehouse.publish import export_release, publish_release, swap_published_copy
 from warehouse.release import code_version
@@ -116,8 +118,21 @@ GAPS = dg.AssetKey(["forecast", "skill_gaps"])
         ),
     ],
     pool="duckdb_write",
+    can_subset=True,
 )
-def publish(settings: TalentgapSettings, duckdb: DuckDBResource):
+def publish(context: AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
+    yield from only_selected(context, _publish(settings, duckdb))
+
+
+def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg.MaterializeResult]:
+    with duckdb.get_connection() as conn:
+        refused = unverified_inputs(conn, BLOCKING_CHECKS)
+    if refused:
+        raise dg.Failure(
+            "publication refused: every blocking check must have passed in the run that wrote the data it checks\n"
+            + "\n".join(refused)
+            + "\nRerun the assets named (their checks run with them), or the whole pipeline."
+        )
     with duckdb.get_connection() as conn:
         gaps = read_table(conn, "forecast.skill_gaps")
         gap_parameters = read_table(conn, "forecast.gap_parameters")

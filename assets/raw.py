@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from assets.metadata import record_write
 from pipelines.resources import TalentgapSettings
 from sources.registry import TABLES, TableSpec
 from warehouse.db import append_vintage, ensure_schemas, raw_table_name
@@ -27,11 +28,14 @@ def _raw_asset(spec: TableSpec) -> dg.AssetsDefinition:
         description=f"CBS {spec.table_id}: {spec.title}. Rows as received (text), one vintage per distinct content.",
         metadata={"cbs_table": spec.table_id, "role": spec.role},
     )
-    def raw_table(config: RawLoadConfig, settings: TalentgapSettings, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    def raw_table(
+        context: dg.AssetExecutionContext, config: RawLoadConfig, settings: TalentgapSettings, duckdb: DuckDBResource
+    ) -> dg.MaterializeResult:
         raw = settings.make_source().fetch(spec)
         with duckdb.get_connection() as conn:
             ensure_schemas(conn)
             vintage_id, added = append_vintage(conn, raw, accept_schema_change=config.accept_schema_change)
+        record_write(context, duckdb)
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": raw.rows_received,

@@ -1,11 +1,9 @@
 """Seeds: the reviewed crosswalks and parameters in warehouse/seeds, loaded as tables."""
 
-from __future__ import annotations
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.metadata import preview
+from assets.metadata import preview, record_write
 from warehouse.db import ensure_schemas, read_seed, write_table
 
 SEEDS = {
@@ -29,11 +27,12 @@ SEEDS = {
 
 def _seed_asset(name: str, description: str) -> dg.AssetsDefinition:
     @dg.asset(key=["seeds", name], group_name="seeds", pool="duckdb_write", kinds={"duckdb"}, description=description)
-    def seed(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    def seed(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         frame = read_seed(name)
         with duckdb.get_connection() as conn:
             ensure_schemas(conn)
             write_table(conn, f"seeds.{name}", frame)
+        record_write(context, duckdb)
         return dg.MaterializeResult(metadata={"dagster/row_count": frame.height, "preview": preview(frame)})
 
     return seed

@@ -1,13 +1,12 @@
 """Staging layer: every raw table's newest vintage as one tidy long table of typed observations."""
 
-from __future__ import annotations
-
 import json
 
 import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from assets.metadata import record_write
 from assets.raw import raw_asset_key
 from pipelines.resources import TalentgapSettings
 from sources.registry import TABLES, get_table
@@ -39,7 +38,9 @@ order by table_id, series_id
         "staging.series lists every series with its first and last period and whether it is complete."
     ),
 )
-def observations(settings: TalentgapSettings, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def observations(
+    context: dg.AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
         vintages = newest_vintages(conn, settings.source)
         missing = sorted({spec.table_id for spec in TABLES} - set(vintages["table_id"]))
@@ -59,6 +60,7 @@ def observations(settings: TalentgapSettings, duckdb: DuckDBResource) -> dg.Mate
         staged = pl.concat(frames)
         write_table(conn, "staging.observations", staged)
         conn.execute(SERIES_SQL)
+    record_write(context, duckdb)
     incomplete = staged.filter(~pl.col("series_complete"))["series_id"].unique().sort().to_list()
     return dg.MaterializeResult(
         metadata={

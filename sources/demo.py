@@ -152,9 +152,11 @@ class DemoSource:
             combos = [((*labels, label), weight * w / 100) for labels, weight in combos for label, w in options.items()]
         columns: dict[str, list[str]] = {d: [] for d in (*spec.dimensions, PERIOD_DIMENSION)}
         columns |= {m.name: [] for m in spec.measures}
-        # one trend and season per table, so that members keep their weights and aggregates stay sums of parts
-        growth = rng.normal(0.015, 0.01)
-        season = rng.normal(0, 0.03, 4)
+        # one trend and season for every table (tables that publish the same total agree) and every member (members
+        # keep their weights, aggregates stay sums of their parts); noise on the parts only, never on a total
+        shared = np.random.default_rng(self.seed)
+        growth = shared.normal(0.015, 0.01)
+        season = shared.normal(0, 0.03, 4)
         for labels, weight in combos:
             for label, year, quarter in periods:
                 for d, value in zip(spec.dimensions, labels, strict=True):
@@ -164,7 +166,8 @@ class DemoSource:
                     level = measure.plausible_max / measure.scale * LEVEL_OF_TOTAL * weight
                     trend = (1 + growth) ** (year - periods[0][1])
                     seasonal = 1 + (season[quarter - 1] if quarter else 0.0)
-                    value = level * trend * seasonal * rng.lognormal(0, NOISE)
+                    noise = 1.0 if weight == 1.0 else rng.lognormal(0, NOISE)
+                    value = level * trend * seasonal * noise
                     columns[measure.name].append(f"{value:.1f}")
         frame = pl.DataFrame(columns).with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias("source_row"))
         columns_received = tuple(c for c in frame.columns if c != "source_row")

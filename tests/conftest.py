@@ -22,13 +22,19 @@ def real_data() -> Path:
 
 
 def run_pipeline(
-    source: str, warehouse: Path, data_dir: Path | None = None, settings: TalentgapSettings | None = None
+    source: str,
+    warehouse: Path,
+    data_dir: Path | None = None,
+    settings: TalentgapSettings | None = None,
+    selection: dg.AssetSelection | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Materialise every asset into a warehouse of the test's own, as `dagster asset materialize` would."""
+    """Materialise every asset (or `selection`, with its checks) into a warehouse of the test's own, as
+    `dagster asset materialize` would."""
     settings = settings or TalentgapSettings(source=source, data_dir=str(data_dir or ""), warehouse=str(warehouse))
     return dg.materialize(
         [*all_assets, *all_checks],
         resources={"settings": settings, "duckdb": duckdb_resource(str(warehouse))},
+        selection=selection,
         raise_on_error=False,
     )
 

@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import openpyxl
 import pytest
@@ -192,6 +193,43 @@ def test_bad_input_fails_the_run_by_name_and_leaves_the_last_release_intact(case
     assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in (warehouse.parent / "exports").iterdir()) == exports_before
     assert published(warehouse, "select count(*) from publish.latest_skill_gaps")[0][0] == GRID
+
+
+def test_a_later_run_cannot_publish_what_a_blocking_check_refused(warehouse, real_data, tmp_path):
+    """The bypass: a run fails plausible_values and leaves its rows in staging; a later run of only the downstream
+    assets must not publish them. A whole run afterwards succeeds."""
+    relative, change, _ = BAD_INPUTS["implausible value (blocking check)"]
+    broken = tmp_path / "data"
+    shutil.copytree(real_data, broken)
+    (broken / relative).chmod(0o644)
+    (broken / relative).write_text(change((broken / relative).read_text(encoding="utf-8-sig")), encoding="utf-8")
+    copy = warehouse.parent / "published" / "talentgap.duckdb"
+    before = hashlib.sha256(copy.read_bytes()).hexdigest()
+    assert not run_pipeline("files", warehouse, broken).success
+
+    # with the marts in the selection their own checks already stop it (sectors no longer add up); without them
+    # only the publication gate stands between the refused staging rows and the release
+    downstream = dg.AssetSelection.groups("forecast", "gaps", "publish")
+    bypass = run_pipeline("files", warehouse, real_data, selection=downstream)
+
+    assert not bypass.success
+    failures = " ".join(e.step_failure_data.error.to_string() for e in bypass.all_events if e.is_step_failure)
+    assert "publication refused" in failures and "staging/observations" in failures and "plausible_values" in failures
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
+    assert run_pipeline("files", warehouse, real_data).success
+
+
+def test_a_single_asset_materialises_with_its_checks(tmp_path, real_data):
+    result = run_pipeline(
+        "files", tmp_path / "talentgap.duckdb", real_data, selection=dg.AssetSelection.assets("raw/cbs_80472ned")
+    )
+    assert result.success
+    assert {e.check_name for e in check_evaluations(result)} == {
+        "raw_columns",
+        "raw_text_columns",
+        "raw_row_count",
+        "raw_not_empty",
+    }
 
 
 def test_demo_run_is_labelled_synthetic_everywhere(tmp_path):
