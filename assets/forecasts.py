@@ -48,7 +48,6 @@ MODELLED = [spec for spec in TABLES if spec.model_frequency]
             ),
         ),
     ],
-    pool="duckdb_write",
     can_subset=True,
 )
 def series_forecasts(context: AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):

@@ -67,7 +67,6 @@ def _spec(name: str, description: str) -> dg.AssetSpec:
             "on each side and the difference in %.",
         ),
     ],
-    pool="duckdb_write",
     can_subset=True,
 )
 def skill_gaps(context: AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):

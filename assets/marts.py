@@ -26,7 +26,6 @@ def _mart_asset(spec: TableSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=["marts", spec.role],
         group_name="marts",
-        pool="duckdb_write",
         kinds={"duckdb"},
         deps=[STAGING],
         description=(

@@ -15,7 +15,7 @@ from assets.metadata import only_selected, preview
 from pipelines.resources import TalentgapSettings
 from warehouse.audit import unverified_inputs
 from warehouse.db import read_table
-from warehouse.publish import export_release, publish_release, swap_published_copy
+from warehouse.publish import publish_release
 from warehouse.release import code_version
 
 PUBLISHED_COLUMNS = (
@@ -117,7 +117,6 @@ GAPS = dg.AssetKey(["forecast", "skill_gaps"])
             ),
         ),
     ],
-    pool="duckdb_write",
     can_subset=True,
 )
 def publish(context: AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
@@ -170,9 +169,9 @@ def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg
         "reconciliation": reconciliation,
     }
     with duckdb.get_connection() as conn:
-        publish_release(conn, tables)
-        swap_published_copy(conn, _published_path(settings))
-    export_dir = export_release(tables, Path(settings.warehouse).parent / "exports")
+        export_dir = publish_release(
+            conn, tables, Path(settings.warehouse).parent / "exports", _published_path(settings)
+        )
     yield dg.MaterializeResult(
         asset_key=["publish", "skill_gaps"],
         metadata={

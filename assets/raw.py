@@ -23,7 +23,6 @@ def _raw_asset(spec: TableSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=raw_asset_key(spec),
         group_name="raw",
-        pool="duckdb_write",
         kinds={"duckdb"},
         description=f"CBS {spec.table_id}: {spec.title}. Rows as received (text), one vintage per distinct content.",
         metadata={"cbs_table": spec.table_id, "role": spec.role},

@@ -26,7 +26,7 @@ SEEDS = {
 
 
 def _seed_asset(name: str, description: str) -> dg.AssetsDefinition:
-    @dg.asset(key=["seeds", name], group_name="seeds", pool="duckdb_write", kinds={"duckdb"}, description=description)
+    @dg.asset(key=["seeds", name], group_name="seeds", kinds={"duckdb"}, description=description)
     def seed(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         frame = read_seed(name)
         with duckdb.get_connection() as conn:

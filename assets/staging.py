@@ -28,7 +28,6 @@ order by table_id, series_id
 @dg.asset(
     key=["staging", "observations"],
     group_name="staging",
-    pool="duckdb_write",
     kinds={"duckdb"},
     deps=[raw_asset_key(spec) for spec in TABLES],
     description=(

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
-from pydantic import field_validator
+from pydantic import PrivateAttr, field_validator
 
 from sources import SOURCE_KINDS, Source, make_source
 from sources.cbs import DEFAULT_CBS_URL
+from warehouse import lock
+from warehouse.audit import claim_kind
 
 DEFAULT_WAREHOUSE = "warehouse/talentgap.duckdb"
 DEMO_WAREHOUSE = "warehouse/demo/talentgap.duckdb"  # synthetic releases never share a warehouse with real ones
@@ -71,12 +76,61 @@ def settings_from_env() -> TalentgapSettings:
         raise SettingsError("; ".join(str(m) for m in messages) or str(error)) from None
 
 
-def duckdb_resource(warehouse: str) -> DuckDBResource:
+class WarehouseResource(DuckDBResource):
+    """The DuckDB warehouse, written by one run at a time.
+
+    For the whole run it holds the warehouse's operating-system lock (warehouse/lock.py): a second run, whoever
+    starts it, waits up to `lock_wait_seconds` and is then refused with a message naming the holder; a run that dies
+    releases the lock with its process. It refuses a warehouse of the other kind (real vs synthetic data). A
+    connection that cannot be opened fails at once, naming the file, instead of being retried for minutes.
+    """
+
+    source: str = "files"
+    lock_wait_seconds: float = 0.0
+    _lock: IO[str] | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._lock = lock.acquire(Path(self.database), context.run_id or "a run", self.lock_wait_seconds)
+        try:
+            with self.get_connection() as conn:
+                claim_kind(conn, self.source, self.database)
+        except BaseException:
+            lock.release(self._lock)
+            raise
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        lock.release(self._lock)
+
+    @contextmanager
+    def get_connection(self):
+        try:
+            conn = duckdb.connect(self.database, config={"custom_user_agent": "talentgap", **self.connection_config})
+        except duckdb.Error as error:
+            raise WarehouseUnavailable(f"warehouse {self.database} cannot be opened for writing: {error}") from None
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse file cannot be opened (a read-only folder, a full disk, another program holding it)."""
+
+
+def duckdb_resource(warehouse: str, source: str = "files", lock_wait_seconds: float = 0.0) -> WarehouseResource:
     """The warehouse connection; its folder is made first, since DuckDB retries a missing folder for minutes."""
-    Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
-    return DuckDBResource(database=warehouse)
+    try:
+        Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise WarehouseUnavailable(f"warehouse folder {Path(warehouse).parent} cannot be made: {error}") from None
+    return WarehouseResource(database=warehouse, source=source, lock_wait_seconds=lock_wait_seconds)
 
 
 def resources_from_env() -> dict[str, object]:
     settings = settings_from_env()
-    return {"settings": settings, "duckdb": duckdb_resource(settings.warehouse)}
+    wait = os.environ.get("TALENTGAP_LOCK_WAIT", "0")
+    try:
+        wait_seconds = float(wait)
+    except ValueError:
+        raise SettingsError(f"TALENTGAP_LOCK_WAIT={wait!r} is not a number of seconds") from None
+    return {"settings": settings, "duckdb": duckdb_resource(settings.warehouse, settings.source, wait_seconds)}

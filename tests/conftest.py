@@ -33,7 +33,7 @@ def run_pipeline(
     settings = settings or TalentgapSettings(source=source, data_dir=str(data_dir or ""), warehouse=str(warehouse))
     return dg.materialize(
         [*all_assets, *all_checks],
-        resources={"settings": settings, "duckdb": duckdb_resource(str(warehouse))},
+        resources={"settings": settings, "duckdb": duckdb_resource(str(warehouse), settings.source)},
         selection=selection,
         raise_on_error=False,
     )

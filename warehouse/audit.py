@@ -12,8 +12,11 @@ from datetime import UTC, datetime
 
 import duckdb
 
+SYNTHETIC_SOURCES = frozenset({"demo"})
+
 AUDIT_DDL = (
     "create schema if not exists audit",
+    "create table if not exists audit.warehouse (kind varchar not null)",
     """
     create table if not exists audit.writes (
         asset_key varchar primary key,
@@ -35,9 +38,39 @@ AUDIT_DDL = (
 )
 
 
+class WarehouseKindError(RuntimeError):
+    """A run of synthetic data into a warehouse of real data, or the other way round."""
+
+
 def ensure_audit(conn: duckdb.DuckDBPyConnection) -> None:
     for statement in AUDIT_DDL:
         conn.execute(statement)
+
+
+def claim_kind(conn: duckdb.DuckDBPyConnection, source: str, where: str) -> None:
+    """A warehouse holds real data (files, cbs) or synthetic data (demo), never both: the first run sets which."""
+    ensure_audit(conn)
+    kind = "synthetic" if source in SYNTHETIC_SOURCES else "real"
+    recorded = conn.execute("select kind from audit.warehouse").fetchone()
+    if recorded is None:
+        # a warehouse made before this record: what it has loaded says what it is
+        loaded = conn.execute("select distinct data_source from raw.vintages").fetchall() if _has_vintages(conn) else []
+        kinds = {"synthetic" if s in SYNTHETIC_SOURCES else "real" for (s,) in loaded}
+        recorded = (kinds.pop() if len(kinds) == 1 else kind,)
+        conn.execute("insert into audit.warehouse values (?)", [recorded[0]])
+    if recorded[0] != kind:
+        default = "warehouse/demo/talentgap.duckdb" if kind == "synthetic" else "warehouse/talentgap.duckdb"
+        raise WarehouseKindError(
+            f"warehouse {where} holds {recorded[0]} data; a TALENTGAP_SOURCE={source} run may not write it. "
+            f"Point TALENTGAP_WAREHOUSE at a warehouse of {kind} data (the default for {source} is {default})"
+        )
+
+
+def _has_vintages(conn: duckdb.DuckDBPyConnection) -> bool:
+    found = conn.execute(
+        "select 1 from duckdb_tables() where schema_name = 'raw' and table_name = 'vintages'"
+    ).fetchone()
+    return found is not None
 
 
 def record_writes(conn: duckdb.DuckDBPyConnection, asset_keys: list[str], run_id: str) -> None:

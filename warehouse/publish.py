@@ -1,12 +1,16 @@
-"""Publishing a release: append it to the publish schema in one transaction, export it, swap in a read-only copy.
+"""Publishing a release as one step that cannot leave it half done.
 
-Nothing is written to `publish` unless every step before it succeeded, and the read-only copy analysts open
-(`warehouse/published/talentgap.duckdb`) is replaced with an atomic rename, so a failed run leaves the last good
-release readable and intact.
+Everything analysts see is built aside first: the exports (CSV, Parquet, workbook) in `exports/.<release>.tmp/` and
+the read-only copy of the publish schema in `published/talentgap.duckdb.tmp`. Only then is the release committed to
+the warehouse (one transaction) and the two renamed into place (atomic renames). A failure before the commit leaves
+nothing new anywhere and removes what was built aside. A process killed between the commit and the renames leaves
+the warehouse one release ahead of the exports and the copy: the next publication (`recover`) finds that and
+rebuilds them from the warehouse before doing anything else.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -19,45 +23,61 @@ from warehouse.workbook import FORMULA_STARTS, write_workbook
 
 # every published table has a release_id column; the workbook leaves out long JSON columns that CSV and Parquet keep
 PUBLISHED_TABLES = ("skill_gaps", "releases", "parameters", "gap_parameters", "reconciliation")
+LATEST_VIEW = (
+    "create or replace view publish.latest_skill_gaps as select * from publish.skill_gaps "
+    "where release_id = (select max(release_id) from publish.releases)"
+)
 
 
-def publish_release(conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
-    """Append one release's rows to each publish.<table> of `tables` (PUBLISHED_TABLES), all or nothing."""
+class PublicationError(RuntimeError):
+    """A release could not be published; nothing of it became visible."""
+
+
+def publish_release(
+    conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame], exports_dir: Path, published_path: Path
+) -> Path:
+    """Publish one release (`tables`, keyed as PUBLISHED_TABLES): exports, analysts' copy and warehouse, all or
+    nothing. Returns the release's export folder."""
     _check_tables(tables)
     release_id = tables["releases"]["release_id"][0]
-    conn.execute("begin transaction")
+    recover(conn, exports_dir, published_path)
+    staged_exports = exports_dir / f".{release_id}.tmp"
+    staged_copy = _temporary(published_path)
     try:
-        for name, frame in tables.items():
-            conn.register("_frame", frame.to_arrow())
-            conn.execute(f"create table if not exists publish.{name} as select * from _frame limit 0")
-            _add_new_columns(conn, f"publish.{name}")
-            conn.execute(f"delete from publish.{name} where release_id = ?", [release_id])
-            conn.execute(f"insert into publish.{name} by name select * from _frame")
-            conn.unregister("_frame")
-        conn.execute(
-            """
-            create or replace view publish.latest_skill_gaps as
-            select * from publish.skill_gaps
-            where release_id = (select max(release_id) from publish.releases)
-            """
-        )
-        conn.execute("commit")
-    except Exception:
-        conn.execute("rollback")
-        raise
+        _write_exports(tables, staged_exports)
+        _write_copy(_published_tables(conn, tables), staged_copy)
+        _commit(conn, tables)
+    except Exception as error:
+        shutil.rmtree(staged_exports, ignore_errors=True)
+        staged_copy.unlink(missing_ok=True)
+        raise PublicationError(
+            f"release {release_id} was not published, and nothing of it is visible: {type(error).__name__}: {error}"
+        ) from error
+    return _move_into_place(staged_exports, exports_dir / release_id, staged_copy, published_path)
 
 
-def _add_new_columns(conn: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Columns a newer release adds are added to the table (older releases read NULL there), never dropped."""
-    existing = {row[0] for row in conn.execute(f"describe {table}").fetchall()}
-    for column, column_type, *_ in conn.execute("describe select * from _frame").fetchall():
-        if column not in existing:
-            conn.execute(f'alter table {table} add column "{column}" {column_type}')
-
-
-def _check_tables(tables: dict[str, pl.DataFrame]) -> None:
-    if tuple(tables) != PUBLISHED_TABLES:
-        raise ValueError(f"a release publishes the tables {PUBLISHED_TABLES}, got {tuple(tables)}")
+def recover(conn: duckdb.DuckDBPyConnection, exports_dir: Path, published_path: Path) -> list[str]:
+    """Remove what an interrupted publication left aside, and give the warehouse's latest release its exports and
+    the analysts' copy if it lacks them. Returns what it did, in words."""
+    done = []
+    for leftover in [*exports_dir.glob(".*.tmp"), *exports_dir.glob(".*.old")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+        done.append(f"removed {leftover}")
+    if _temporary(published_path).exists():
+        _temporary(published_path).unlink()
+        done.append(f"removed {_temporary(published_path)}")
+    latest = _latest_release(conn)
+    if latest is None:
+        return done
+    if not (exports_dir / latest).is_dir():
+        _write_exports(_committed(conn, latest), exports_dir / f".{latest}.tmp")
+        (exports_dir / f".{latest}.tmp").rename(exports_dir / latest)
+        done.append(f"exported release {latest}, committed by a run that ended before exporting it")
+    if _copy_latest(published_path) != latest:
+        _write_copy(_committed(conn), _temporary(published_path))
+        os.replace(_temporary(published_path), published_path)
+        done.append(f"rebuilt {published_path} up to release {latest}")
+    return done
 
 
 def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
@@ -71,46 +91,126 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def export_release(tables: dict[str, pl.DataFrame], exports_dir: Path) -> Path:
-    """Write the release as CSV, Parquet and a formatted workbook under exports/<release_id>/, via a temporary
-    folder."""
-    _check_tables(tables)
+def _check_tables(tables: dict[str, pl.DataFrame]) -> None:
+    if tuple(tables) != PUBLISHED_TABLES:
+        raise ValueError(f"a release publishes the tables {PUBLISHED_TABLES}, got {tuple(tables)}")
+
+
+def _temporary(published_path: Path) -> Path:
+    return published_path.with_name(published_path.name + ".tmp")
+
+
+def _has_table(conn: duckdb.DuckDBPyConnection, name: str) -> bool:
+    found = conn.execute(
+        "select 1 from duckdb_tables() where schema_name = 'publish' and table_name = ?", [name]
+    ).fetchone()
+    return found is not None
+
+
+def _latest_release(conn: duckdb.DuckDBPyConnection) -> str | None:
+    if not _has_table(conn, "releases"):
+        return None
+    return conn.execute("select max(release_id) from publish.releases").fetchone()[0]
+
+
+def _committed(conn: duckdb.DuckDBPyConnection, release_id: str | None = None) -> dict[str, pl.DataFrame]:
+    """The publish tables as committed (one release's rows, or all); a table older releases did not have is
+    empty."""
+    where, params = ("where release_id = ?", [release_id]) if release_id else ("", [])
+    return {
+        name: conn.sql(f"select * from publish.{name} {where}", params=params).pl()
+        if _has_table(conn, name)
+        else pl.DataFrame({"release_id": pl.Series([], dtype=pl.String)})
+        for name in PUBLISHED_TABLES
+    }
+
+
+def _copy_latest(published_path: Path) -> str | None:
+    if not published_path.exists():
+        return None
+    with duckdb.connect(str(published_path), read_only=True) as copy:
+        return copy.execute("select max(release_id) from publish.releases").fetchone()[0]
+
+
+def _write_exports(tables: dict[str, pl.DataFrame], folder: Path) -> None:
+    """CSV, Parquet and a formatted workbook of one release, in `folder` (made afresh)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     release = tables["releases"]
-    release_id = release["release_id"][0]
-    final = exports_dir / release_id
-    staging = exports_dir / f".{release_id}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
     for name, frame in tables.items():
-        frame.write_parquet(staging / f"{name}.parquet")
-        neutralise_formulas(frame).write_csv(staging / f"{name}.csv")
+        frame.write_parquet(folder / f"{name}.parquet")
+        neutralise_formulas(frame).write_csv(folder / f"{name}.csv")
     # the workbook leaves out the long lineage JSON, which the CSV and Parquet keep
     sheets = {name: frame.drop("lineage", "source_vintages", strict=False) for name, frame in tables.items()}
-    write_workbook(staging / f"talentgap_{release_id}.xlsx", sheets, release.row(0, named=True))
-    if final.exists():  # publishing the same release again replaces its exports whole
-        previous = exports_dir / f".{release_id}.old"
-        final.rename(previous)
-        staging.rename(final)
-        shutil.rmtree(previous)
-    else:
-        staging.rename(final)
-    return final
+    write_workbook(folder / f"talentgap_{release['release_id'][0]}.xlsx", sheets, release.row(0, named=True))
 
 
-def swap_published_copy(conn: duckdb.DuckDBPyConnection, published_path: Path) -> None:
-    """Copy the publish schema into a fresh DuckDB file and rename it over the analysts' copy in one step."""
-    published_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = published_path.with_suffix(".duckdb.tmp")
-    temporary.unlink(missing_ok=True)
-    copy = duckdb.connect(str(temporary))
+def _published_tables(conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Every release committed so far, with this one in place of any earlier publication of the same id."""
+    release_id = tables["releases"]["release_id"][0]
+    committed = _committed(conn)
+    # DuckDB reads timestamps back as Etc/UTC, polars makes them UTC: the same zone, two names
+    utc = pl.col(pl.Datetime(time_zone="*")).dt.convert_time_zone("UTC")
+    return {
+        name: pl.concat(
+            [committed[name].filter(pl.col("release_id") != release_id).with_columns(utc), frame.with_columns(utc)],
+            how="diagonal_relaxed",
+        )
+        for name, frame in tables.items()
+    }
+
+
+def _write_copy(tables: dict[str, pl.DataFrame], path: Path) -> None:
+    """A fresh DuckDB file with the publish schema and the latest-release view."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    copy = duckdb.connect(str(path))
     try:
         copy.execute("create schema publish")
-        for name in PUBLISHED_TABLES:
-            write_table(copy, f"publish.{name}", conn.sql(f"select * from publish.{name}").pl())
-        copy.execute(
-            "create view publish.latest_skill_gaps as select * from publish.skill_gaps "
-            "where release_id = (select max(release_id) from publish.releases)"
-        )
+        for name, frame in tables.items():
+            write_table(copy, f"publish.{name}", frame)
+        copy.execute(LATEST_VIEW)
     finally:
         copy.close()
-    os.replace(temporary, published_path)
+
+
+def _commit(conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
+    """Append one release's rows to each publish.<table>, in one transaction."""
+    release_id = tables["releases"]["release_id"][0]
+    conn.execute("begin transaction")
+    try:
+        for name, frame in tables.items():
+            conn.register("_frame", frame.to_arrow())
+            conn.execute(f"create table if not exists publish.{name} as select * from _frame limit 0")
+            _add_new_columns(conn, f"publish.{name}")
+            conn.execute(f"delete from publish.{name} where release_id = ?", [release_id])
+            conn.execute(f"insert into publish.{name} by name select * from _frame")
+            conn.unregister("_frame")
+        conn.execute(LATEST_VIEW)
+        conn.execute("commit")
+    except Exception:
+        # a failed commit may have ended the transaction already: the error that matters is the first one
+        with contextlib.suppress(duckdb.Error):
+            conn.execute("rollback")
+        raise
+
+
+def _add_new_columns(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Columns a newer release adds are added to the table (older releases read NULL there), never dropped."""
+    existing = {row[0] for row in conn.execute(f"describe {table}").fetchall()}
+    for column, column_type, *_ in conn.execute("describe select * from _frame").fetchall():
+        if column not in existing:
+            conn.execute(f'alter table {table} add column "{column}" {column_type}')
+
+
+def _move_into_place(staged_exports: Path, final_exports: Path, staged_copy: Path, published_path: Path) -> Path:
+    """Renames only: the release is committed, so from here on nothing can fail but the process itself."""
+    if final_exports.exists():  # publishing the same release again replaces its exports whole
+        previous = final_exports.with_name(f".{final_exports.name}.old")
+        final_exports.rename(previous)
+        staged_exports.rename(final_exports)
+        shutil.rmtree(previous)
+    else:
+        staged_exports.rename(final_exports)
+    os.replace(staged_copy, published_path)
+    return final_exports
