@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr, field_validator
 
 from sources import SOURCE_KINDS, Source, make_source
-from sources.cbs import DEFAULT_CBS_URL
+from sources.cbs import DEFAULT_CBS_URL, DEFAULT_DEADLINE_S
 from warehouse import lock
 from warehouse.audit import claim_kind
 
@@ -36,6 +36,7 @@ class TalentgapSettings(dg.ConfigurableResource):
     data_dir: str = DEFAULT_DATA_DIR
     warehouse: str = DEFAULT_WAREHOUSE
     cbs_url: str = DEFAULT_CBS_URL
+    cbs_deadline_s: float = DEFAULT_DEADLINE_S
     end_year: int = 2030
 
     @field_validator("source")
@@ -54,7 +55,9 @@ class TalentgapSettings(dg.ConfigurableResource):
         return end_year
 
     def make_source(self) -> Source:
-        return make_source(self.source, data_dir=self.data_dir, cbs_url=self.cbs_url)
+        return make_source(
+            self.source, data_dir=self.data_dir, cbs_url=self.cbs_url, cbs_deadline_s=self.cbs_deadline_s
+        )
 
 
 def settings_from_env() -> TalentgapSettings:
@@ -63,12 +66,18 @@ def settings_from_env() -> TalentgapSettings:
     end_year = os.environ.get("TALENTGAP_END_YEAR", "2030")
     if not end_year.strip().isdigit():
         raise SettingsError(f"TALENTGAP_END_YEAR={end_year!r} is not a year (a whole number such as 2030)")
+    deadline = os.environ.get("TALENTGAP_CBS_DEADLINE", str(DEFAULT_DEADLINE_S))
+    try:
+        deadline_s = float(deadline)
+    except ValueError:
+        raise SettingsError(f"TALENTGAP_CBS_DEADLINE={deadline!r} is not a number of seconds") from None
     try:
         return TalentgapSettings(
             source=source,
             data_dir=os.environ.get("TALENTGAP_DATA_DIR", DEFAULT_DATA_DIR),
             warehouse=os.environ.get("TALENTGAP_WAREHOUSE", DEMO_WAREHOUSE if source == "demo" else DEFAULT_WAREHOUSE),
             cbs_url=os.environ.get("TALENTGAP_CBS_URL", DEFAULT_CBS_URL),
+            cbs_deadline_s=deadline_s,
             end_year=int(end_year),
         )
     except ValueError as error:  # pydantic wraps our SettingsError: say only what is wrong

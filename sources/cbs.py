@@ -3,7 +3,8 @@
 A table lives at `{root}/{table}/`: `TableInfos` (title, Modified), `DataProperties` (measures and dimensions), one
 endpoint per dimension (keys, titles, and for Perioden the status) and `TypedDataSet` (the data). A response holds at
 most 10,000 rows, so the client follows `odata.nextLink` (or pages with `$skip`) until the `$count` is reached, and it
-refuses a table that came back shorter than CBS said it was.
+refuses a table that came back shorter than CBS said it was. Each table has an overall deadline: a server that
+trickles bytes (never tripping a read timeout) or keeps failing is given up on within it, naming the table.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sources.registry import PERIOD_DIMENSION, TableSpec
 
 T = TypeVar("T")
 DEFAULT_CBS_URL = "https://opendata.cbs.nl/ODataApi/odata"
+DEFAULT_DEADLINE_S = 600.0  # a whole table, metadata and every page: the largest takes seconds from CBS
 _STATUS = {"Definitief": "definitive", "Voorlopig": "provisional", "Nader voorlopig": "provisional"}
 
 
@@ -34,18 +36,38 @@ class CbsSource:
         timeout_s: float = 30.0,
         attempts: int = 4,
         backoff_s: float = 0.5,
+        deadline_s: float = DEFAULT_DEADLINE_S,
         client: httpx.Client | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.attempts, self.backoff_s = attempts, backoff_s
+        self.attempts, self.backoff_s, self.deadline_s = attempts, backoff_s, deadline_s
         self.client = client or httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=True)
+        self._deadline = time.monotonic() + deadline_s
+        self._table = ""
+
+    def _get_within_deadline(self, url: str, params: dict[str, str] | None) -> httpx.Response:
+        """The whole answer, read as it streams in, so that slow bytes count against the table's deadline."""
+        with self.client.stream("GET", url, params=params) as response:
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body.extend(chunk)
+                self._check_deadline(url)
+            return httpx.Response(response.status_code, headers=response.headers, content=bytes(body))
+
+    def _check_deadline(self, url: str) -> None:
+        if time.monotonic() > self._deadline:
+            raise SourceError(
+                f"table {self._table}: CBS did not deliver the table within its deadline of {self.deadline_s:.0f} s "
+                f"(at {url}); the server is too slow or stuck. Try again later, or raise TALENTGAP_CBS_DEADLINE"
+            )
 
     def _request(self, url: str, params: dict[str, str] | None, parse: Callable[[httpx.Response], T]) -> T:
         """GET and parse, retrying transport errors, timeouts, 5xx answers and malformed bodies with backoff."""
         last_error = ""
         for attempt in range(self.attempts):
+            self._check_deadline(url)
             try:
-                response = self.client.get(url, params=params)
+                response = self._get_within_deadline(url, params)
             except httpx.TransportError as error:  # includes timeouts
                 last_error = f"{type(error).__name__}: {error}"
             else:
@@ -61,7 +83,7 @@ class CbsSource:
                     except ValueError as error:
                         last_error = f"a malformed answer ({error})"
             if attempt + 1 < self.attempts:
-                time.sleep(self.backoff_s * 2**attempt)
+                time.sleep(min(self.backoff_s * 2**attempt, max(self._deadline - time.monotonic(), 0)))
         raise SourceError(f"CBS at {url} gave no usable answer after {self.attempts} attempts (last: {last_error})")
 
     def _get(self, url: str, params: dict[str, str] | None = None) -> dict:
@@ -79,6 +101,7 @@ class CbsSource:
         return datetime.fromisoformat(modified).replace(tzinfo=UTC) if modified else None
 
     def fetch(self, spec: TableSpec) -> RawTable:
+        self._deadline, self._table = time.monotonic() + self.deadline_s, spec.table_id
         root = f"{self.base_url}/{spec.table_id}"
         modified = self.table_modified(spec.table_id)
         properties = [p["Key"] for p in self._values(f"{root}/DataProperties") if p.get("Key")]

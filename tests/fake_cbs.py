@@ -95,6 +95,9 @@ class FakeCbs:
     count_offset: int = 0  # say the table has this many more rows than it has
     delay_s: float = 0.0  # wait this long before answering each data page
     malformed_pages: int = 0  # answer this many data requests with a cut-off JSON body
+    trickle_s: float = (
+        0.0  # send data pages a few bytes at a time, this long apart (never idle long enough to time out)
+    )
     requests: list[str] = field(default_factory=list)
     modified: dict[str, str] = field(default_factory=dict)  # TableInfos Modified per table id, data or not
 
@@ -139,16 +142,25 @@ class FakeCbs:
                     if fake.next_links and skip + top < len(table.rows):
                         host = f"http://{self.headers['Host']}"
                         body["odata.nextLink"] = f"{host}{url.path}?{urlencode({'$skip': skip + top})}"
-                    return self._send(200, body)
+                    return self._send(200, body, trickle_s=fake.trickle_s)
                 return self._send(404, {"error": f"unknown endpoint {endpoint}"})
 
-            def _send(self, status: int, body: dict) -> None:
+            def _send(self, status: int, body: dict, trickle_s: float = 0.0) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                if not trickle_s:
+                    self.wfile.write(data)
+                    return
+                for start in range(0, len(data), 16):
+                    try:
+                        self.wfile.write(data[start : start + 16])
+                        self.wfile.flush()
+                    except (BrokenPipeError, ConnectionResetError):
+                        return  # the client gave up, as it should
+                    time.sleep(trickle_s)
 
             def _send_text(self, text: str) -> None:
                 data = text.encode()

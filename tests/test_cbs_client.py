@@ -1,3 +1,5 @@
+import time
+
 import polars as pl
 import pytest
 
@@ -134,6 +136,14 @@ def test_slow_pages_within_the_timeout_arrive_and_beyond_it_fail_clearly(serve):
     _, url = serve(page_limit=4000, delay_s=1.5)
     with pytest.raises(SourceError, match=r"TypedDataSet gave no usable answer after 2 attempts \(last: ReadTimeout"):
         CbsSource(url, backoff_s=0, timeout_s=0.5, attempts=2).fetch(SPEC)
+
+
+def test_a_server_that_trickles_bytes_is_given_up_on_within_the_tables_deadline(serve):
+    _, url = serve(page_limit=4000, trickle_s=0.05)  # a byte now and then: no read ever times out
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="table 80472ned: CBS did not deliver the table within its deadline of 2 s"):
+        CbsSource(url, backoff_s=0, timeout_s=1, deadline_s=2).fetch(SPEC)
+    assert time.monotonic() - started < 5
 
 
 def test_a_malformed_page_is_fetched_again_and_a_lasting_one_is_refused(serve):

@@ -72,3 +72,16 @@ def test_a_setting_that_cannot_be_used_is_refused_by_name(monkeypatch, variable,
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
         settings_from_env()
+
+
+def test_a_warehouse_that_cannot_be_opened_fails_at_once_by_name():
+    import time
+
+    from pipelines.resources import WarehouseResource, WarehouseUnavailable
+
+    started = time.monotonic()
+    resource = WarehouseResource(database="/proc/talentgap/talentgap.duckdb")  # not writable, even for root
+    message = "warehouse /proc/talentgap/talentgap.duckdb cannot be opened"
+    with pytest.raises(WarehouseUnavailable, match=message), resource.get_connection():
+        pass
+    assert time.monotonic() - started < 5  # not retried for minutes
