@@ -12,11 +12,20 @@ from dagster_duckdb import DuckDBResource
 
 from assets.checks import BLOCKING_CHECKS
 from assets.metadata import only_selected, preview
+from assets.seeds import SEEDS
 from pipelines.resources import TalentgapSettings
 from warehouse.audit import unverified_inputs
 from warehouse.db import read_table
-from warehouse.publish import publish_release
-from warehouse.release import code_version
+from warehouse.publish import PUBLISHED_TABLES, latest_release, publish_release, recover
+from warehouse.release import (
+    CBS_CREDIT,
+    SYNTHETIC_CREDIT,
+    changes,
+    code_version,
+    describe_changes,
+    fingerprint,
+    release_inputs,
+)
 
 PUBLISHED_COLUMNS = (
     "release_id",
@@ -146,7 +155,14 @@ def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg
             """
         ).pl()
         parameters = read_table(conn, "seeds.parameters").with_columns(pl.lit(release_id).alias("release_id"))
+        seeds = {name: read_table(conn, f"seeds.{name}") for name in SEEDS}
+        previous = latest_release(conn)
     data_source = gaps["data_source"][0]
+    inputs = release_inputs(vintages, seeds, settings.end_year)
+    change = changes(inputs, json.loads(previous["inputs"]) if previous and previous.get("inputs") else None)
+    if previous and previous.get("fingerprint") == fingerprint(inputs) and previous["data_source"] == data_source:
+        yield from _unchanged(previous, settings, duckdb)
+        return
     release = pl.DataFrame(
         {
             "release_id": [release_id],
@@ -157,7 +173,12 @@ def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg
             "end_year": [int(gaps["year"].max())],
             "code_version": [code_version()],
             "source_vintages": [json.dumps(vintages.with_columns(pl.col(pl.Datetime).cast(pl.String)).to_dicts())],
-            "credit": ["Source: CBS (Statistics Netherlands), StatLine, CC BY 4.0; calculations talentgap"],
+            "credit": [SYNTHETIC_CREDIT if data_source == "demo" else CBS_CREDIT],
+            "fingerprint": [fingerprint(inputs)],
+            "inputs": [json.dumps(inputs)],
+            "changes": [json.dumps(change)],
+            "changes_summary": [describe_changes(change)],
+            "previous_release_id": pl.Series([previous["release_id"] if previous else None], dtype=pl.String),
         }
     )
     published = gaps.select(PUBLISHED_COLUMNS)
@@ -191,6 +212,19 @@ def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg
         asset_key=["publish", "reconciliation"],
         metadata={"dagster/row_count": reconciliation.height, "preview": preview(reconciliation, rows=25)},
     )
+
+
+def _unchanged(previous: dict, settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg.MaterializeResult]:
+    """Identical inputs and code: no new release. The last one stays the latest, its exports and copy made whole."""
+    with duckdb.get_connection() as conn:
+        recover(conn, Path(settings.warehouse).parent / "exports", _published_path(settings))
+    dg.get_dagster_logger().info(
+        f"no new release: the source vintages, seeds, end year and code are those of release "
+        f"{previous['release_id']}, which stays the latest"
+    )
+    metadata = {"release_id": previous["release_id"], "new_release": False}
+    for name in PUBLISHED_TABLES:
+        yield dg.MaterializeResult(asset_key=["publish", name], metadata=metadata)
 
 
 def _published_path(settings: TalentgapSettings) -> Path:

@@ -12,6 +12,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from pipelines.resources import TalentgapSettings
 from sources.registry import TABLES
 from tests.conftest import run_pipeline
 
@@ -219,6 +220,34 @@ def test_a_later_run_cannot_publish_what_a_blocking_check_refused(warehouse, rea
     assert run_pipeline("files", warehouse, real_data).success
 
 
+def test_identical_inputs_make_no_new_release_and_a_new_one_says_what_changed(warehouse, real_data, tmp_path):
+    releases = "select release_id from publish.releases order by release_id"
+    before = published(warehouse, releases)
+    again = run_pipeline("files", warehouse, real_data)
+    assert again.success and published(warehouse, releases) == before
+    (report,) = [
+        m.metadata for m in again.asset_materializations_for_node("publish") if m.asset_key.path[-1] == "skill_gaps"
+    ]
+    assert report["new_release"].value is False and report["release_id"].value == before[-1][0]
+
+    shorter = TalentgapSettings(source="files", data_dir=str(real_data), warehouse=str(warehouse), end_year=2029)
+    assert run_pipeline("files", warehouse, real_data, settings=shorter).success
+    (summary, previous), *_ = published(
+        warehouse, "select changes_summary, previous_release_id from publish.releases order by release_id desc"
+    )
+    assert previous == before[-1][0] and "ander eindjaar" in summary and "another end year" in summary
+    assert run_pipeline("files", warehouse, real_data).success  # back to 2030: a new release again
+    assert published(warehouse, "select count(*) from publish.latest_skill_gaps")[0][0] == GRID
+
+    first = before[0][0]
+    shutil.rmtree(warehouse.parent / "exports" / first)
+    from warehouse.reexport import main as reexport
+
+    assert reexport([first, "--warehouse", str(warehouse)]) == 0
+    assert (warehouse.parent / "exports" / first / "skill_gaps.csv").exists()
+    assert reexport(["r19990101T000000000000Z", "--warehouse", str(warehouse)]) == 1
+
+
 def test_a_single_asset_materialises_with_its_checks(tmp_path, real_data):
     result = run_pipeline(
         "files", tmp_path / "talentgap.duckdb", real_data, selection=dg.AssetSelection.assets("raw/cbs_80472ned")
@@ -238,6 +267,8 @@ def test_demo_run_is_labelled_synthetic_everywhere(tmp_path):
     assert result.success
     assert published(warehouse, "select distinct data_source from publish.skill_gaps") == [("demo",)]
     assert published(warehouse, "select synthetic from publish.releases") == [(True,)]
+    (credit,) = published(warehouse, "select credit from publish.releases")[0]
+    assert "SYNTHETIC" in credit and "Source: CBS" not in credit
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         assert conn.execute("select distinct data_source from raw.vintages").fetchall() == [("demo",)]
         assert conn.execute("select distinct data_source from forecast.series_forecasts").fetchall() == [("demo",)]

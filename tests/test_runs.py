@@ -20,10 +20,18 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipelines.resources import TalentgapSettings
 from tests.conftest import run_pipeline
 from warehouse import publish as publication
 
 ROOT = Path(__file__).resolve().parent.parent
+NEW_END_YEAR = 2029
+
+
+def run_again(warehouse: Path, data: Path):
+    """The next run after an attack, with the inputs of the attacked run: it must publish."""
+    settings = TalentgapSettings(source="files", data_dir=str(data), warehouse=str(warehouse), end_year=NEW_END_YEAR)
+    return run_pipeline("files", warehouse, data, settings=settings)
 
 
 def snapshot(warehouse: Path) -> tuple[str, list[str], str]:
@@ -48,7 +56,10 @@ def released(tmp_path, real_data) -> Path:
 
 
 def start_cli(warehouse: Path, data: Path, log: Path, source: str = "files") -> subprocess.Popen:
+    """A command-line run with an end year other than the fixture's, so that it makes a new release (identical
+    inputs and code make none)."""
     env = os.environ | {
+        "TALENTGAP_END_YEAR": str(NEW_END_YEAR),
         "TALENTGAP_SOURCE": source,
         "TALENTGAP_DATA_DIR": str(data),
         "TALENTGAP_WAREHOUSE": str(warehouse),
@@ -91,7 +102,7 @@ def test_a_run_killed_mid_forecast_wedges_nothing(released, real_data, tmp_path)
     run.wait(timeout=60)
     assert snapshot(released) == before
     started = time.monotonic()
-    assert run_pipeline("files", released, real_data).success
+    assert run_again(released, real_data).success
     assert time.monotonic() - started < 300  # no slot left claimed by the dead run: the next run just runs
     assert snapshot(released)[2] > before[2]
 
@@ -106,7 +117,7 @@ def test_a_run_killed_mid_publish_leaves_a_whole_release_or_none(released, real_
     copy_hash, exports, latest = snapshot(released)
     # analysts see the old release or the new one whole: never a release without its exports
     assert latest in exports and (copy_hash == before[0] or latest > before[2])
-    assert run_pipeline("files", released, real_data).success
+    assert run_again(released, real_data).success
     copy_hash, exports, latest = snapshot(released)
     with duckdb.connect(str(released), read_only=True) as conn:
         committed = [r for (r,) in conn.execute("select release_id from publish.releases").fetchall()]
@@ -121,14 +132,14 @@ def test_a_full_disk_under_published_publishes_nothing_and_says_so(released, rea
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(publication, "_write_copy", disk_full)
-    result = run_pipeline("files", released, real_data)
+    result = run_again(released, real_data)
     assert not result.success
     failure = " ".join(e.step_failure_data.error.to_string() for e in result.all_events if e.is_step_failure)
     assert "was not published, and nothing of it is visible" in failure and "No space left on device" in failure
     assert "no transaction is active" not in failure
     assert snapshot(released) == before and not leftovers(released)
     monkeypatch.undo()
-    assert run_pipeline("files", released, real_data).success
+    assert run_again(released, real_data).success
 
 
 def test_the_next_publication_repairs_one_killed_between_commit_and_rename(released):

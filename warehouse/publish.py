@@ -80,6 +80,29 @@ def recover(conn: duckdb.DuckDBPyConnection, exports_dir: Path, published_path: 
     return done
 
 
+def latest_release(conn: duckdb.DuckDBPyConnection) -> dict | None:
+    """The newest committed release's row, or None."""
+    latest = _latest_release(conn)
+    if latest is None:
+        return None
+    return conn.sql("select * from publish.releases where release_id = ?", params=[latest]).pl().row(0, named=True)
+
+
+def reexport(conn: duckdb.DuckDBPyConnection, release_id: str, exports_dir: Path) -> Path:
+    """Write an older release's exports again from the warehouse, replacing its folder whole."""
+    tables = _committed(conn, release_id)
+    if tables["releases"].is_empty():
+        known = [r for (r,) in conn.execute("select release_id from publish.releases order by 1").fetchall()]
+        raise PublicationError(f"no release {release_id!r} in the warehouse; it has {known[-5:]} (the last five)")
+    staged = exports_dir / f".{release_id}.tmp"
+    _write_exports(tables, staged)
+    final = exports_dir / release_id
+    if final.exists():
+        shutil.rmtree(final)
+    staged.rename(final)
+    return final
+
+
 def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells a spreadsheet would run as a formula (starting with =, +, - or @) get a leading apostrophe in CSV,
     as OWASP advises; the Parquet and the database keep the text as it is."""

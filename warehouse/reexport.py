@@ -1,0 +1,36 @@
+"""Export an older release again, from the warehouse: `uv run python -m warehouse.reexport <release_id>`.
+
+Reads the warehouse read-only (`TALENTGAP_WAREHOUSE`, default warehouse/talentgap.duckdb) and writes
+`exports/<release_id>/` beside it, replacing that folder whole.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+
+from warehouse.publish import PublicationError, reexport
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("release_id")
+    parser.add_argument("--warehouse", default=os.environ.get("TALENTGAP_WAREHOUSE", "warehouse/talentgap.duckdb"))
+    args = parser.parse_args(argv)
+    warehouse = Path(args.warehouse)
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as conn:
+            folder = reexport(conn, args.release_id, warehouse.parent / "exports")
+    except (PublicationError, duckdb.Error) as error:
+        print(f"re-export failed: {error}", file=sys.stderr)
+        return 1
+    print(f"release {args.release_id} exported to {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
