@@ -130,6 +130,37 @@ GAPS = dg.AssetKey(["forecast", "skill_gaps"])
 )
 def publish(context: AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
     yield from only_selected(context, _publish(settings, duckdb))
+    with duckdb.get_connection() as conn:
+        context.log.info(run_summary(conn, context.run.run_id, settings))
+
+
+def run_summary(conn, run_id: str, settings: TalentgapSettings) -> str:
+    """What the run did, in a few lines: the release, where its files are, and the warnings that failed."""
+    release = latest_release(conn)
+    folder = Path(settings.warehouse).parent
+    exports = (folder / "exports" / release["release_id"]).resolve()
+    made = conn.execute("select max(release_id) from forecast.skill_gaps").fetchone()[0]
+    warnings = conn.execute(
+        "select check_name || ' (' || asset_key || ')' from audit.checks "
+        "where run_id = ? and not blocking and not passed order by 1",
+        [run_id],
+    ).fetchall()
+    headline = (
+        f"release {release['release_id']} published ({release['data_source']}, base year {release['base_year']}). "
+        f"{release.get('changes_summary') or ''}"
+        if made == release["release_id"]
+        else f"no new release: {release['release_id']} stays the latest (same inputs and code)"
+    )
+    return "\n".join(
+        [
+            headline,
+            f"  workbook:        {exports / ('talentgap_' + release['release_id'] + '.xlsx')}",
+            f"  CSV and Parquet: {exports}",
+            f"  published copy:  {_published_path(settings).resolve()}",
+            f"  checks report:   {(folder / 'reports' / run_id / 'report.html').resolve()}",
+            "  warnings that failed: " + (", ".join(w for (w,) in warnings) or "none"),
+        ]
+    )
 
 
 def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg.MaterializeResult]:

@@ -58,6 +58,23 @@ def published(warehouse: Path, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
+def test_the_run_ends_by_saying_what_it_published_and_which_warnings_failed(real_run):
+    from assets.publish import run_summary
+    from pipelines.resources import TalentgapSettings
+
+    warehouse, result = real_run
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        summary = run_summary(conn, result.run_id, TalentgapSettings(warehouse=str(warehouse)))
+    first, *files = summary.splitlines()
+    assert first.startswith("release r") and "published (files, base year 2022)" in first
+    workbook = Path(files[0].split(":", 1)[1].strip())
+    assert workbook.exists() and workbook.suffix == ".xlsx"
+    assert files[-1] == (
+        "  warnings that failed: sectors_add_up_to_total (marts/employment_by_sector), "
+        "year_on_year_jumps (marts/employment_by_sector)"
+    )
+
+
 def test_real_run_publishes_the_full_grid_without_missing_numbers(warehouse):
     rows = published(
         warehouse,
