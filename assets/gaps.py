@@ -10,8 +10,17 @@ from dagster_duckdb import DuckDBResource
 
 from assets.metadata import only_selected, preview, record_write
 from assets.seeds import SEEDS
+from models.forecasting import accuracy_by_table
 from models.gap_inputs import NATIONAL, Marts
-from models.gap_model import GAP_MODEL, backtest, backtest_intervals, calibration_frame, parameters_frame, publish_frame
+from models.gap_model import (
+    GAP_MODEL,
+    accuracy_frame,
+    backtest,
+    backtest_intervals,
+    calibration_frame,
+    parameters_frame,
+    publish_frame,
+)
 from models.reconciliation import reconcile
 from pipelines.resources import TalentgapSettings
 from sources.registry import TABLES
@@ -62,6 +71,12 @@ def _spec(name: str, description: str) -> dg.AssetSpec:
             "spread, minimum and maximum over the calibration years.",
         ),
         _spec(
+            "accuracy",
+            "How well this release's models did against their baselines: the gap model per skill (mean absolute "
+            "error against no change) and the input forecasts per CBS table (MASE against the best baseline), with "
+            "the coverage of their intervals.",
+        ),
+        _spec(
             "reconciliation",
             "Our national totals and group sizes beside the reference figures everyone knows, with the definition "
             "on each side and the difference in %.",
@@ -79,6 +94,7 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
         data = read_model_data(conn)
         marts = read_marts(conn)
         forecasts = read_table(conn, "forecast.series_forecasts")
+        forecast_backtest = read_table(conn, "forecast.backtest")
         seeds = {name: read_table(conn, f"seeds.{name}") for name in SEEDS}
     errors = backtest_intervals(backtest(data))
     table, units = publish_frame(data, errors, settings.end_year)
@@ -105,6 +121,9 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
         "gap_backtest": errors.with_columns(pl.lit(v).alias(k) for k, v in release.items()),
         "gap_calibration": calibration_frame(units).with_columns(pl.lit(v).alias(k) for k, v in release.items()),
         "gap_parameters": parameters_frame(units).with_columns(pl.lit(v).alias(k) for k, v in release.items()),
+        "accuracy": accuracy_frame(errors, accuracy_by_table(forecasts, forecast_backtest)).with_columns(
+            pl.lit(v).alias(k) for k, v in release.items()
+        ),
         "reconciliation": reconciliation,
     }
     with duckdb.get_connection() as conn:
@@ -130,7 +149,7 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
             "accuracy": preview(_accuracy(scored)),
         },
     )
-    for name in ("gap_calibration", "gap_parameters"):
+    for name in ("gap_calibration", "gap_parameters", "accuracy"):
         yield dg.MaterializeResult(asset_key=["forecast", name], metadata={"dagster/row_count": outputs[name].height})
     yield dg.MaterializeResult(
         asset_key=["forecast", "reconciliation"],

@@ -116,6 +116,16 @@ GAPS = dg.AssetKey(["forecast", "skill_gaps"])
             ),
         ),
         dg.AssetSpec(
+            ["publish", "accuracy"],
+            group_name="publish",
+            kinds={"duckdb"},
+            deps=[dg.AssetKey(["forecast", "accuracy"])],
+            description=(
+                "Each release's accuracy against the baselines: the gap model per skill (backtest from earlier base "
+                "years against no change) and the input forecasts per CBS table (MASE against the best baseline)."
+            ),
+        ),
+        dg.AssetSpec(
             ["publish", "reconciliation"],
             group_name="publish",
             kinds={"duckdb"},
@@ -176,6 +186,7 @@ def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg
         gaps = read_table(conn, "forecast.skill_gaps")
         gap_parameters = read_table(conn, "forecast.gap_parameters")
         reconciliation = read_table(conn, "forecast.reconciliation")
+        accuracy = read_table(conn, "forecast.accuracy")
         release_id = gaps["release_id"][0]
         vintages = conn.execute(
             """
@@ -218,6 +229,7 @@ def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg
         "releases": release,
         "parameters": parameters,
         "gap_parameters": gap_parameters,
+        "accuracy": accuracy,
         "reconciliation": reconciliation,
     }
     with duckdb.get_connection() as conn:
@@ -239,6 +251,7 @@ def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg
     yield dg.MaterializeResult(
         asset_key=["publish", "gap_parameters"], metadata={"dagster/row_count": gap_parameters.height}
     )
+    yield dg.MaterializeResult(asset_key=["publish", "accuracy"], metadata={"dagster/row_count": accuracy.height})
     yield dg.MaterializeResult(
         asset_key=["publish", "reconciliation"],
         metadata={"dagster/row_count": reconciliation.height, "preview": preview(reconciliation, rows=25)},

@@ -337,3 +337,52 @@ def parameters_frame(units: list[Unit]) -> pl.DataFrame:
                 }
             )
     return pl.DataFrame(rows)
+
+
+GAP_ACCURACY_MEASURE = "mean absolute error of the gap 1-4 years ahead (persons) from the backtest's base years"
+
+
+def accuracy_frame(errors: pl.DataFrame, forecast_accuracy: pl.DataFrame) -> pl.DataFrame:
+    """How well the release's models did against their baselines, on one table: the gap model per skill (mean
+    absolute error against no change, in persons) and the input forecasts per CBS table (mean MASE against each
+    series' best baseline); with the coverage of their 80% and 95% intervals."""
+    groups = _pool(errors)
+    gaps = (
+        groups.group_by("skill")
+        .agg(
+            (pl.col("observed") - pl.col("predicted")).abs().mean().alias("model_error"),
+            (pl.col("observed") - pl.col("baseline")).abs().mean().alias("baseline_error"),
+            pl.col("in_80").mean().alias("coverage_80"),
+            pl.col("in_95").mean().alias("coverage_95"),
+            pl.len().alias("n"),
+        )
+        .select(
+            pl.lit("gap_model").alias("kind"),
+            pl.col("skill").alias("subject"),
+            pl.lit(
+                "mean absolute error of the gap 1-4 years ahead (persons), base years 2016-2020; baseline: no change"
+            ).alias("measure"),
+            "model_error",
+            "baseline_error",
+            "coverage_80",
+            "coverage_95",
+            "n",
+        )
+    )
+    inputs = forecast_accuracy.select(
+        pl.lit("input_forecast").alias("kind"),
+        pl.col("table_id").alias("subject"),
+        pl.lit("mean MASE of the chosen forecasts; baseline: each series' best of naive, seasonal naive, drift").alias(
+            "measure"
+        ),
+        pl.col("mase_chosen").alias("model_error"),
+        pl.col("mase_best_baseline").alias("baseline_error"),
+        "coverage_80",
+        "coverage_95",
+        pl.col("series").alias("n"),
+    )
+    return (
+        pl.concat([gaps.sort("subject"), inputs.sort("subject")], how="vertical_relaxed")
+        .with_columns((100 * (pl.col("model_error") / pl.col("baseline_error") - 1)).alias("vs_baseline_pct"))
+        .with_columns(pl.col("n").cast(pl.Int64))
+    )

@@ -1,20 +1,31 @@
-"""Exports analysts open in a spreadsheet never run a cell as a formula."""
+"""Exports analysts open in a spreadsheet: the letter's tables as they are printed, and never a live formula."""
 
 import openpyxl
 import polars as pl
 
+from warehouse.letter import Column, Sheet, hundreds
 from warehouse.publish import neutralise_formulas
 from warehouse.workbook import write_workbook
 
 RISKY = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "plain"]
+RELEASE = {
+    "release_id": "r1",
+    "data_source": "files",
+    "base_year": 2022,
+    "published_at": "now",
+    "code_version": "v",
+    "credit": "CBS",
+    "synthetic": False,
+}
 
 
 def test_text_cells_that_look_like_formulas_stay_text_in_the_workbook(tmp_path):
     path = tmp_path / "book.xlsx"
-    release = {"release_id": "r1", "data_source": "files", "base_year": 2022, "published_at": "now"}
-    release |= {"code_version": "v", "credit": "CBS", "synthetic": False}
-    write_workbook(path, {"sheet": pl.DataFrame({"label": RISKY, "value": [1.0] * 5})}, release)
-    cells = [row[0] for row in openpyxl.load_workbook(path)["sheet"].iter_rows(min_row=2)]
+    sheet = Sheet(
+        "blad", "titel", [Column("Label", "Label", "text"), Column("Waarde", "Value")], [[v, 1] for v in RISKY]
+    )
+    write_workbook(path, [sheet], RELEASE)
+    cells = [row[0] for row in openpyxl.load_workbook(path)["blad"].iter_rows(min_row=4, max_row=8)]
     assert [c.value for c in cells] == RISKY
     assert {c.data_type for c in cells} == {"s"}
 
@@ -23,3 +34,8 @@ def test_csv_text_that_looks_like_a_formula_gets_an_apostrophe():
     frame = neutralise_formulas(pl.DataFrame({"label": RISKY, "value": [-1.0] * 5}))
     assert frame["label"].to_list() == ["'" + v for v in RISKY[:4]] + ["plain"]
     assert frame["value"].to_list() == [-1.0] * 5  # numbers are numbers, negative ones too
+
+
+def test_persons_are_rounded_to_hundreds_as_cbs_publishes_them():
+    values = (6108.9, 6149.9, 6150.0, 6250.0, 49.0, -251.0, -250.0, None)
+    assert [hundreds(v) for v in values] == [6100, 6100, 6200, 6300, 0, -300, -300, None]  # halves away from zero

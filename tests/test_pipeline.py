@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import openpyxl
+import polars as pl
 import pytest
 
 from pipelines.resources import TalentgapSettings
@@ -292,9 +293,35 @@ def test_demo_run_is_labelled_synthetic_everywhere(tmp_path):
     export = next((warehouse.parent / "exports").iterdir())
     assert "demo" in (export / "skill_gaps.csv").read_text().splitlines()[1]
     workbook = openpyxl.load_workbook(next(export.glob("*.xlsx")), read_only=True)
-    assert "SYNTHETIC DEMO DATA" in workbook["about"]["B2"].value
-    assert next(workbook["skill_gaps"].iter_rows(max_row=1, values_only=True))[:3] == (
-        "release_id",
-        "data_source",
-        "sector_group",
-    )
+    assert "SYNTHETIC DEMO DATA" in workbook["Over deze publicatie"]["B2"].value
+    notes = [row[0] for row in workbook["Tekort technisch"].iter_rows(min_row=12, values_only=True) if row[0]]
+    assert any("SYNTHETISCHE DEMODATA" in n for n in notes) and not any("CBS StatLine-tabellen" in n for n in notes)
+
+
+def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(warehouse):
+    from warehouse.letter import hundreds
+
+    (release_id,) = published(warehouse, "select max(release_id) from publish.releases")[0]
+    export = warehouse.parent / "exports" / release_id
+    book = openpyxl.load_workbook(export / f"talentgap_{release_id}.xlsx")
+    assert book.sheetnames[:3] == ["Over deze publicatie", "Tekort technisch", "Tekort digitaal"]
+    sheet = book["Tekort technisch"]
+    header = [c.value for c in sheet[3]]
+    assert header[:3] == ["Groep\nGroup", "Groep (Engels)\nGroup (English)", "Tekort 2022, waargenomen\nGap 2022"]
+    assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref.startswith("A3:")
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=4, max_row=11, values_only=True)}
+    assert list(rows)[:4] == ["Zorg", "Onderwijs", "Kinderopvang", "Woningbouw"]
+    gap_2030 = header.index("Tekort 2030\nGap 2030")
+    (gap, lower, upper) = published(
+        warehouse,
+        "select gap, gap_lower, gap_upper from publish.latest_skill_gaps "
+        "where sector_group = 'care' and skill = 'technical' and year = 2030",
+    )[0]
+    assert rows["Zorg"][gap_2030 : gap_2030 + 3] == (hundreds(gap), hundreds(lower), hundreds(upper))
+    assert isinstance(rows["Zorg"][gap_2030], int)
+    notes = [sheet.cell(r, 1).value or "" for r in range(12, sheet.max_row + 1)]
+    assert any("BRC 2014-beroepsklasse 07" in n for n in notes) and any("80472ned" in n for n in notes)
+    csv = pl.read_csv(export / "letter_tekort_technisch.csv")
+    assert csv["Tekort 2030 (Gap 2030)"].to_list() == [r[gap_2030] for r in rows.values()]
+    assert {"Componenten", "Parameters", "Nauwkeurigheid", "Reconciliatie", "Herkomst"} <= set(book.sheetnames)
+    assert isinstance(book["Parameters"]["D4"].value, int | float)  # parameters are numbers, not text

@@ -19,10 +19,11 @@ import duckdb
 import polars as pl
 
 from warehouse.db import write_table
+from warehouse.letter import letter_sheets
 from warehouse.workbook import FORMULA_STARTS, write_workbook
 
 # every published table has a release_id column; the workbook leaves out long JSON columns that CSV and Parquet keep
-PUBLISHED_TABLES = ("skill_gaps", "releases", "parameters", "gap_parameters", "reconciliation")
+PUBLISHED_TABLES = ("skill_gaps", "releases", "parameters", "gap_parameters", "accuracy", "reconciliation")
 LATEST_VIEW = (
     "create or replace view publish.latest_skill_gaps as select * from publish.skill_gaps "
     "where release_id = (select max(release_id) from publish.releases)"
@@ -156,15 +157,18 @@ def _copy_latest(published_path: Path) -> str | None:
 
 
 def _write_exports(tables: dict[str, pl.DataFrame], folder: Path) -> None:
-    """CSV, Parquet and a formatted workbook of one release, in `folder` (made afresh)."""
+    """One release in `folder` (made afresh): every published table as CSV and Parquet, the letter's workbook, and
+    the letter's gap tables as CSV (`letter_*.csv`)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     release = tables["releases"]
     for name, frame in tables.items():
         frame.write_parquet(folder / f"{name}.parquet")
         neutralise_formulas(frame).write_csv(folder / f"{name}.csv")
-    # the workbook leaves out the long lineage JSON, which the CSV and Parquet keep
-    sheets = {name: frame.drop("lineage", "source_vintages", strict=False) for name, frame in tables.items()}
+    sheets = letter_sheets(tables)
+    for sheet in sheets[:4]:  # the gap tables, per skill: key years and every year
+        file_name = "letter_" + sheet.name.lower().replace(" ", "_") + ".csv"
+        neutralise_formulas(sheet.frame()).write_csv(folder / file_name)
     write_workbook(folder / f"talentgap_{release['release_id'][0]}.xlsx", sheets, release.row(0, named=True))
 
 

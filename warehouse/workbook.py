@@ -1,84 +1,90 @@
-"""The release as a formatted Excel workbook for analysts: one sheet per published table and a cover sheet."""
+"""The release as a workbook an analyst can use as it is: a cover sheet, then the letter's sheets (warehouse/letter.py)
+with a Dutch and English header, numbers stored as numbers in the format they are published in, an autofilter, frozen
+headers and the footnotes under each table. Text that a spreadsheet would run as a formula stays text.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import polars as pl
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-LONG_TEXT = {
-    "lineage",
-    "gap_model",
-    "skill_share_basis",
-    "source_vintages",
-    "note",
-    "reference_definition",
-    "our_definition",
-}
-PERSONS_FORMAT = "#,##0"
+from warehouse.letter import Sheet
+
 FORMULA_STARTS = ("=", "+", "-", "@")  # what spreadsheet programs read as the start of a formula
-SHARE_FORMAT = "0.0%"
-SHARES = {
-    "skill_share",
-    "skill_share_lower",
-    "skill_share_upper",
-    "hires_share",
-    "outflow_rate",
-    "other_entrant_rate",
-    "other_entrant_rate_calibrated",
-    "demand_growth",
-    "employment_growth",
-    "normal_ratio",
-}
-RATIOS = {"supply_demand_ratio", "value", "std", "min", "max", "difference_pct", "reference_value", "our_value"}
+FORMATS = {"persons": "#,##0", "ratio": "0.00", "share": "0.0%", "number": "General", "text": "@"}
+HEADER_ROW = 3  # title in row 1, a blank row, then the header
 
 
-def write_workbook(path: Path, sheets: dict[str, pl.DataFrame], release: dict) -> None:
-    """Write `sheets` (name -> frame) after a cover sheet that says what the release is and where it comes from."""
+def write_workbook(path: Path, sheets: list[Sheet], release: dict) -> None:
+    """Write the cover and `sheets` to `path`."""
     book = Workbook()
-    cover = book.active
-    cover.title = "about"
+    _cover(book.active, release)
+    for sheet in sheets:
+        _write_sheet(book.create_sheet(sheet.name[:31]), sheet)
+    book.save(path)
+
+
+def _cover(cover, release: dict) -> None:
+    cover.title = "Over deze publicatie"
     synthetic = bool(release.get("synthetic"))
+    source = release["data_source"] + (
+        " (SYNTHETISCHE DEMODATA / SYNTHETIC DEMO DATA, niet voor publicatie)" if synthetic else ""
+    )
     lines = [
-        ("talentgap release", release["release_id"]),
-        ("data source", release["data_source"] + (" (SYNTHETIC DEMO DATA, not for publication)" if synthetic else "")),
-        ("base year", release["base_year"]),
-        ("published at", str(release["published_at"])),
-        ("code version", release["code_version"]),
-        ("gap", "jobs in the skill left unfilled at the end of the year (demand - supply), persons, 80% interval"),
-        ("method", "docs/method.md in the talentgap repository"),
-        ("credit", release["credit"]),
+        ("Publicatie / release", release["release_id"]),
+        ("Databron / data source", source),
+        ("Basisjaar / base year", release["base_year"]),
+        ("Gepubliceerd / published at", str(release["published_at"])),
+        ("Code", release["code_version"]),
+        ("Wat veranderde / what changed", release.get("changes_summary") or ""),
+        (
+            "Tekort / gap",
+            "banen in de vaardigheid die aan het eind van het jaar onvervuld zijn (vraag - aanbod), "
+            "personen, met een interval van 80% / jobs left unfilled at year end, persons, 80% interval",
+        ),
+        ("Methode / method", "docs/method.md in de talentgap-repository"),
+        ("Bron / credit", release["credit"]),
     ]
     for row in lines:
         cover.append(row)
     for cell in cover["A"]:
         cell.font = Font(bold=True)
+    for cell in cover["B"]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     if synthetic:
         cover["B2"].fill = PatternFill("solid", fgColor="FFC7CE")
-    cover.column_dimensions["A"].width = 20
-    cover.column_dimensions["B"].width = 90
-    for name, frame in sheets.items():
-        _write_sheet(book.create_sheet(name), frame)
-    book.save(path)
+    cover.column_dimensions["A"].width = 30
+    cover.column_dimensions["B"].width = 110
 
 
-def _write_sheet(sheet, frame: pl.DataFrame) -> None:
-    sheet.append(frame.columns)
-    for row in frame.iter_rows():
-        sheet.append([v if isinstance(v, int | float | str | bool) or v is None else str(v) for v in row])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-                cell.data_type = "s"  # text, never a live formula (a label starting with = would otherwise run)
-    for cell in sheet[1]:
+def _write_sheet(ws, sheet: Sheet) -> None:
+    ws["A1"] = sheet.title
+    ws["A1"].font = Font(bold=True, size=12)
+    for index, column in enumerate(sheet.columns, start=1):
+        cell = ws.cell(HEADER_ROW, index, f"{column.name_nl}\n{column.name_en}")
         cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for index, (column, dtype) in enumerate(frame.schema.items(), start=1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = 60 if column in LONG_TEXT else max(12, min(len(column) + 2, 30))
-        if dtype.is_float():
-            number_format = SHARE_FORMAT if column in SHARES else "0.00" if column in RATIOS else PERSONS_FORMAT
-            for cell in sheet[letter][1:]:
-                cell.number_format = number_format
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        width = max(len(column.name_nl), len(column.name_en)) + 2
+        ws.column_dimensions[get_column_letter(index)].width = (
+            48 if column.kind == "text" and width > 30 else max(12, min(width, 34))
+        )
+    ws.row_dimensions[HEADER_ROW].height = 32
+    for r, row in enumerate(sheet.rows, start=HEADER_ROW + 1):
+        for c, (value, column) in enumerate(zip(row, sheet.columns, strict=True), start=1):
+            cell = ws.cell(r, c, value)
+            if isinstance(value, str):
+                if value.startswith(FORMULA_STARTS):
+                    cell.data_type = "s"  # text, never a live formula
+            elif value is not None:
+                cell.number_format = FORMATS[column.kind]
+    last_row = HEADER_ROW + len(sheet.rows)
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(sheet.columns))}{max(last_row, HEADER_ROW)}"
+    for offset, note in enumerate(sheet.footnotes, start=2):
+        cell = ws.cell(last_row + offset, 1, note)
+        cell.font = Font(italic=True, size=9)
+        if note.startswith(FORMULA_STARTS):
+            cell.data_type = "s"

@@ -1,0 +1,314 @@
+"""The tables the progress letter uses, as an analyst can paste them: Dutch first, English beside it, rounded the way
+CBS publishes (persons to hundreds), years as columns, with footnotes that say what the numbers are.
+
+Built from one release's published tables only, so an older release can be exported again the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import polars as pl
+
+LETTER_YEARS = (2025, 2027, 2030)  # beside the base year: the years the letter quotes
+# the order the letter lists them in: the priority sectors, then the domains
+GROUP_ORDER = (
+    "care",
+    "education",
+    "childcare",
+    "housing_construction",
+    "digital_ai",
+    "security_resilience",
+    "energy_climate",
+    "life_sciences",
+)
+SKILL_NAMES = {"technical": ("technisch", "technical"), "digital": ("digitaal", "digital")}
+
+
+@dataclass(frozen=True)
+class Column:
+    name_nl: str
+    name_en: str
+    kind: str = "persons"  # persons (whole numbers, rounded to hundreds), ratio, share, number, text
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of the letter workbook: a title, a table with a Dutch and an English header row, and footnotes."""
+
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[list]
+    footnotes: list[str] = field(default_factory=list)
+
+    def frame(self) -> pl.DataFrame:
+        """The table as CSV gets it: one header, Dutch with the English in brackets."""
+        names = [f"{c.name_nl} ({c.name_en})" if c.name_nl != c.name_en else c.name_nl for c in self.columns]
+        return pl.DataFrame(self.rows, schema=names, orient="row", infer_schema_length=None)
+
+
+def hundreds(value: float | None) -> int | None:
+    """Persons rounded to hundreds as CBS publishes them, halves away from zero (not to even)."""
+    if value is None:
+        return None
+    return int(math.copysign(math.floor(abs(value) / 100.0 + 0.5) * 100, value))
+
+
+def _years(gaps: pl.DataFrame) -> list[int]:
+    base, end = int(gaps["base_year"][0]), int(gaps["year"].max())
+    return [base, *(y for y in LETTER_YEARS if base < y <= end)] + ([end] if end not in LETTER_YEARS else [])
+
+
+def _groups(gaps: pl.DataFrame) -> list[tuple[str, str, str]]:
+    """(code, Dutch name, English name) in the letter's order; a group it does not know comes last."""
+    groups = gaps.select("sector_group", "sector_group_nl", "sector_group_en").unique().rows()
+    rank = {code: i for i, code in enumerate(GROUP_ORDER)}
+    return sorted(groups, key=lambda g: (rank.get(g[0], len(rank)), g[0]))
+
+
+def gap_table(gaps: pl.DataFrame, skill: str, years: list[int], all_years: bool = False) -> Sheet:
+    nl, en = SKILL_NAMES[skill]
+    columns = [Column("Groep", "Group", "text"), Column("Groep (Engels)", "Group (English)", "text")]
+    for year in years:
+        label = f"{year}, waargenomen" if year == years[0] else str(year)
+        columns += [
+            Column(f"Tekort {label}", f"Gap {year}"),
+            Column(f"Ondergrens 80% {year}", f"Lower 80% {year}"),
+            Column(f"Bovengrens 80% {year}", f"Upper 80% {year}"),
+        ]
+        if year != years[0]:
+            columns.append(Column(f"Aanbod/vraag {year}", f"Supply/demand {year}", "ratio"))
+    rows = []
+    by_key = {(r["sector_group"], r["year"]): r for r in gaps.filter(pl.col("skill") == skill).iter_rows(named=True)}
+    for code, name_nl, name_en in _groups(gaps):
+        row = [name_nl, name_en]
+        for year in years:
+            r = by_key[(code, year)]
+            row += [hundreds(r["gap"]), hundreds(r["gap_lower"]), hundreds(r["gap_upper"])]
+            if year != years[0]:
+                ratio = r["supply_demand_ratio"]
+                row.append(None if ratio is None else round(ratio, 2))
+        rows.append(row)
+    which = "alle jaren" if all_years else "kernjaren"
+    return Sheet(
+        name=f"Tekort {nl}" + (" alle jaren" if all_years else ""),
+        title=f"Tekort aan {nl}e vakmensen per groep, {which} (personen) / Shortage of {en} workers by group",
+        columns=columns,
+        rows=rows,
+    )
+
+
+def components(gaps: pl.DataFrame) -> Sheet:
+    parts = [
+        ("demand", Column("Vraag (banen: bezet + onvervuld)", "Demand (filled + unfilled jobs)")),
+        ("supply", Column("Aanbod", "Supply")),
+        ("employment", Column("Werkzaam", "Employed")),
+        ("gap", Column("Tekort", "Gap")),
+        ("normal_gap", Column("Normaal tekort (langjarige vacaturegraad)", "Normal gap (long-run vacancy rate)")),
+        ("structural_gap", Column("Structureel tekort", "Structural gap")),
+        ("expansion_demand", Column("Uitbreidingsvraag", "Expansion demand")),
+        ("replacement_demand", Column("Vervangingsvraag", "Replacement demand")),
+        ("school_leaver_inflow", Column("Instroom schoolverlaters", "School-leavers")),
+        ("unemployed_inflow", Column("Instroom werklozen", "Unemployed taking up work")),
+        ("other_entrants", Column("Overige instroom", "Other entrants")),
+    ]
+    columns = [
+        Column("Groep", "Group", "text"),
+        Column("Vaardigheid", "Skill", "text"),
+        Column("Jaar", "Year", "number"),
+    ]
+    rows = [
+        [r["sector_group_nl"], SKILL_NAMES[r["skill"]][0], r["year"], *(hundreds(r[key]) for key, _ in parts)]
+        for r in gaps.sort("sector_group", "skill", "year").iter_rows(named=True)
+    ]
+    return Sheet(
+        "Componenten",
+        "Vraag, aanbod en hun stromen per groep, vaardigheid en jaar (personen) / Demand, supply and their flows",
+        [*columns, *(c for _, c in parts)],
+        rows,
+        ["Het basisjaar is waargenomen; de stromen beginnen in het jaar erna. Tekort = vraag - aanbod."],
+    )
+
+
+def parameters(params: pl.DataFrame, calibrated: pl.DataFrame) -> Sheet:
+    columns = [
+        Column("Parameter", "Parameter", "text"),
+        Column("Groep", "Group", "text"),
+        Column("Vaardigheid", "Skill", "text"),
+        Column("Waarde", "Value", "number"),
+        Column("Spreiding (sd)", "Spread (sd)", "number"),
+        Column("Eenheid of jaren", "Unit or years", "text"),
+        Column("Bron", "Source", "text"),
+    ]
+    rows = [
+        [r["name"], "alle", "alle", float(r["value"]), None, r["unit"], r["source"]]
+        for r in params.iter_rows(named=True)
+    ]
+    rows += [
+        [
+            r["parameter"],
+            r["sector_group"],
+            SKILL_NAMES[r["skill"]][0],
+            r["value"],
+            r["std"],
+            f"{r['first_year']}-{r['last_year']}",
+            "gekalibreerd op de eigen historie / calibrated on its own history",
+        ]
+        for r in calibrated.sort("sector_group", "skill", "parameter").iter_rows(named=True)
+    ]
+    return Sheet(
+        "Parameters",
+        "Aannames en gekalibreerde parameters / Assumptions and calibrated parameters",
+        columns,
+        rows,
+        [
+            "Aannames komen uit warehouse/seeds/parameters.csv; gekalibreerde waarden zijn het gemiddelde over de "
+            "kalibratiejaren, met hun standaardafwijking."
+        ],
+    )
+
+
+def accuracy(table: pl.DataFrame) -> Sheet:
+    columns = [
+        Column("Model", "Model", "text"),
+        Column("Onderwerp", "Subject", "text"),
+        Column("Fout model", "Model error", "number"),
+        Column("Fout basislijn", "Baseline error", "number"),
+        Column("Model t.o.v. basislijn (%)", "Model vs baseline (%)", "number"),
+        Column("Dekking 80%", "Coverage 80%", "share"),
+        Column("Dekking 95%", "Coverage 95%", "share"),
+        Column("Aantal", "Count", "number"),
+        Column("Maat", "Measure", "text"),
+    ]
+    names = {"gap_model": "tekortmodel / gap model", "input_forecast": "invoerprognose / input forecast"}
+    rows = [
+        [
+            names.get(r["kind"], r["kind"]),
+            r["subject"],
+            round(r["model_error"], 3),
+            round(r["baseline_error"], 3),
+            round(r["vs_baseline_pct"], 1),
+            r["coverage_80"],
+            r["coverage_95"],
+            r["n"],
+            r["measure"],
+        ]
+        for r in table.iter_rows(named=True)
+    ]
+    return Sheet(
+        "Nauwkeurigheid",
+        "Nauwkeurigheid tegenover de basislijnen / Accuracy against the baselines",
+        columns,
+        rows,
+        [
+            "Negatief = beter dan de basislijn. Tekortmodel: uitgevoerd vanaf eerdere basisjaren met alleen de data "
+            "van toen; dekking gemeten met een basisjaar steeds buiten de kalibratie van de intervallen."
+        ],
+    )
+
+
+def reconciliation(table: pl.DataFrame) -> Sheet:
+    columns = [
+        Column("Referentie", "Reference", "text"),
+        Column("Groep", "Group", "text"),
+        Column("Vaardigheid", "Skill", "text"),
+        Column("Jaar", "Year", "number"),
+        Column("Referentiewaarde", "Reference value", "number"),
+        Column("Onze waarde", "Our value", "number"),
+        Column("Verschil (%)", "Difference (%)", "number"),
+        Column("Binnen referentie", "Within reference", "text"),
+        Column("Definitie referentie", "Reference definition", "text"),
+        Column("Bron", "Source", "text"),
+        Column("Onze definitie", "Our definition", "text"),
+        Column("Toelichting", "Note", "text"),
+    ]
+    rows = [
+        [
+            r["reference_id"],
+            r["sector_group"],
+            r["skill"] or "",
+            r["year"],
+            r["reference_value"],
+            None if r["our_value"] is None else round(r["our_value"], 3),
+            None if r["difference_pct"] is None else round(r["difference_pct"], 1),
+            "" if r["within_reference"] is None else ("ja" if r["within_reference"] else "nee"),
+            r["reference_definition"],
+            r["reference_source"],
+            r["our_definition"],
+            r["note"],
+        ]
+        for r in table.iter_rows(named=True)
+    ]
+    return Sheet("Reconciliatie", "Onze cijfers naast bekende cijfers / Our figures beside known ones", columns, rows)
+
+
+def lineage(gaps: pl.DataFrame) -> Sheet:
+    columns = [
+        Column("Groep", "Group", "text"),
+        Column("Vaardigheid", "Skill", "text"),
+        Column("CBS-tabellen en hun versie", "CBS tables and their vintage", "text"),
+        Column("Aandeel vaardigheid: basis", "Skill share: basis", "text"),
+        Column("Model", "Model", "text"),
+    ]
+    rows = []
+    for r in gaps.filter(pl.col("observed")).sort("sector_group", "skill").iter_rows(named=True):
+        document = json.loads(r["lineage"])
+        tables = "; ".join(f"{t}: {v}" for t, v in document["source_tables"].items())
+        rows.append([r["sector_group_nl"], SKILL_NAMES[r["skill"]][0], tables, r["skill_share_basis"], r["gap_model"]])
+    return Sheet("Herkomst", "Herkomst van elke rij / Lineage of every row", columns, rows)
+
+
+def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
+    """What every letter table needs under it, in Dutch."""
+    base = int(gaps["base_year"][0])
+    vintages = json.loads(release["source_vintages"])
+    sources = ", ".join(
+        f"{v['table_id']} ({(v.get('table_modified') or v.get('retrieved_at') or '')[:10]})"
+        for v in sorted(vintages, key=lambda v: v["table_id"])
+    )
+    synthetic = bool(release.get("synthetic"))
+    notes = [
+        "Technisch: beroepen in BRC 2014-beroepsklasse 07 (technische beroepen); opleidingen in ISCED-F 05 en 07. "
+        "Digitaal: BRC-klasse 08 (ICT-beroepen); opleidingen in ISCED-F 06.",
+        "Tekort: banen in de vaardigheid die aan het eind van het jaar onvervuld zijn (vraag min aanbod), in personen, "
+        f"afgerond op honderdtallen. {base} is waargenomen (openstaande vacatures x aandeel van de vaardigheid); "
+        "latere jaren zijn geraamd met een interval van 80%.",
+        "Aanbod/vraag: instroom gedeeld door de baanopeningen sinds het basisjaar, zoals ROA's ITA (onder 1: tekort).",
+        "Groepen overlappen (kinderopvang valt binnen zorg; de domeinen snijden door sectoren): tel ze niet op. "
+        "Wat een groep omvat: docs/method.md en de tabel Herkomst.",
+        f"Basisjaar {base}. Bronnen: CBS StatLine-tabellen {sources}."
+        if not synthetic
+        else "SYNTHETISCHE DEMODATA: geen CBS-cijfers, niet voor publicatie.",
+        "Kanttekeningen: aandelen die het CBS niet publiceert zijn geschat binnen grenzen die in de intervallen "
+        "zitten; de backtest (basisjaren 2016-2020) valt in één opgaande conjunctuur; het model kent geen terugkeer "
+        "naar de normale vacaturegraad.",
+        release["credit"],
+    ]
+    return notes
+
+
+def letter_sheets(tables: dict[str, pl.DataFrame]) -> list[Sheet]:
+    """Every sheet of the letter workbook, from one release's published tables."""
+    gaps = tables["skill_gaps"]
+    release = tables["releases"].row(0, named=True)
+    years = _years(gaps)
+    notes = footnotes(gaps, release)
+    every_year = sorted(gaps["year"].unique().to_list())
+    sheets = []
+    for skill in ("technical", "digital"):
+        sheet = gap_table(gaps, skill, years)
+        sheets.append(Sheet(sheet.name, sheet.title, sheet.columns, sheet.rows, notes))
+    for skill in ("technical", "digital"):
+        sheet = gap_table(gaps, skill, every_year, all_years=True)
+        sheets.append(Sheet(sheet.name, sheet.title, sheet.columns, sheet.rows, notes))
+    return [
+        *sheets,
+        components(gaps),
+        parameters(tables["parameters"], tables["gap_parameters"]),
+        accuracy(tables["accuracy"]),
+        reconciliation(tables["reconciliation"]),
+        lineage(gaps),
+    ]
