@@ -15,14 +15,13 @@ from pipelines.resources import TalentgapSettings
 from quality.gx import WARNING_ONLY, Outcome, validate
 from quality.report import write_section
 from quality.suites import (
+    CHECK_DESCRIPTIONS,
     FORECAST_CHECKS,
     MARTS_CHECKS,
-    PUBLISH_CHECKS,
     RAW_CHECKS,
     STAGING_CHECKS,
     forecast_suite,
     marts_suite,
-    publish_suite,
     raw_suite,
     staging_suite,
 )
@@ -47,11 +46,18 @@ MARTS_CHECK_ASSETS = {
 }
 
 
-def _spec(name: str, asset: dg.AssetKey, **kwargs) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(name, asset=asset, blocking=name not in WARNING_ONLY, **kwargs)
+def check_spec(name: str, asset: dg.AssetKey, **kwargs) -> dg.AssetCheckSpec:
+    severity = "blocking" if name not in WARNING_ONLY else "warning"
+    return dg.AssetCheckSpec(
+        name,
+        asset=asset,
+        blocking=name not in WARNING_ONLY,
+        description=f"{CHECK_DESCRIPTIONS[name]} ({severity})",
+        **kwargs,
+    )
 
 
-def _results(outcomes: list[tuple[dg.AssetKey, Outcome]], report: Path) -> Iterator[dg.AssetCheckResult]:
+def check_results(outcomes: list[tuple[dg.AssetKey, Outcome]], report: Path) -> Iterator[dg.AssetCheckResult]:
     for asset, o in outcomes:
         yield dg.AssetCheckResult(
             asset_key=asset,
@@ -88,11 +94,11 @@ def _report(
     folder = (Path(settings.warehouse).parent / "reports" / context.run.run_id).resolve()
     report = write_section(folder, layer, [(key.to_user_string(), o) for key, o in outcomes])
     context.log.info(f"validation report: {report}")
-    yield from _results(outcomes, report)
+    yield from check_results(outcomes, report)
 
 
 @dg.multi_asset_check(
-    specs=[_spec(name, raw_asset_key(spec)) for spec in TABLES for name in RAW_CHECKS],
+    specs=[check_spec(name, raw_asset_key(spec)) for spec in TABLES for name in RAW_CHECKS],
     description="Raw: registered columns as text, the announced row count, no empty table.",
     can_subset=True,
 )
@@ -114,7 +120,7 @@ def raw_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettin
 
 
 @dg.multi_asset_check(
-    specs=[_spec(name, STAGING) for name in STAGING_CHECKS],
+    specs=[check_spec(name, STAGING) for name in STAGING_CHECKS],
     description="Staging: unique keys, parsed periods, plausible values, no internal gaps, known dimension labels.",
     can_subset=True,
 )
@@ -127,7 +133,7 @@ def staging_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSe
 
 @dg.multi_asset_check(
     specs=[
-        _spec(
+        check_spec(
             name,
             MARTS_CHECK_ASSETS[name],
             additional_deps=[
@@ -158,7 +164,7 @@ def marts_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSett
 
 
 @dg.multi_asset_check(
-    specs=[_spec(name, FORECASTS) for name in FORECAST_CHECKS],
+    specs=[check_spec(name, FORECASTS) for name in FORECAST_CHECKS],
     description="Forecasts: lower <= point <= upper at 80% and 95%, no negative counts, horizon complete.",
     can_subset=True,
 )
@@ -169,25 +175,9 @@ def forecast_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapS
     yield from _report(context, settings, duckdb, "4_forecast", outcomes)
 
 
-@dg.multi_asset_check(
-    specs=[_spec(name, GAPS, additional_deps=[dg.AssetKey(["seeds", "sector_groups"])]) for name in PUBLISH_CHECKS],
-    description=(
-        "Publication gate on the gap table: full grid, no missing numbers, components add up, gap in its intervals, "
-        "skill subsets within their groups."
-    ),
-    can_subset=True,
-)
-def publish_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
-    with duckdb.get_connection() as conn:
-        gaps = read_table(conn, "forecast.skill_gaps")
-        groups = read_table(conn, "seeds.sector_groups")["sector_group"].to_list()
-    outcomes = [(GAPS, o) for o in validate(publish_suite(gaps, groups, settings.end_year))]
-    yield from _report(context, settings, duckdb, "5_publish", outcomes)
-
-
 # asset -> its blocking checks, for the publication gate (warehouse/audit.py)
 BLOCKING_CHECKS: dict[str, set[str]] = {}
-for _check in (raw_checks, staging_checks, marts_checks, forecast_checks, publish_checks):
+for _check in (raw_checks, staging_checks, marts_checks, forecast_checks):
     for _check_spec in _check.check_specs:
         if _check_spec.blocking:
             BLOCKING_CHECKS.setdefault(_check_spec.asset_key.to_user_string(), set()).add(_check_spec.name)

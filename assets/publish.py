@@ -10,11 +10,15 @@ import polars as pl
 from dagster import AssetExecutionContext
 from dagster_duckdb import DuckDBResource
 
-from assets.checks import BLOCKING_CHECKS
+from assets.checks import BLOCKING_CHECKS, check_results, check_spec
 from assets.metadata import only_selected, preview
 from assets.seeds import SEEDS
+from models.gap_model import history_frame
 from pipelines.resources import TalentgapSettings
-from warehouse.audit import unverified_inputs
+from quality.gx import Outcome, validate
+from quality.report import write_section
+from quality.suites import CHECK_DESCRIPTIONS, PUBLISH_CHECKS, publish_suite
+from warehouse.audit import record_checks, unverified_inputs, verified_check_results
 from warehouse.db import read_table
 from warehouse.publish import PUBLISHED_TABLES, latest_release, publish_release, recover
 from warehouse.release import (
@@ -26,6 +30,7 @@ from warehouse.release import (
     fingerprint,
     release_inputs,
 )
+from warehouse.release_report import REPORT_NAME
 
 PUBLISHED_COLUMNS = (
     "release_id",
@@ -76,19 +81,44 @@ PUBLISHED_COLUMNS = (
     "lineage",
 )
 GAPS = dg.AssetKey(["forecast", "skill_gaps"])
+PUBLISHED = dg.AssetKey(["publish", "skill_gaps"])
+SECTOR_GROUPS = dg.AssetKey(["seeds", "sector_groups"])
 
 
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            ["publish", "skill_gaps"],
+            PUBLISHED,
+            group_name="publish",
+            kinds={"duckdb"},
+            deps=[GAPS, SECTOR_GROUPS],
+            description=(
+                "The gap table for the progress letter: one row per release x priority group x skill x year, in "
+                "persons, with its components, an 80% interval and the lineage of its numbers. All releases are kept; "
+                "publish.latest_skill_gaps shows the newest. Its checks are the publication gate: they run on the "
+                "rows about to be published, before anything becomes visible, and a blocking failure publishes "
+                "nothing. Each release's exports hold the letter's workbook, its tables as CSV, the release report "
+                "(report.html) and its charts."
+            ),
+        ),
+        dg.AssetSpec(
+            ["publish", "history"],
+            group_name="publish",
+            kinds={"duckdb"},
+            deps=[dg.AssetKey(["forecast", "gap_calibration"])],
+            description=(
+                "The observed years behind each release's charts, per group x skill: employment, demand and the gap "
+                "(open vacancies at year end), as the stock-flow account was calibrated on them."
+            ),
+        ),
+        dg.AssetSpec(
+            ["publish", "checks"],
             group_name="publish",
             kinds={"duckdb"},
             deps=[GAPS],
             description=(
-                "The gap table for the progress letter: one row per release x priority group x skill x year, in "
-                "persons, with its components, an 80% interval and the lineage of its numbers. All releases are kept; "
-                "publish.latest_skill_gaps shows the newest."
+                "The data-quality results each release rests on: every check of the data it was made from, as "
+                "evaluated in the run that wrote that data, and the publication gate's own checks."
             ),
         ),
         dg.AssetSpec(
@@ -136,10 +166,11 @@ GAPS = dg.AssetKey(["forecast", "skill_gaps"])
             ),
         ),
     ],
+    check_specs=[check_spec(name, PUBLISHED) for name in PUBLISH_CHECKS],
     can_subset=True,
 )
 def publish(context: AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
-    yield from only_selected(context, _publish(settings, duckdb))
+    yield from only_selected(context, _publish(context, settings, duckdb))
     with duckdb.get_connection() as conn:
         context.log.info(run_summary(conn, context.run.run_id, settings))
 
@@ -164,6 +195,7 @@ def run_summary(conn, run_id: str, settings: TalentgapSettings) -> str:
     return "\n".join(
         [
             headline,
+            f"  release report:  {exports / REPORT_NAME}",
             f"  workbook:        {exports / ('talentgap_' + release['release_id'] + '.xlsx')}",
             f"  CSV and Parquet: {exports}",
             f"  published copy:  {_published_path(settings).resolve()}",
@@ -173,7 +205,50 @@ def run_summary(conn, run_id: str, settings: TalentgapSettings) -> str:
     )
 
 
-def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg.MaterializeResult]:
+def _gate(
+    context: AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource, gaps: pl.DataFrame
+) -> tuple[list[Outcome], list[dg.AssetCheckResult]]:
+    """The publication gate's checks on the rows about to be published: noted in the audit and the run's validation
+    report, returned with their Dagster results."""
+    with duckdb.get_connection() as conn:
+        groups = read_table(conn, "seeds.sector_groups")["sector_group"].to_list()
+        outcomes = validate(publish_suite(gaps, groups, settings.end_year))
+        record_checks(
+            conn, context.run.run_id, [(PUBLISHED.to_user_string(), o.check, o.blocking, o.success) for o in outcomes]
+        )
+    folder = (Path(settings.warehouse).parent / "reports" / context.run.run_id).resolve()
+    report = write_section(folder, "5_publish", [(PUBLISHED.to_user_string(), o) for o in outcomes])
+    context.log.info(f"validation report: {report}")
+    selected = context.selected_asset_check_keys
+    results = [
+        r
+        for r in check_results([(PUBLISHED, o) for o in outcomes], report)
+        if dg.AssetCheckKey(PUBLISHED, r.check_name) in selected
+    ]
+    return outcomes, results
+
+
+def _checks_frame(conn, outcomes: list[Outcome], release_id: str, data_source: str) -> pl.DataFrame:
+    """Every check the release rests on, with what it makes sure of."""
+    gate = pl.DataFrame(
+        {
+            "asset_key": [PUBLISHED.to_user_string()] * len(outcomes),
+            "check_name": [o.check for o in outcomes],
+            "blocking": [o.blocking for o in outcomes],
+            "passed": [o.success for o in outcomes],
+        }
+    )
+    checks = pl.concat([verified_check_results(conn), gate], how="diagonal_relaxed")
+    return checks.with_columns(
+        pl.col("check_name").replace_strict(CHECK_DESCRIPTIONS, default="").alias("description"),
+        pl.lit(release_id).alias("release_id"),
+        pl.lit(data_source).alias("data_source"),
+    )
+
+
+def _publish(
+    context: AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     with duckdb.get_connection() as conn:
         refused = unverified_inputs(conn, BLOCKING_CHECKS)
     if refused:
@@ -184,6 +259,7 @@ def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg
         )
     with duckdb.get_connection() as conn:
         gaps = read_table(conn, "forecast.skill_gaps")
+        history = history_frame(read_table(conn, "forecast.gap_calibration"))
         gap_parameters = read_table(conn, "forecast.gap_parameters")
         reconciliation = read_table(conn, "forecast.reconciliation")
         accuracy = read_table(conn, "forecast.accuracy")
@@ -199,11 +275,19 @@ def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg
         parameters = read_table(conn, "seeds.parameters").with_columns(pl.lit(release_id).alias("release_id"))
         seeds = {name: read_table(conn, f"seeds.{name}") for name in SEEDS}
         previous = latest_release(conn)
+    outcomes, gate_results = _gate(context, settings, duckdb, gaps)
+    failed = [o.summary for o in outcomes if o.blocking and not o.success]
+    if failed:
+        yield from gate_results
+        raise dg.Failure("publication refused: the gap table fails its publication checks\n" + "\n".join(failed))
     data_source = gaps["data_source"][0]
+    with duckdb.get_connection() as conn:
+        checks = _checks_frame(conn, outcomes, release_id, data_source)
     inputs = release_inputs(vintages, seeds, settings.end_year)
     change = changes(inputs, json.loads(previous["inputs"]) if previous and previous.get("inputs") else None)
     if previous and previous.get("fingerprint") == fingerprint(inputs) and previous["data_source"] == data_source:
         yield from _unchanged(previous, settings, duckdb)
+        yield from gate_results
         return
     release = pl.DataFrame(
         {
@@ -226,6 +310,8 @@ def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg
     published = gaps.select(PUBLISHED_COLUMNS)
     tables = {
         "skill_gaps": published,
+        "history": history,
+        "checks": checks,
         "releases": release,
         "parameters": parameters,
         "gap_parameters": gap_parameters,
@@ -237,15 +323,25 @@ def _publish(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg
             conn, tables, Path(settings.warehouse).parent / "exports", _published_path(settings)
         )
     yield dg.MaterializeResult(
-        asset_key=["publish", "skill_gaps"],
+        asset_key=PUBLISHED,
         metadata={
             "dagster/row_count": published.height,
             "release_id": release_id,
             "data_source": data_source,
-            "exports": str(export_dir),
-            "preview": preview(published.select("sector_group", "skill", "year", "gap", "gap_lower", "gap_upper")),
+            "exports": dg.MetadataValue.path(str(export_dir)),
+            "report": dg.MetadataValue.url((export_dir / REPORT_NAME).resolve().as_uri()),
+            "workbook": dg.MetadataValue.path(str(export_dir / f"talentgap_{release_id}.xlsx")),
+            "preview": preview(
+                published.filter(pl.col("year").is_in([published["base_year"][0], published["year"].max()])).select(
+                    "sector_group", "skill", "year", "gap", "gap_lower", "gap_upper", "supply_demand_ratio"
+                ),
+                rows=32,
+            ),
         },
     )
+    yield from gate_results
+    yield dg.MaterializeResult(asset_key=["publish", "history"], metadata={"dagster/row_count": history.height})
+    yield dg.MaterializeResult(asset_key=["publish", "checks"], metadata={"dagster/row_count": checks.height})
     yield dg.MaterializeResult(asset_key=["publish", "releases"], metadata={"release_id": release_id})
     yield dg.MaterializeResult(asset_key=["publish", "parameters"], metadata={"dagster/row_count": parameters.height})
     yield dg.MaterializeResult(

@@ -36,7 +36,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models.gap_inputs import NATIONAL, ModelData, units_at  # noqa: E402
-from models.gap_model import backtest, backtest_intervals, publish_frame  # noqa: E402
+from models.gap_model import backtest, backtest_intervals, employment_coverage, publish_frame  # noqa: E402
 from models.stock_flow import SUPPLY_RULES  # noqa: E402
 from warehouse.gap_data import read_model_data  # noqa: E402
 
@@ -129,6 +129,10 @@ def main() -> None:
     print(scores(errors, ["horizon"]))
     print(scores(errors, ["origin"]).select("origin", "mae_model", "mae_no_change", "vs_no_change_pct", "coverage_80"))
 
+    coverage = employment_coverage(errors)
+    print("\n== Employment's 80% interval (each unit's own errors, one base year left out). Target 72-88%")
+    overall = (coverage["coverage_80"] * coverage["n"]).sum() / coverage["n"].sum()
+    print(coverage.sort("horizon"), f"\nall horizons: {overall:.1%}")
     print("\n== The account on its history (whole economy per skill). Target: within 1% a year on average")
     print(account_on_history(data))
 

@@ -101,6 +101,7 @@ def backtest(data: ModelData, supply_rule: str = "base_shares") -> pl.DataFrame:
             truth = observed[(unit.group, unit.skill)]
             years = np.array([y for y in truth.years if origin < y <= origin + BACKTEST_HORIZON])
             projected = project_unit(unit, data, years, forecasts=False, supply_rule=supply_rule)
+            employment = np.minimum(projected["supply"], projected["demand"])
             for j, year in enumerate(years):
                 rows.append(
                     (
@@ -112,14 +113,32 @@ def backtest(data: ModelData, supply_rule: str = "base_shares") -> pl.DataFrame:
                         float(projected["gap"][j]),
                         float(truth.unfilled[truth.years == year][0]),
                         float(unit.history.unfilled[-1]),
+                        float(employment[j]),
+                        float(truth.employment[truth.years == year][0]),
+                        float(unit.history.employment[-1]),
                     )
                 )
     return pl.DataFrame(
         rows,
-        schema=["sector_group", "skill", "origin", "horizon", "year", "predicted", "observed", "baseline"],
+        schema=[
+            "sector_group",
+            "skill",
+            "origin",
+            "horizon",
+            "year",
+            "predicted",
+            "observed",
+            "baseline",
+            "employment_predicted",
+            "employment_observed",
+            "employment_baseline",
+        ],
         orient="row",
     ).with_columns(
         ((pl.col("observed") - pl.col("predicted")) / pl.col("baseline")).alias("relative_error"),
+        ((pl.col("employment_observed") - pl.col("employment_predicted")) / pl.col("employment_baseline")).alias(
+            "employment_relative_error"
+        ),
     )
 
 
@@ -145,12 +164,14 @@ class ErrorModel:
         return self.scale * rng.standard_t(self.df, n)
 
 
-def error_model(errors: pl.DataFrame, horizon: int) -> ErrorModel:
-    """Beyond the backtested horizons, the last one's spread widened by sqrt(horizon / last), as a random walk's."""
-    pool = _pool(errors)
+def error_model(errors: pl.DataFrame, horizon: int, column: str = "relative_error", pooled: bool = True) -> ErrorModel:
+    """The errors in `column` (the gap's, or employment's) at one horizon: the groups' pool, or (`pooled` False) the
+    rows given. Beyond the backtested horizons, the last one's spread widened by sqrt(horizon / last), as a random
+    walk's."""
+    pool = _pool(errors) if pooled else errors
     last = int(pool["horizon"].max())
     at = pool.filter(pl.col("horizon") == min(horizon, last))
-    values = at["relative_error"].to_numpy()
+    values = at[column].to_numpy()
     widen = np.sqrt(horizon / last) if horizon > last else 1.0
     return ErrorModel(float(np.sqrt(np.mean(values**2))) * widen, at["origin"].n_unique())
 
@@ -181,6 +202,22 @@ def backtest_intervals(errors: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def employment_coverage(errors: pl.DataFrame) -> pl.DataFrame:
+    """How often employment's published 80% interval (the unit's own errors of the other base years) held what was
+    observed, per horizon: leave one base year out, as for the gap."""
+    rows = []
+    for (group, skill, origin, horizon), part in _pool(errors).group_by("sector_group", "skill", "origin", "horizon"):
+        others = _pool(errors).filter(
+            pl.col("sector_group") == group, pl.col("skill") == skill, pl.col("origin") != origin
+        )
+        if others.filter(pl.col("horizon") == horizon).is_empty():
+            continue
+        low, high = error_model(others, horizon, "employment_relative_error", pooled=False).quantiles((0.1, 0.9))
+        error = part["employment_relative_error"][0]
+        rows.append({"horizon": horizon, "in_80": bool(low <= error <= high)})
+    return pl.DataFrame(rows).group_by("horizon").agg(pl.len().alias("n"), pl.col("in_80").mean().alias("coverage_80"))
+
+
 def _triangular(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
     """Factor draws between the share bounds with the point estimate (1) most likely."""
     low, high = min(low, 1.0), max(high, 1.0)
@@ -201,14 +238,25 @@ def publish_frame(data: ModelData, errors: pl.DataFrame, end_year: int) -> tuple
         point = project_unit(unit, data, years, forecasts=True)
         factor = _triangular(rng, *unit.share_factor_bounds, DRAWS)[:, None]
         base_gap = unit.history.unfilled[-1]
-        model_error = np.stack([error_model(errors, h).draws(rng, DRAWS) for h in range(1, len(years) + 1)], axis=1)
+        horizons = range(1, len(years) + 1)
+        model_error = np.stack([error_model(errors, h).draws(rng, DRAWS) for h in horizons], axis=1)
         # the backtest forecast its inputs too, so its errors hold the inputs' uncertainty: not drawn again here
         gap_draws = factor * (point["gap"] + model_error * base_gap)
-        rows += _rows(unit, point, gap_draws, factor, years)
+        # employment's errors are the unit's own: pooled, the volatile small cells would set every group's fan
+        own = errors.filter(pl.col("sector_group") == unit.group, pl.col("skill") == unit.skill)
+        employment_error = np.stack(
+            [error_model(own, h, "employment_relative_error", pooled=False).draws(rng, DRAWS) for h in horizons], axis=1
+        )
+        base_employment = unit.history.employment[-1]
+        employment = np.minimum(point["supply"], point["demand"])
+        employment_draws = factor * (employment + employment_error * base_employment)
+        rows += _rows(unit, point, gap_draws, employment_draws, factor, years)
     return pl.DataFrame(rows), units
 
 
-def _rows(unit: Unit, point: dict, gap_draws: np.ndarray, factor: np.ndarray, years: np.ndarray) -> list[dict]:
+def _rows(
+    unit: Unit, point: dict, gap_draws: np.ndarray, employment_draws: np.ndarray, factor: np.ndarray, years: np.ndarray
+) -> list[dict]:
     """The base year (observed; its interval is the share bounds') and the projected years of one unit."""
     history, calibration = unit.history, unit.calibration
     rates = calibration.summary()
@@ -268,11 +316,16 @@ def _rows(unit: Unit, point: dict, gap_draws: np.ndarray, factor: np.ndarray, ye
             }
             | _interval(gap_draws[:, j], values["gap"])
         )
+        # employment's 80% interval: its own backtest errors with the share bounds, holding the point
+        low, high = np.quantile(employment_draws[:, j], (0.1, 0.9))
+        rows[-1] |= {
+            "employment_lower": min(float(low), rows[-1]["employment"]),
+            "employment_upper": max(float(high), rows[-1]["employment"]),
+        }
+    rows[0] |= {"employment_lower": rows[0]["employment"] * low_f, "employment_upper": rows[0]["employment"] * high_f}
     for row in rows:
         row["normal_gap"] = unit.normal_ratio * row["demand"]
         row["structural_gap"] = row["gap"] - row["normal_gap"]
-        row["employment_lower"] = row["employment"] * low_f
-        row["employment_upper"] = row["employment"] * high_f
         row["ratio_class"] = ratio_class(row["supply_demand_ratio"])
     return rows
 
@@ -314,6 +367,21 @@ def calibration_frame(units: list[Unit]) -> pl.DataFrame:
                 }
             )
     return pl.DataFrame(rows)
+
+
+def history_frame(calibration: pl.DataFrame) -> pl.DataFrame:
+    """The observed years per group x skill as the charts show them: employment, demand (filled + unfilled jobs)
+    and the gap (the unfilled jobs at year end), with the release's columns."""
+    return calibration.select(
+        "release_id",
+        "data_source",
+        "sector_group",
+        "skill",
+        "year",
+        "employment",
+        (pl.col("employment") + pl.col("unfilled")).alias("demand"),
+        pl.col("unfilled").alias("gap"),
+    )
 
 
 def parameters_frame(units: list[Unit]) -> pl.DataFrame:

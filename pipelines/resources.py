@@ -99,7 +99,9 @@ class WarehouseResource(DuckDBResource):
     _lock: IO[str] | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._lock = lock.acquire(Path(self.database), context.run_id or "a run", self.lock_wait_seconds)
+        self._lock = lock.acquire(
+            Path(self.database), context.run.run_id if context.run else "a run", self.lock_wait_seconds
+        )
         try:
             with self.get_connection() as conn:
                 claim_kind(conn, self.source, self.database)

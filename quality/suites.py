@@ -62,6 +62,44 @@ PUBLISH_CHECKS = (
     "gap_within_demand",
 )
 
+# what each check makes sure of, as the Dagster UI and the release report show it beside its result
+CHECK_DESCRIPTIONS = {
+    "raw_columns": "The table has the registered columns, as received (schema drift stops the load).",
+    "raw_text_columns": "Every cell is kept as the text received, so nothing is parsed before staging.",
+    "raw_row_count": "As many rows as the source announced (a truncated download or export is caught).",
+    "raw_not_empty": "The table has at least one row.",
+    "unique_observation_keys": "One value per table x measure x dimensions x period.",
+    "periods_parsed": "Every CBS period code is parsed to a start date.",
+    "known_frequencies": "Every period is a year, quarter, month or school year.",
+    "plausible_values": "No count above its measure's plausible maximum in persons (a unit or separator error).",
+    "nonnegative_values": "No negative count.",
+    "finite_values": "No value is NaN or infinite.",
+    "no_hundredfold_jumps": f"No value {JUMP_LIMIT} times its neighbour's in the same series: a unit error.",
+    "no_future_periods": "No observed period starts after today (projections apart).",
+    "no_internal_gaps": "No period missing inside a series (a cut-off end is not a gap). Warning only.",
+    "known_dimension_codes": "The dimension labels the marts read exist in each table.",
+    "sectors_add_up_to_total": f"SBI sections add up to A-U within {SECTOR_SUM_TOLERANCE:.0%}. Warning only.",
+    "sectors_near_total": f"SBI sections within {SECTOR_SUM_LIMIT:.0%} of A-U: beyond that a cell is broken.",
+    "employment_totals_agree": "The LFS tables' employed labour force agrees across 85272NED, 85276NED and 85264NED.",
+    "year_on_year_jumps": f"No yearly change in a large sector series beyond {YEAR_ON_YEAR_LIMIT:.0%}. Warning only.",
+    "occupation_crosswalk_covers_data": "Every BRC occupation class in the data is in the occupation_skills seed.",
+    "education_crosswalk_covers_data": "Every ISCED-F broad field in the data is in the education_skills seed.",
+    "group_composition_codes_found": "Every code in the group_composition seed exists in its CBS table.",
+    "lower_95_below_lower_80": "The 95% interval's lower bound is at or below the 80% interval's.",
+    "lower_80_below_point": "The 80% interval's lower bound is at or below the forecast.",
+    "point_below_upper_80": "The forecast is at or below the 80% interval's upper bound.",
+    "upper_80_below_upper_95": "The 80% interval's upper bound is at or below the 95% interval's.",
+    "no_negative_counts": "No forecast bound below zero.",
+    "horizon_complete": "Every series is forecast to the end year.",
+    "full_grid": "Every group x skill x year from the base year to the end year is published.",
+    "one_row_per_cell": "No group x skill x year is published twice.",
+    "no_missing_numbers": "No missing or NaN number in any published column.",
+    "components_add_up": "Gap = demand - supply = openings - entrants, and demand and supply move by their flows.",
+    "gap_within_interval": "gap_lower_95 <= gap_lower <= gap <= gap_upper <= gap_upper_95.",
+    "skill_within_group": "A skill's share of its group stays within [0, 1]: a subset never exceeds its group.",
+    "gap_within_demand": "Demand and supply are not negative and the gap is no larger than the demand.",
+}
+
 
 def raw_suite(
     spec: TableSpec, frame: pl.DataFrame, rows_expected: int | None

@@ -22,6 +22,7 @@ def test_every_asset_has_a_layer_group_and_a_description():
     assert {f"raw/cbs_{t.table_id.lower()}" for t in TABLES} <= keys
     assert {"staging/observations", "forecast/series_forecasts", "forecast/backtest", "publish/skill_gaps"} <= keys
     assert {"forecast/gap_backtest", "publish/reconciliation", "publish/gap_parameters"} <= keys
+    assert {"publish/history", "publish/checks", "publish/accuracy"} <= keys
 
 
 def test_lineage_runs_from_every_source_table_to_the_published_gaps():
@@ -42,9 +43,17 @@ def test_every_layer_has_its_quality_checks_beside_its_assets():
     assert "unique_observation_keys" in by_asset["staging/observations"]
     assert "group_composition_codes_found" in by_asset["seeds/group_composition"]
     assert "horizon_complete" in by_asset["forecast/series_forecasts"]
-    assert "full_grid" in by_asset["forecast/skill_gaps"]
-    assert "skill_within_group" in by_asset["forecast/skill_gaps"]
+    # the publication gate sits on the published table itself
+    assert {"full_grid", "skill_within_group", "gap_within_demand"} <= by_asset["publish/skill_gaps"]
+    assert "forecast/skill_gaps" not in by_asset
     assert len(checks) == 78
+
+
+def test_every_check_says_in_the_ui_what_it_makes_sure_of_and_how_severe_it_is():
+    graph = defs.resolve_asset_graph()
+    for key in graph.asset_check_keys:
+        description = graph.get_check_spec(key).description
+        assert description and description.endswith(("(blocking)", "(warning)")), key
 
 
 def test_demo_runs_default_to_a_warehouse_of_their_own(monkeypatch):

@@ -68,7 +68,8 @@ def test_the_run_ends_by_saying_what_it_published_and_which_warnings_failed(real
         summary = run_summary(conn, result.run_id, TalentgapSettings(warehouse=str(warehouse)))
     first, *files = summary.splitlines()
     assert first.startswith("release r") and "published (files, base year 2022)" in first
-    workbook = Path(files[0].split(":", 1)[1].strip())
+    report, workbook = (Path(line.split(":", 1)[1].strip()) for line in files[:2])
+    assert report.exists() and report.name == "report.html"
     assert workbook.exists() and workbook.suffix == ".xlsx"
     assert files[-1] == (
         "  warnings that failed: sectors_add_up_to_total (marts/employment_by_sector), "
@@ -254,6 +255,10 @@ def test_identical_inputs_make_no_new_release_and_a_new_one_says_what_changed(wa
         warehouse, "select changes_summary, previous_release_id from publish.releases order by release_id desc"
     )
     assert previous == before[-1][0] and "ander eindjaar" in summary and "another end year" in summary
+    (newest,) = published(warehouse, "select max(release_id) from publish.releases")[0]
+    report = (warehouse.parent / "exports" / newest / "report.html").read_text(encoding="utf-8")
+    assert f"Sinds publicatie {previous}" in report and "een ander eindjaar" in report
+    assert "t.o.v. vorige publicatie" in report  # the headline table shows each gap's move since the last release
     assert run_pipeline("files", warehouse, real_data).success  # back to 2030: a new release again
     assert published(warehouse, "select count(*) from publish.latest_skill_gaps")[0][0] == GRID
 
@@ -296,6 +301,9 @@ def test_demo_run_is_labelled_synthetic_everywhere(tmp_path):
     assert "SYNTHETIC DEMO DATA" in workbook["Over deze publicatie"]["B2"].value
     notes = [row[0] for row in workbook["Tekort technisch"].iter_rows(min_row=12, values_only=True) if row[0]]
     assert any("SYNTHETISCHE DEMODATA" in n for n in notes) and not any("CBS StatLine-tabellen" in n for n in notes)
+    report = (export / "report.html").read_text(encoding="utf-8")
+    assert report.count("SYNTHETISCHE DEMODATA") == 2  # a banner at the top and at the bottom
+    assert "Source: CBS" not in report and "SYNTHETIC demo data" in report
 
 
 def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(warehouse):

@@ -122,7 +122,7 @@ def test_a_run_killed_mid_publish_leaves_a_whole_release_or_none(released, real_
     before = snapshot(released)
     log = tmp_path / "killed.log"
     run = start_cli(released, real_data, log)
-    wait_for(log, "publish_checks - validation report", run)  # the publish step is next
+    wait_for(log, "publish - validation report", run)  # the publish step is under way
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=60)
     copy_hash, exports, latest = snapshot(released)

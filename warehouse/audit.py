@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import duckdb
+import polars as pl
 
 SYNTHETIC_SOURCES = frozenset({"demo"})
 
@@ -115,3 +116,15 @@ def unverified_inputs(conn: duckdb.DuckDBPyConnection, blocking: dict[str, set[s
         elif missing:
             problems.append(f"{asset_key}: written by run {written[0]}, which did not run its checks {missing}")
     return problems
+
+
+def verified_check_results(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Each asset's check results from the run that last wrote it: what the data now in the warehouse passed."""
+    ensure_audit(conn)
+    return conn.sql(
+        """
+        select c.asset_key, c.check_name, c.blocking, c.passed, c.run_id, c.evaluated_at
+        from audit.checks c join audit.writes w on c.asset_key = w.asset_key and c.run_id = w.run_id
+        order by c.asset_key, c.check_name
+        """
+    ).pl()

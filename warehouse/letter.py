@@ -25,6 +25,7 @@ GROUP_ORDER = (
     "life_sciences",
 )
 SKILL_NAMES = {"technical": ("technisch", "technical"), "digital": ("digitaal", "digital")}
+SKILL_ADJECTIVES = {"technical": "technische", "digital": "digitale"}  # before a noun: technische, digitale vakmensen
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def _years(gaps: pl.DataFrame) -> list[int]:
     return [base, *(y for y in LETTER_YEARS if base < y <= end)] + ([end] if end not in LETTER_YEARS else [])
 
 
-def _groups(gaps: pl.DataFrame) -> list[tuple[str, str, str]]:
+def groups_in_order(gaps: pl.DataFrame) -> list[tuple[str, str, str]]:
     """(code, Dutch name, English name) in the letter's order; a group it does not know comes last."""
     groups = gaps.select("sector_group", "sector_group_nl", "sector_group_en").unique().rows()
     rank = {code: i for i, code in enumerate(GROUP_ORDER)}
@@ -83,7 +84,7 @@ def gap_table(gaps: pl.DataFrame, skill: str, years: list[int], all_years: bool 
             columns.append(Column(f"Aanbod/vraag {year}", f"Supply/demand {year}", "ratio"))
     rows = []
     by_key = {(r["sector_group"], r["year"]): r for r in gaps.filter(pl.col("skill") == skill).iter_rows(named=True)}
-    for code, name_nl, name_en in _groups(gaps):
+    for code, name_nl, name_en in groups_in_order(gaps):
         row = [name_nl, name_en]
         for year in years:
             r = by_key[(code, year)]
@@ -95,7 +96,10 @@ def gap_table(gaps: pl.DataFrame, skill: str, years: list[int], all_years: bool 
     which = "alle jaren" if all_years else "kernjaren"
     return Sheet(
         name=f"Tekort {nl}" + (" alle jaren" if all_years else ""),
-        title=f"Tekort aan {nl}e vakmensen per groep, {which} (personen) / Shortage of {en} workers by group",
+        title=(
+            f"Tekort aan {SKILL_ADJECTIVES[skill]} vakmensen per groep, {which} (personen) / Shortage of {en} "
+            "workers by group"
+        ),
         columns=columns,
         rows=rows,
     )
@@ -261,6 +265,20 @@ def lineage(gaps: pl.DataFrame) -> Sheet:
     return Sheet("Herkomst", "Herkomst van elke rij / Lineage of every row", columns, rows)
 
 
+def group_contents(gaps: pl.DataFrame) -> str:
+    """What each group's employment is made of, from the composition its rows were computed with (their lineage)."""
+    parts = []
+    for code, name_nl, _ in groups_in_order(gaps):
+        lineage = gaps.filter(pl.col("sector_group") == code)["lineage"][0]
+        employment = [c for c in json.loads(lineage).get("composition", []) if c["role"] == "employment"]
+        terms = [
+            f"SBI {c['code']}" if float(c["weight"]) == 1 else f"{float(c['weight']):.1%} van SBI {c['code']}"
+            for c in employment
+        ]
+        parts.append(f"{name_nl} = {' + '.join(terms).replace('.', ',')}")
+    return "Groepen (werkgelegenheid, SBI 2008): " + "; ".join(parts) + "."
+
+
 def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
     """What every letter table needs under it, in Dutch."""
     base = int(gaps["base_year"][0])
@@ -278,7 +296,8 @@ def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
         "latere jaren zijn geraamd met een interval van 80%.",
         "Aanbod/vraag: instroom gedeeld door de baanopeningen sinds het basisjaar, zoals ROA's ITA (onder 1: tekort).",
         "Groepen overlappen (kinderopvang valt binnen zorg; de domeinen snijden door sectoren): tel ze niet op. "
-        "Wat een groep omvat: docs/method.md en de tabel Herkomst.",
+        "Waar een groep een deel van een sector is, is dat deel geschat (bronnen: blad Herkomst en docs/method.md).",
+        group_contents(gaps),
         f"Basisjaar {base}. Bronnen: CBS StatLine-tabellen {sources}."
         if not synthetic
         else "SYNTHETISCHE DEMODATA: geen CBS-cijfers, niet voor publicatie.",

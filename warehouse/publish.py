@@ -20,10 +20,20 @@ import polars as pl
 
 from warehouse.db import write_table
 from warehouse.letter import letter_sheets
+from warehouse.release_report import write_report
 from warehouse.workbook import FORMULA_STARTS, write_workbook
 
 # every published table has a release_id column; the workbook leaves out long JSON columns that CSV and Parquet keep
-PUBLISHED_TABLES = ("skill_gaps", "releases", "parameters", "gap_parameters", "accuracy", "reconciliation")
+PUBLISHED_TABLES = (
+    "skill_gaps",
+    "history",
+    "checks",
+    "releases",
+    "parameters",
+    "gap_parameters",
+    "accuracy",
+    "reconciliation",
+)
 LATEST_VIEW = (
     "create or replace view publish.latest_skill_gaps as select * from publish.skill_gaps "
     "where release_id = (select max(release_id) from publish.releases)"
@@ -45,7 +55,7 @@ def publish_release(
     staged_exports = exports_dir / f".{release_id}.tmp"
     staged_copy = _temporary(published_path)
     try:
-        _write_exports(tables, staged_exports)
+        _write_exports(tables, staged_exports, _previous_gaps(conn, tables["releases"]))
         _write_copy(_published_tables(conn, tables), staged_copy)
         _commit(conn, tables)
     except Exception as error:
@@ -71,7 +81,8 @@ def recover(conn: duckdb.DuckDBPyConnection, exports_dir: Path, published_path: 
     if latest is None:
         return done
     if not (exports_dir / latest).is_dir():
-        _write_exports(_committed(conn, latest), exports_dir / f".{latest}.tmp")
+        committed = _committed(conn, latest)
+        _write_exports(committed, exports_dir / f".{latest}.tmp", _previous_gaps(conn, committed["releases"]))
         (exports_dir / f".{latest}.tmp").rename(exports_dir / latest)
         done.append(f"exported release {latest}, committed by a run that ended before exporting it")
     if _copy_latest(published_path) != latest:
@@ -96,7 +107,7 @@ def reexport(conn: duckdb.DuckDBPyConnection, release_id: str, exports_dir: Path
         known = [r for (r,) in conn.execute("select release_id from publish.releases order by 1").fetchall()]
         raise PublicationError(f"no release {release_id!r} in the warehouse; it has {known[-5:]} (the last five)")
     staged = exports_dir / f".{release_id}.tmp"
-    _write_exports(tables, staged)
+    _write_exports(tables, staged, _previous_gaps(conn, tables["releases"]))
     final = exports_dir / release_id
     if final.exists():
         shutil.rmtree(final)
@@ -156,9 +167,18 @@ def _copy_latest(published_path: Path) -> str | None:
         return copy.execute("select max(release_id) from publish.releases").fetchone()[0]
 
 
-def _write_exports(tables: dict[str, pl.DataFrame], folder: Path) -> None:
-    """One release in `folder` (made afresh): every published table as CSV and Parquet, the letter's workbook, and
-    the letter's gap tables as CSV (`letter_*.csv`)."""
+def _previous_gaps(conn: duckdb.DuckDBPyConnection, releases: pl.DataFrame) -> pl.DataFrame | None:
+    """The gaps of the release before this one, for the report's comparison; None for a first release."""
+    previous = releases["previous_release_id"][0] if "previous_release_id" in releases.columns else None
+    if previous is None or not _has_table(conn, "skill_gaps"):
+        return None
+    return conn.sql("select * from publish.skill_gaps where release_id = ?", params=[previous]).pl()
+
+
+def _write_exports(tables: dict[str, pl.DataFrame], folder: Path, previous_gaps: pl.DataFrame | None) -> None:
+    """One release in `folder` (made afresh): every published table as CSV and Parquet, the letter's workbook, the
+    letter's gap tables as CSV (`letter_*.csv`), and the release report with its charts (`report.html`,
+    `charts/`)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     release = tables["releases"]
@@ -170,6 +190,7 @@ def _write_exports(tables: dict[str, pl.DataFrame], folder: Path) -> None:
         file_name = "letter_" + sheet.name.lower().replace(" ", "_") + ".csv"
         neutralise_formulas(sheet.frame()).write_csv(folder / file_name)
     write_workbook(folder / f"talentgap_{release['release_id'][0]}.xlsx", sheets, release.row(0, named=True))
+    write_report(folder, tables, previous_gaps)
 
 
 def _published_tables(conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

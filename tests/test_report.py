@@ -1,0 +1,98 @@
+"""The release report a run writes beside its exports: its sections, one chart per group and skill, numbers that are
+the published ones, and nothing that needs the network. Read as HTML, without a browser
+(scripts/screenshot_report.py renders it in Chromium)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.letter import GROUP_ORDER, hundreds
+
+SECTIONS = ["samenvatting", "grafieken", "nauwkeurigheid", "datakwaliteit", "aannames", "reconciliatie", "bronnen"]
+
+
+class Outline(HTMLParser):
+    """Section ids in order, figure ids, and every address the page refers to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[str] = []
+        self.figures: list[str] = []
+        self.addresses: list[str] = []
+        self.tables = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "section":
+            self.sections.append(found.get("id") or "")
+        if tag == "figure":
+            self.figures.append(found.get("id") or "")
+        if tag == "table":
+            self.tables += 1
+        self.addresses += [value for name, value in attrs if name in ("src", "href") and value]
+
+
+@pytest.fixture(scope="module")
+def release(real_run) -> tuple[Path, Path]:
+    warehouse = real_run[0]
+    with duckdb.connect(str(warehouse.parent / "published" / "talentgap.duckdb"), read_only=True) as conn:
+        (release_id,) = conn.execute("select max(release_id) from publish.releases").fetchone()
+    return warehouse, warehouse.parent / "exports" / release_id
+
+
+def outline(report: Path) -> Outline:
+    parser = Outline()
+    parser.feed(report.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_the_report_has_its_sections_in_order_and_one_chart_per_group_and_skill(release):
+    _, folder = release
+    page = outline(folder / "report.html")
+    assert page.sections == SECTIONS
+    expected = [f"chart-{group}_{skill}" for group in GROUP_ORDER for skill in ("technical", "digital")]
+    assert [f for f in page.figures if not f.startswith("chart-overview")] == expected
+    assert {"chart-overview_technical_2030", "chart-overview_digital_2030"} <= set(page.figures)
+    assert page.tables >= 6  # headline, accuracy, warnings, all checks, assumptions, reconciliation, sources
+    for stem in (f.removeprefix("chart-") for f in page.figures):
+        for suffix in (".png", ".svg"):
+            assert (folder / "charts" / f"{stem}{suffix}").stat().st_size > 1_000, (stem, suffix)
+
+
+def test_the_report_opens_offline_from_the_exports_folder(release):
+    _, folder = release
+    page = outline(folder / "report.html")
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    assert not [a for a in page.addresses if re.match(r"(https?:)?//", a)], "the report must not need the network"
+    assert "<script" not in text and "<link" not in text  # no scripts, no stylesheets from elsewhere
+    links = [a for a in page.addresses if not a.startswith("#")]
+    assert links and all((folder / a).exists() for a in links)
+
+
+def test_the_summary_quotes_the_published_gaps(release):
+    warehouse, folder = release
+    summary = (folder / "report.html").read_text(encoding="utf-8").split("<section id='grafieken'>")[0]
+    with duckdb.connect(str(warehouse.parent / "published" / "talentgap.duckdb"), read_only=True) as conn:
+        rows = conn.execute(
+            "select sector_group_nl, skill, gap, gap_lower, gap_upper from publish.latest_skill_gaps where year = 2030"
+        ).fetchall()
+    dutch = lambda v: f"{hundreds(v):,}".replace(",", ".")  # noqa: E731
+    for _, _, gap, lower, upper in rows:
+        assert f"{dutch(gap)} ({dutch(lower)} tot {dutch(upper)})" in summary
+    (largest,) = [r for r in rows if r[1] == "technical" and r[2] == max(g for _, s, g, *_ in rows if s == "technical")]
+    assert f"<b>technische</b> vakmensen in 2030 ligt bij {largest[0]}" in summary
+    assert "Wat veranderde" in summary and "Onder de meeste druk" in summary
+
+
+def test_the_quality_section_lists_the_warnings_that_failed_with_what_they_check(release):
+    _, folder = release
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    quality = text.split("<section id='datakwaliteit'>")[1].split("</section>")[0]
+    assert "78 controles" in quality
+    failed = quality.split("<details>")[0]
+    assert "sectors_add_up_to_total" in failed and "GEFAALD" in failed and "SBI sections add up" in failed

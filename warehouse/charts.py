@@ -1,0 +1,162 @@
+"""The release's charts, drawn with matplotlib: per group and skill, employment (history and forecast with its
+interval fan), the gap to the end year with its intervals, and supply beside demand; and one overview of the end
+year's gaps per skill.
+
+Made to survive a black-and-white printer: one dark ink, forecasts dashed, intervals as grey bands of two depths, and
+every line named in a legend. Text stays text in the SVG, so the letter's editors can restyle it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window
+
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import polars as pl  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+INK = "#1a1a1a"
+SECOND = "#6e6e6e"
+BAND_80 = "#9a9a9a"
+BAND_95 = "#d4d4d4"
+STYLE = {
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.fonttype": "none",  # text as text: small files, editable labels
+    "svg.hashsalt": "talentgap",  # the same chart gives the same file
+    "legend.frameon": False,
+}
+
+
+def _thousands(value: float, _position: int) -> str:
+    """Axis labels in thousands, Dutch style: 75k, 77,5k, 1.250k."""
+    text = f"{value / 1000:,.1f}".rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".") + "k"
+
+
+THOUSANDS = FuncFormatter(_thousands)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: its file stem, its caption and the figure drawn."""
+
+    stem: str
+    caption: str
+    figure: Figure
+
+    def render(self) -> tuple[bytes, bytes]:
+        """The chart as SVG and as PNG (150 dpi)."""
+        svg, png = io.BytesIO(), io.BytesIO()
+        self.figure.savefig(svg, format="svg", metadata={"Date": None})  # no timestamp: same chart, same bytes
+        self.figure.savefig(png, format="png", dpi=150)
+        return svg.getvalue(), png.getvalue()
+
+    def close(self) -> None:
+        plt.close(self.figure)
+
+
+def group_chart(
+    history: pl.DataFrame, gaps: pl.DataFrame, group: str, skill: str, title: str, survey_break: int | None = None
+) -> Chart:
+    """Three panels for one group and skill. `history`: the observed years (employment, demand, gap); `gaps`: the
+    published rows from the base year on; `survey_break`: the first year of a new survey design, marked."""
+    past = history.filter((pl.col("sector_group") == group) & (pl.col("skill") == skill)).sort("year")
+    ahead = gaps.filter((pl.col("sector_group") == group) & (pl.col("skill") == skill)).sort("year")
+    with plt.rc_context(STYLE):
+        # fixed margins rather than a layout engine: the same room every time, at a third of the drawing cost
+        figure, (employment, gap, balance) = plt.subplots(1, 3, figsize=(11, 3.4))
+        figure.subplots_adjust(left=0.06, right=0.99, top=0.84, bottom=0.2, wspace=0.22)
+        _employment(employment, past, ahead)
+        _gap(gap, past, ahead)
+        _balance(balance, past, ahead)
+        if survey_break is not None and past.height and past["year"].min() < survey_break:
+            for axis in (employment, gap, balance):
+                axis.axvline(survey_break - 0.5, color=SECOND, linewidth=0.8, linestyle=":")
+            employment.annotate(
+                "breuk EBB",
+                (survey_break - 0.5, 1),
+                xycoords=("data", "axes fraction"),
+                fontsize=7,
+                color=SECOND,
+                ha="right",
+                va="top",
+            )
+        figure.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    base = int(ahead["base_year"][0])
+    caption = (
+        f"{title}. Links: werkzame personen, waargenomen tot {base} en geraamd met een interval van 80%. Midden: "
+        f"tekort (onvervulde banen aan het eind van het jaar) met intervallen van 80% en 95%. Rechts: vraag (bezette "
+        f"en onvervulde banen) en aanbod."
+        + (f" Stippellijn: vanaf {survey_break} meet de EBB anders (trendbreuk)." if survey_break else "")
+    )
+    return Chart(f"{group}_{skill}", caption, figure)
+
+
+def overview_chart(gaps: pl.DataFrame, skill: str, year: int, names: dict[str, str], title: str) -> Chart:
+    """The end year's gap per group for one skill, with 80% and 95% intervals, largest first."""
+    rows = (
+        gaps.filter((pl.col("skill") == skill) & (pl.col("year") == year))
+        .sort("gap")
+        .select("sector_group", "gap", "gap_lower", "gap_upper", "gap_lower_95", "gap_upper_95")
+    )
+    with plt.rc_context(STYLE):
+        height = 0.45 * rows.height + 1.2
+        figure, axis = plt.subplots(figsize=(7, height))
+        figure.subplots_adjust(left=0.33, right=0.97, top=1 - 0.45 / height, bottom=0.6 / height)
+        y = range(rows.height)
+        axis.hlines(y, rows["gap_lower_95"], rows["gap_upper_95"], color=BAND_95, linewidth=9, label="interval 95%")
+        axis.hlines(y, rows["gap_lower"], rows["gap_upper"], color=BAND_80, linewidth=9, label="interval 80%")
+        axis.plot(rows["gap"], list(y), "o", color=INK, label=f"tekort {year}")
+        axis.set_yticks(list(y), [names.get(g, g) for g in rows["sector_group"]])
+        axis.xaxis.set_major_formatter(THOUSANDS)
+        axis.axvline(0, color=SECOND, linewidth=0.8)
+        axis.set_xlabel("onvervulde banen (personen)")
+        axis.set_title(title, loc="left", fontweight="bold", x=-0.45)
+        axis.legend(loc="lower right", fontsize=8)
+    caption = f"{title}: geraamd tekort in {year} per groep, met intervallen van 80% (donker) en 95% (licht)."
+    return Chart(f"overview_{skill}_{year}", caption, figure)
+
+
+def _employment(axis, past: pl.DataFrame, ahead: pl.DataFrame) -> None:
+    _fan(axis, ahead, "employment_lower", "employment_upper", None, None)
+    axis.plot(past["year"], past["employment"], color=INK, linewidth=1.8, label="waargenomen")
+    axis.plot(ahead["year"], ahead["employment"], color=INK, linewidth=1.8, linestyle="--", label="raming")
+    _finish(axis, "Werkzaam")
+
+
+def _gap(axis, past: pl.DataFrame, ahead: pl.DataFrame) -> None:
+    _fan(axis, ahead, "gap_lower", "gap_upper", "gap_lower_95", "gap_upper_95")
+    axis.plot(past["year"], past["gap"], color=INK, linewidth=1.8, marker="o", markersize=3, label="waargenomen")
+    axis.plot(ahead["year"], ahead["gap"], color=INK, linewidth=1.8, linestyle="--", label="raming")
+    axis.axhline(0, color=SECOND, linewidth=0.8)
+    _finish(axis, "Tekort (onvervulde banen)")
+
+
+def _balance(axis, past: pl.DataFrame, ahead: pl.DataFrame) -> None:
+    axis.plot(past["year"], past["demand"], color=INK, linewidth=1.8, label="vraag")
+    axis.plot(past["year"], past["employment"], color=SECOND, linewidth=1.8, marker="s", markersize=3, label="aanbod")
+    axis.plot(ahead["year"], ahead["demand"], color=INK, linewidth=1.8, linestyle="--")
+    axis.plot(ahead["year"], ahead["supply"], color=SECOND, linewidth=1.8, linestyle="--", marker="s", markersize=3)
+    _finish(axis, "Vraag en aanbod (- - raming)")
+
+
+def _fan(axis, ahead: pl.DataFrame, lower: str, upper: str, lower_95: str | None, upper_95: str | None) -> None:
+    if lower_95:
+        axis.fill_between(ahead["year"], ahead[lower_95], ahead[upper_95], color=BAND_95, label="95%", linewidth=0)
+    axis.fill_between(ahead["year"], ahead[lower], ahead[upper], color=BAND_80, label="80%", linewidth=0)
+
+
+def _finish(axis, title: str) -> None:
+    axis.set_title(title, loc="left")
+    axis.yaxis.set_major_formatter(THOUSANDS)
+    axis.xaxis.get_major_locator().set_params(integer=True)
+    # under the panel, never over the lines
+    axis.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4, handlelength=1.8)

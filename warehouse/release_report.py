@@ -1,0 +1,415 @@
+"""The release report: one self-contained HTML page an analyst opens from the export folder, no network needed.
+
+A one-page summary in Dutch first (headline gaps, the groups under most pressure, what changed since the previous
+release and why), then the charts per group and skill, the accuracy against the baselines, the data-quality results,
+the assumptions, the reconciliation with known figures and the sources. The charts are also written as PNG and SVG
+into `charts/` for the letter.
+
+Built from one release's published tables (and the previous release's gaps, when there is one), so an older release
+can be reported again the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+
+import polars as pl
+
+from warehouse.charts import Chart, group_chart, overview_chart
+from warehouse.letter import SKILL_ADJECTIVES, SKILL_NAMES, group_contents, groups_in_order, hundreds
+
+REPORT_NAME = "report.html"
+CHART_FOLDER = "charts"
+CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#1a1a1a;line-height:1.4}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #1a1a1a;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:.5em 0 1em;font-size:13px}
+td,th{border:1px solid #bbb;padding:3px 6px;vertical-align:top}th{background:#eee;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.banner{background:#fde2e2;border:3px solid #a00;padding:.6em 1em;font-weight:bold}
+.muted{color:#555;font-size:.9em}figure{margin:1em 0 2em}figure svg{max-width:100%;height:auto}
+figcaption{font-size:.85em;color:#333}.fail{background:#fde2e2}nav a{margin-right:1em}
+section#samenvatting{page-break-after:always}
+@media print{nav{display:none}figure{page-break-inside:avoid}}
+"""
+
+
+def write_report(folder: Path, tables: dict[str, pl.DataFrame], previous_gaps: pl.DataFrame | None = None) -> Path:
+    """Write `report.html` and `charts/*.png|svg` for one release into `folder`; return the report's path."""
+    gaps = tables["skill_gaps"]
+    release = tables["releases"].row(0, named=True)
+    charts = _charts(gaps, _history(tables["history"]), _survey_break(tables["parameters"]))
+    (folder / CHART_FOLDER).mkdir(parents=True, exist_ok=True)
+    figures = {}
+    try:
+        for chart in charts:
+            svg, png = chart.render()
+            (folder / CHART_FOLDER / f"{chart.stem}.svg").write_bytes(svg)
+            (folder / CHART_FOLDER / f"{chart.stem}.png").write_bytes(png)
+            figures[chart.stem] = _figure(chart, svg)
+    finally:
+        for chart in charts:
+            chart.close()
+    page = folder / REPORT_NAME
+    page.write_text(_page(tables, release, figures, previous_gaps), encoding="utf-8")
+    return page
+
+
+def _history(history: pl.DataFrame) -> pl.DataFrame:
+    """A release published before the history was: its charts start at the base year."""
+    if "sector_group" in history.columns:
+        return history
+    return pl.DataFrame(
+        schema={"sector_group": pl.String, "skill": pl.String, "year": pl.Int64}
+        | dict.fromkeys(("employment", "demand", "gap"), pl.Float64)
+    )
+
+
+def _survey_break(parameters: pl.DataFrame) -> int | None:
+    if "name" not in parameters.columns:
+        return None
+    found = parameters.filter(pl.col("name") == "survey_break_year")["value"]
+    return int(float(found[0])) if found.len() else None
+
+
+def _charts(gaps: pl.DataFrame, history: pl.DataFrame, survey_break: int | None) -> list[Chart]:
+    end = int(gaps["year"].max())
+    names = {code: nl for code, nl, _ in groups_in_order(gaps)}
+    charts = [
+        overview_chart(gaps, skill, end, names, f"Tekort aan {SKILL_ADJECTIVES[skill]} vakmensen in {end}")
+        for skill in SKILL_NAMES
+    ]
+    for code, name_nl, _ in groups_in_order(gaps):
+        for skill, (skill_nl, _) in SKILL_NAMES.items():
+            charts.append(group_chart(history, gaps, code, skill, f"{name_nl}: {skill_nl}", survey_break))
+    return charts
+
+
+def _figure(chart: Chart, svg: bytes) -> str:
+    # the SVG inline (its XML prologue dropped) keeps the page one self-contained file
+    body = svg.decode("utf-8")
+    body = body[body.index("<svg") :]
+    return (
+        f"<figure id='chart-{escape(chart.stem)}' class='chart'>{body}"
+        f"<figcaption>{escape(chart.caption)} Ook als <a href='{CHART_FOLDER}/{escape(chart.stem)}.png'>PNG</a> en "
+        f"<a href='{CHART_FOLDER}/{escape(chart.stem)}.svg'>SVG</a>.</figcaption></figure>"
+    )
+
+
+def _page(
+    tables: dict[str, pl.DataFrame], release: dict, figures: dict[str, str], previous_gaps: pl.DataFrame | None
+) -> str:
+    gaps = tables["skill_gaps"]
+    synthetic = bool(release.get("synthetic"))
+    title = f"Tekorten aan technisch en digitaal talent tot {int(gaps['year'].max())}"
+    banner = (
+        "<p class='banner'>SYNTHETISCHE DEMODATA: deze cijfers komen uit een generator, niet van het CBS. Niet voor "
+        "publicatie. / SYNTHETIC DEMO DATA: not CBS figures, not for publication.</p>"
+        if synthetic
+        else ""
+    )
+    sections = [
+        _summary(gaps, release, tables["reconciliation"], previous_gaps),
+        _chart_section(gaps, figures),
+        _accuracy(tables["accuracy"]),
+        _quality(tables["checks"]),
+        _assumptions(tables["parameters"], tables["gap_parameters"]),
+        _reconciliation(tables["reconciliation"]),
+        _sources(release),
+    ]
+    nav = (
+        "<nav><a href='#samenvatting'>Samenvatting</a><a href='#grafieken'>Grafieken</a>"
+        "<a href='#nauwkeurigheid'>Nauwkeurigheid</a><a href='#datakwaliteit'>Datakwaliteit</a>"
+        "<a href='#aannames'>Aannames</a><a href='#reconciliatie'>Reconciliatie</a><a href='#bronnen'>Bronnen</a></nav>"
+    )
+    return (
+        f"<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>{escape(title)} "
+        f"({escape(release['release_id'])})</title><style>{CSS}</style></head><body>{banner}"
+        f"<h1>{escape(title)}</h1><p class='muted'>Publicatie {escape(release['release_id'])}, basisjaar "
+        f"{release['base_year']}, databron {escape(release['data_source'])}, code {escape(release['code_version'])}."
+        f"</p>{nav}{''.join(sections)}{banner}</body></html>"
+    )
+
+
+def _persons(value: float | None) -> str:
+    rounded = hundreds(value)
+    return "" if rounded is None else f"{rounded:,}".replace(",", ".")
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}".replace(".", ",")
+
+
+def _interval(row: dict) -> str:
+    return f"{_persons(row['gap'])} ({_persons(row['gap_lower'])} tot {_persons(row['gap_upper'])})"
+
+
+def _summary(
+    gaps: pl.DataFrame, release: dict, reconciliation: pl.DataFrame, previous_gaps: pl.DataFrame | None
+) -> str:
+    base, end = int(gaps["base_year"][0]), int(gaps["year"].max())
+    names = {code: nl for code, nl, _ in groups_in_order(gaps)}
+    at_end = gaps.filter(pl.col("year") == end)
+    points = []
+    for skill in SKILL_NAMES:
+        largest = at_end.filter(pl.col("skill") == skill).sort("gap", descending=True).head(2).to_dicts()
+        described = " en ".join(f"{escape(names[r['sector_group']])}: {_interval(r)}" for r in largest)
+        points.append(
+            f"<li>Het grootste tekort aan <b>{SKILL_ADJECTIVES[skill]}</b> vakmensen in {end} ligt bij {described} "
+            "onvervulde banen (interval van 80%).</li>"
+        )
+    national = reconciliation.filter((pl.col("sector_group") == "national") & (pl.col("year") == end))
+    for r in national.to_dicts():
+        points.append(
+            f"<li>Landelijk ({SKILL_NAMES.get(r['skill'], (r['skill'],))[0]}): {_persons(r['our_value'])} onvervulde "
+            f"banen in {end}; {escape(r['reference_source'])} noemt {_persons(r['reference_value'])} "
+            f"({escape(r['reference_definition'])}).</li>"
+        )
+    pressure = at_end.filter(pl.col("supply_demand_ratio").is_not_null()).sort("supply_demand_ratio").head(3)
+    described = "; ".join(
+        f"{escape(names[r['sector_group']])}, {SKILL_NAMES[r['skill']][0]} ({_ratio(r['supply_demand_ratio'])})"
+        for r in pressure.to_dicts()
+    )
+    points.append(
+        f"<li>Onder de meeste druk (laagste verhouding instroom/baanopeningen {base + 1}-{end}; onder 1 is "
+        f"tekort): {described}.</li>"
+    )
+    return (
+        "<section id='samenvatting'><h2>Samenvatting</h2><ul>"
+        + "".join(points)
+        + "</ul>"
+        + _headline_table(gaps, previous_gaps)
+        + _what_changed(release, gaps, previous_gaps)
+        + "<p class='muted'>Tekort: banen in de vaardigheid die aan het eind van het jaar onvervuld zijn (vraag min "
+        f"aanbod), in personen, afgerond op honderdtallen. {base} is waargenomen (openstaande vacatures). Groepen "
+        "overlappen (kinderopvang valt binnen zorg, de domeinen snijden door sectoren): tel ze niet op. Technisch: "
+        "BRC-klasse 07 en ISCED-F 05, 07; digitaal: BRC-klasse 08 en ISCED-F 06. "
+        + escape(group_contents(gaps))
+        + "</p></section>"
+    )
+
+
+def _headline_table(gaps: pl.DataFrame, previous_gaps: pl.DataFrame | None) -> str:
+    base, end = int(gaps["base_year"][0]), int(gaps["year"].max())
+    by_key = {(r["sector_group"], r["skill"], r["year"]): r for r in gaps.iter_rows(named=True)}
+    before = (
+        {(r["sector_group"], r["skill"], r["year"]): r["gap"] for r in previous_gaps.iter_rows(named=True)}
+        if previous_gaps is not None
+        else {}
+    )
+    head = "<tr><th>Groep</th>"
+    for skill_nl, _ in SKILL_NAMES.values():
+        head += f"<th>{skill_nl}: {base}</th><th>{skill_nl}: {end} (80%)</th><th>aanbod/vraag {end}</th>"
+        head += "<th>t.o.v. vorige publicatie</th>" if before else ""
+    rows = []
+    for code, name_nl, _ in groups_in_order(gaps):
+        cells = [f"<td>{escape(name_nl)}</td>"]
+        for skill in SKILL_NAMES:
+            now, first = by_key[(code, skill, end)], by_key[(code, skill, base)]
+            ratio = now["supply_demand_ratio"]
+            cells += [
+                f"<td class='n'>{_persons(first['gap'])}</td>",
+                f"<td class='n'>{_interval(now)}</td>",
+                f"<td class='n'>{_ratio(ratio)}</td>",
+            ]
+            if before:
+                previous = before.get((code, skill, end))
+                delta = "nieuw" if previous is None else f"{hundreds(now['gap'] - previous):+,}".replace(",", ".")
+                cells.append(f"<td class='n'>{delta}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table class='headline'>{head}</tr>{''.join(rows)}</table>"
+
+
+def _what_changed(release: dict, gaps: pl.DataFrame, previous_gaps: pl.DataFrame | None) -> str:
+    change = json.loads(release["changes"]) if release.get("changes") else {}
+    if change.get("first_release") or not change:
+        why = "Dit is de eerste publicatie in dit warehouse: er is geen vorige om mee te vergelijken."
+    else:
+        reasons = []
+        if change.get("new_data"):
+            reasons.append("<b>nieuwe data</b> in " + escape(", ".join(change["new_data"])))
+        if change.get("new_definitions"):
+            reasons.append(
+                "<b>gewijzigde definities of aannames</b> (" + escape(", ".join(change["new_definitions"])) + ")"
+            )
+        if change.get("new_end_year"):
+            reasons.append("<b>een ander eindjaar</b>")
+        if change.get("new_code"):
+            reasons.append(f"<b>een nieuwe methode of code</b> (was {escape(str(change.get('previous_code')))})")
+        why = f"Sinds publicatie {escape(str(release.get('previous_release_id')))}: " + "; ".join(reasons) + "."
+        if previous_gaps is not None and not previous_gaps.is_empty():
+            end = int(gaps["year"].max())
+            moved = (
+                gaps.filter(pl.col("year") == end)
+                .join(
+                    previous_gaps.select("sector_group", "skill", "year", pl.col("gap").alias("before")),
+                    on=[
+                        "sector_group",
+                        "skill",
+                        "year",
+                    ],
+                )
+                .with_columns((pl.col("gap") - pl.col("before")).alias("delta"))
+                .sort(pl.col("delta").abs(), descending=True)
+                .head(1)
+                .to_dicts()
+            )
+            if moved:
+                m = moved[0]
+                why += (
+                    f" De grootste verschuiving in {end}: {escape(m['sector_group_nl'])}, "
+                    f"{SKILL_NAMES[m['skill']][0]}, van {_persons(m['before'])} naar {_persons(m['gap'])}."
+                )
+    return f"<h3>Wat veranderde</h3><p>{why}</p>"
+
+
+def _chart_section(gaps: pl.DataFrame, figures: dict[str, str]) -> str:
+    parts = ["<section id='grafieken'><h2>Grafieken</h2>"]
+    parts += [figures[stem] for stem in figures if stem.startswith("overview_")]
+    for code, name_nl, _ in groups_in_order(gaps):
+        parts.append(f"<h3 id='groep-{escape(code)}'>{escape(name_nl)}</h3>")
+        parts += [figures[f"{code}_{skill}"] for skill in SKILL_NAMES]
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _table(frame: pl.DataFrame, headers: dict[str, str], numeric: frozenset[str] = frozenset()) -> str:
+    head = "".join(f"<th>{escape(label)}</th>" for label in headers.values())
+    rows = []
+    for row in frame.select(list(headers)).iter_rows(named=True):
+        cells = "".join(
+            f"<td class='n'>{escape(_number(row[c]))}</td>" if c in numeric else f"<td>{escape(str(row[c] or ''))}</td>"
+            for c in headers
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _number(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.0f}".replace(",", ".")
+    return str(value)
+
+
+def _accuracy(accuracy: pl.DataFrame) -> str:
+    frame = accuracy.with_columns(
+        pl.col("vs_baseline_pct").round(1),
+        (pl.col("coverage_80") * 100).round(1).alias("coverage_80"),
+        (pl.col("coverage_95") * 100).round(1).alias("coverage_95"),
+    )
+    headers = {
+        "kind": "model",
+        "subject": "onderwerp",
+        "measure": "maat",
+        "model_error": "fout model",
+        "baseline_error": "fout basislijn",
+        "vs_baseline_pct": "model t.o.v. basislijn (%)",
+        "coverage_80": "dekking 80% (%)",
+        "coverage_95": "dekking 95% (%)",
+        "n": "aantal",
+    }
+    numeric = frozenset({"model_error", "baseline_error", "vs_baseline_pct", "coverage_80", "coverage_95", "n"})
+    return (
+        "<section id='nauwkeurigheid'><h2>Nauwkeurigheid</h2><p>Het tekortmodel is opnieuw gedraaid vanaf eerdere "
+        "basisjaren met alleen de data van toen, en vergeleken met wat later werd waargenomen en met 'geen "
+        "verandering'. De invoerprognoses zijn per CBS-tabel gescoord tegen de beste eenvoudige basislijn. "
+        "Negatief: beter dan de basislijn. Een interval van 80% hoort 72-88% van de uitkomsten te bevatten.</p>"
+        + _table(frame, headers, numeric)
+        + "</section>"
+    )
+
+
+def _quality(checks: pl.DataFrame) -> str:
+    if checks.is_empty():
+        return "<section id='datakwaliteit'><h2>Datakwaliteit</h2><p>Niet vastgelegd bij deze publicatie.</p></section>"
+    failed = checks.filter(~pl.col("passed"))
+    summary = (
+        f"<p>{checks.height} controles (Great Expectations) op de lagen raw, staging, marts en forecast en op de "
+        f"publicatie zelf; {checks.filter(pl.col('passed')).height} geslaagd. Blokkerende controles moeten slagen "
+        f"voordat er iets gepubliceerd wordt; waarschuwingen die faalden staan hieronder, met wat ze controleren.</p>"
+    )
+    headers = {"asset_key": "asset", "check_name": "controle", "severity": "ernst", "description": "wat", "result": ""}
+    frame = checks.with_columns(
+        pl.when(pl.col("blocking")).then(pl.lit("blokkerend")).otherwise(pl.lit("waarschuwing")).alias("severity"),
+        pl.when(pl.col("passed")).then(pl.lit("geslaagd")).otherwise(pl.lit("GEFAALD")).alias("result"),
+    ).sort("passed", "asset_key", "check_name")
+    failures = _table(frame.filter(~pl.col("passed")), headers) if not failed.is_empty() else "<p>Geen.</p>"
+    everything = f"<details><summary>Alle {checks.height} controles</summary>{_table(frame, headers)}</details>"
+    return f"<section id='datakwaliteit'><h2>Datakwaliteit</h2>{summary}{failures}{everything}</section>"
+
+
+def _assumptions(parameters: pl.DataFrame, calibrated: pl.DataFrame) -> str:
+    headers = {"name": "parameter", "value": "waarde", "unit": "eenheid", "source": "bron", "note": "toelichting"}
+    spread = (
+        calibrated.group_by("parameter")
+        .agg(
+            pl.col("value").min().alias("min"),
+            pl.col("value").median().alias("median"),
+            pl.col("value").max().alias("max"),
+            pl.len().alias("n"),
+        )
+        .sort("parameter")
+    )
+    return (
+        "<section id='aannames'><h2>Aannames</h2><p>De vaste aannames van het model (uit "
+        "<code>warehouse/seeds/parameters.csv</code>):</p>"
+        + _table(parameters, headers)
+        + "<p>Gekalibreerd op de eigen historie, per groep en vaardigheid (spreiding over de groepen; alle waarden "
+        "in het werkboek, blad Parameters):</p>"
+        + _table(
+            spread,
+            {"parameter": "parameter", "min": "min", "median": "mediaan", "max": "max", "n": "aantal"},
+            frozenset({"min", "median", "max", "n"}),
+        )
+        + "</section>"
+    )
+
+
+def _reconciliation(reconciliation: pl.DataFrame) -> str:
+    frame = reconciliation.with_columns(pl.col("difference_pct").round(1))
+    headers = {
+        "reference_id": "referentie",
+        "sector_group": "groep",
+        "skill": "vaardigheid",
+        "year": "jaar",
+        "reference_value": "referentie",
+        "our_value": "onze waarde",
+        "difference_pct": "verschil (%)",
+        "reference_source": "bron",
+        "note": "toelichting",
+    }
+    numeric = frozenset({"year", "reference_value", "our_value", "difference_pct"})
+    return (
+        "<section id='reconciliatie'><h2>Reconciliatie met bekende cijfers</h2><p>Onze totalen en groepsgroottes "
+        "naast wat CBS, UWV, EZK en sectororganisaties publiceren; de definities verschillen, de toelichting zegt "
+        "waarin.</p>" + _table(frame, headers, numeric) + "</section>"
+    )
+
+
+def _sources(release: dict) -> str:
+    vintages = json.loads(release["source_vintages"])
+    frame = pl.DataFrame(vintages).select(
+        "table_id",
+        pl.col("table_modified").cast(pl.String).str.slice(0, 10).alias("modified"),
+        pl.col("retrieved_at").cast(pl.String).str.slice(0, 19).alias("retrieved"),
+        "rows_received",
+        "location",
+    )
+    headers = {
+        "table_id": "CBS-tabel",
+        "modified": "versie (gewijzigd)",
+        "retrieved": "opgehaald",
+        "rows_received": "rijen",
+        "location": "locatie",
+    }
+    return (
+        "<section id='bronnen'><h2>Bronnen en herkomst</h2>"
+        + _table(frame.sort("table_id"), headers, frozenset({"rows_received"}))
+        + f"<p>{escape(release['credit'])}. Elke gepubliceerde rij noemt zijn bronnen, hun versie en het model "
+        "(kolom <code>lineage</code>, blad Herkomst in het werkboek). Methode: docs/method.md.</p></section>"
+    )
