@@ -164,14 +164,21 @@ def marts_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSett
 
 
 @dg.multi_asset_check(
-    specs=[check_spec(name, FORECASTS) for name in FORECAST_CHECKS],
-    description="Forecasts: lower <= point <= upper at 80% and 95%, no negative counts, horizon complete.",
+    specs=[
+        check_spec(name, FORECASTS, additional_deps=[dg.AssetKey(["forecast", "coherence"])])
+        for name in FORECAST_CHECKS
+    ],
+    description=(
+        "Forecasts: lower <= point <= upper at 80% and 95%, no negative counts, horizon complete, sectors that add "
+        "up to their parent's."
+    ),
     can_subset=True,
 )
 def forecast_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
     with duckdb.get_connection() as conn:
         forecasts = read_table(conn, "forecast.series_forecasts")
-    outcomes = [(FORECASTS, o) for o in validate(forecast_suite(forecasts, settings.end_year))]
+        coherence = read_table(conn, "forecast.coherence")
+    outcomes = [(FORECASTS, o) for o in validate(forecast_suite(forecasts, settings.end_year, coherence))]
     yield from _report(context, settings, duckdb, "4_forecast", outcomes)
 
 

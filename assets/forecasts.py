@@ -8,10 +8,13 @@ from dagster import AssetExecutionContext
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import only_selected, preview, record_write
+from models.coherence import make_coherent
 from models.forecasting import (
+    SEASON_LENGTH,
     accuracy_by_table,
     forecast_panel,
     last_period_index,
+    mase_scale,
     panel_from_frame,
     period_start_expr,
     usable_series,
@@ -22,6 +25,7 @@ from warehouse.db import write_table
 from warehouse.release import new_release_id
 
 MODELLED = [spec for spec in TABLES if spec.model_frequency]
+DEPS = [*(dg.AssetKey(["marts", spec.role]) for spec in MODELLED), dg.AssetKey(["seeds", "sbi_hierarchy"])]
 
 
 @dg.multi_asset(
@@ -30,18 +34,31 @@ MODELLED = [spec for spec in TABLES if spec.model_frequency]
             ["forecast", "series_forecasts"],
             group_name="forecast",
             kinds={"duckdb", "scikit-learn"},
-            deps=[dg.AssetKey(["marts", spec.role]) for spec in MODELLED],
+            deps=DEPS,
             description=(
                 "One row per series x future period: point forecast, 80% and 95% intervals (split conformal on "
                 "rolling-origin backtest errors of the chosen models), the model chosen by the backtest and why "
-                "(selection_reason), its mean MASE beside the best baseline's, and the last observed period."
+                "(selection_reason), its mean MASE beside the best baseline's, and the last observed period. Sector "
+                "forecasts are reconciled so that they add up to their parent's as the data do "
+                "(coherence_adjustment; forecast.coherence)."
+            ),
+        ),
+        dg.AssetSpec(
+            ["forecast", "coherence"],
+            group_name="forecast",
+            kinds={"duckdb"},
+            deps=DEPS,
+            description=(
+                "One row per complete sector relation (sbi_hierarchy) x forecast period: the parent series, its "
+                "children, and the residual (parent minus the children's sum: rounding and CBS's unknown sector) "
+                "the reconciled forecasts keep, beside its own forecast from the last year of data."
             ),
         ),
         dg.AssetSpec(
             ["forecast", "backtest"],
             group_name="forecast",
             kinds={"duckdb"},
-            deps=[dg.AssetKey(["marts", spec.role]) for spec in MODELLED],
+            deps=DEPS,
             description=(
                 "Rolling-origin backtest per series x model x horizon: MASE, sMAPE, bias, interval coverage and the "
                 "origins used; chosen marks the model each series' forecast uses."
@@ -58,6 +75,12 @@ def series_forecasts(context: AssetExecutionContext, settings: TalentgapSettings
 def _series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg.MaterializeResult]:
     with duckdb.get_connection() as conn:
         history = pl.concat([conn.sql(spec.model_history_sql()).pl() for spec in MODELLED])
+        hierarchy = [
+            (parent, child, str(complete).lower() == "true")
+            for parent, child, complete in conn.execute(
+                "select parent, child, complete from seeds.sbi_hierarchy"
+            ).fetchall()
+        ]
     last_observed = int(history["period_start"].max().year)
     if settings.end_year <= last_observed:
         raise dg.Failure(
@@ -69,12 +92,17 @@ def _series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource) -> It
         pl.col("table_id", "measure", "dims", "frequency", "data_source").first(),
         pl.col("period_start").max().alias("trained_until"),
     )
-    forecasts, scores = [], []
+    forecasts, scores, relations = [], [], []
     for frequency in usable["frequency"].unique().sort():
-        panel = panel_from_frame(usable.filter(pl.col("frequency") == frequency))
+        observed = usable.filter(pl.col("frequency") == frequency)
+        panel = panel_from_frame(observed)
         predicted, scored = forecast_panel(panel, frequency, last_period_index(frequency, settings.end_year))
-        forecasts.append(predicted)
+        coherent, held = make_coherent(
+            predicted, observed, _error_scale(panel, scored, frequency), hierarchy, SEASON_LENGTH[frequency]
+        )
+        forecasts.append(coherent)
         scores.append(scored)
+        relations.append(held.with_columns(pl.lit(frequency).alias("frequency")))
     release_id = new_release_id()  # the release these forecasts feed; gaps and publish carry it on
     table = (
         pl.concat(forecasts)
@@ -96,6 +124,7 @@ def _series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource) -> It
             "upper_80",
             "lower_95",
             "upper_95",
+            "coherence_adjustment",
             "model",
             "model_mase",
             "best_baseline",
@@ -116,8 +145,15 @@ def _series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource) -> It
             pl.lit(release_id).alias("release_id"),
         )
     )
+    coherence = (
+        pl.concat(relations)
+        .with_columns(period_start_expr(pl.col("period_index"), pl.col("frequency")).alias("period_start"))
+        .drop("period_index")
+        .with_columns(pl.lit(release_id).alias("release_id"))
+    )
     with duckdb.get_connection() as conn:
         write_table(conn, "forecast.series_forecasts", table)
+        write_table(conn, "forecast.coherence", coherence)
         write_table(conn, "forecast.backtest", backtest)
     selected = backtest.filter(pl.col("chosen"))
     yield dg.MaterializeResult(
@@ -136,6 +172,16 @@ def _series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource) -> It
         },
     )
     yield dg.MaterializeResult(
+        asset_key=["forecast", "coherence"],
+        metadata={
+            "dagster/row_count": coherence.height,
+            "relations": coherence["parent_series_id"].n_unique(),
+            "largest_adjustment_%": float(
+                (table["coherence_adjustment"].abs() / table["point"].abs().clip(lower_bound=1.0)).max() * 100
+            ),
+        },
+    )
+    yield dg.MaterializeResult(
         asset_key=["forecast", "backtest"],
         metadata={
             "dagster/row_count": backtest.height,
@@ -144,3 +190,14 @@ def _series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource) -> It
             "coverage_95_selected": float(selected["coverage_95"].mean()),
         },
     )
+
+
+def _error_scale(panel, scores: pl.DataFrame, frequency: str) -> dict[tuple[str, int], float]:
+    """Mean absolute backtest error of each series' chosen model per horizon, in the series' own units: how much
+    reconciliation may move its forecast."""
+    scale = {series.series_id: mase_scale(series.values, SEASON_LENGTH[frequency]) for series in panel}
+    chosen = scores.filter(pl.col("chosen"))
+    return {
+        (series_id, horizon): mase * scale[series_id]
+        for series_id, horizon, mase in chosen.select("series_id", "horizon", "mase").iter_rows()
+    }

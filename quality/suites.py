@@ -51,6 +51,7 @@ FORECAST_CHECKS = (
     "upper_80_below_upper_95",
     "no_negative_counts",
     "horizon_complete",
+    "forecasts_add_up",
 )
 PUBLISH_CHECKS = (
     "full_grid",
@@ -91,6 +92,10 @@ CHECK_DESCRIPTIONS = {
     "upper_80_below_upper_95": "The 80% interval's upper bound is at or below the 95% interval's.",
     "no_negative_counts": "No forecast bound below zero.",
     "horizon_complete": "Every series is forecast to the end year.",
+    "forecasts_add_up": (
+        f"Sector forecasts add up to their parent's (sbi_hierarchy), up to the residual the data carry, which stays "
+        f"within {SECTOR_SUM_LIMIT:.0%} of the parent."
+    ),
     "full_grid": "Every group x skill x year from the base year to the end year is published.",
     "one_row_per_cell": "No group x skill x year is published twice.",
     "no_missing_numbers": "No missing or NaN number in any published column.",
@@ -457,7 +462,35 @@ def _composition_found(
     return pl.DataFrame(rows, schema=["sector_group", "role", "table_id", "code", "found"], orient="row")
 
 
-def forecast_suite(forecasts: pl.DataFrame, end_year: int) -> Suite:
+def coherence_flags(forecasts: pl.DataFrame, coherence: pl.DataFrame) -> pl.DataFrame:
+    """Per forecast row: false where it is a parent whose children's forecasts plus the residual do not give its own
+    (to 1e-6), or whose residual exceeds SECTOR_SUM_LIMIT of it. Recomputed from the published forecasts, so a
+    later change to them (clipping, say) is caught."""
+    if coherence.is_empty():
+        return forecasts.with_columns(pl.lit(True).alias("adds_up"))
+    points = forecasts.select("series_id", "period_start", "point")
+    sums = (
+        coherence.explode("child_series_ids")
+        .join(points, left_on=["child_series_ids", "period_start"], right_on=["series_id", "period_start"])
+        .group_by("parent_series_id", "period_start", "residual")
+        .agg(pl.col("point").sum().alias("children"))
+    )
+    checked = (
+        sums.join(points, left_on=["parent_series_id", "period_start"], right_on=["series_id", "period_start"])
+        .with_columns(
+            (
+                ((pl.col("children") + pl.col("residual") - pl.col("point")).abs() <= 1e-6 * pl.col("point").abs())
+                & (pl.col("residual").abs() <= SECTOR_SUM_LIMIT * pl.col("point").abs())
+            ).alias("adds_up")
+        )
+        .select(pl.col("parent_series_id").alias("series_id"), "period_start", "adds_up")
+    )
+    return forecasts.join(checked, on=["series_id", "period_start"], how="left").with_columns(
+        pl.col("adds_up").fill_null(True)
+    )
+
+
+def forecast_suite(forecasts: pl.DataFrame, end_year: int, coherence: pl.DataFrame | None = None) -> Suite:
     from models.forecasting import last_period_index, period_start_expr
 
     last = forecasts.group_by("series_id", "frequency").agg(pl.col("period_start").max().alias("last_period"))
@@ -468,6 +501,7 @@ def forecast_suite(forecasts: pl.DataFrame, end_year: int) -> Suite:
         ).alias("expected_last")
     ).with_columns((pl.col("last_period") == pl.col("expected_last")).alias("horizon_complete"))
     frame = forecasts.join(expected.select("series_id", "horizon_complete"), on="series_id")
+    frame = coherence_flags(frame, coherence if coherence is not None else pl.DataFrame())
     pairs = (
         ("lower_95_below_lower_80", "lower_80", "lower_95"),
         ("lower_80_below_point", "point", "lower_80"),
@@ -495,6 +529,12 @@ def forecast_suite(forecasts: pl.DataFrame, end_year: int) -> Suite:
             f"every series forecast to its last period of {end_year}",
             "ExpectColumnValuesToBeInSet",
             {"column": "horizon_complete", "value_set": [True]},
+        ),
+        Expectation(
+            "forecasts_add_up",
+            f"sector forecasts plus the residual give their parent's; the residual within {SECTOR_SUM_LIMIT:.0%}",
+            "ExpectColumnValuesToBeInSet",
+            {"column": "adds_up", "value_set": [True]},
         ),
     ]
     return Suite("forecast", frame, expectations_forecast, id_columns=("series_id", "period_start"))

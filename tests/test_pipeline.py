@@ -42,7 +42,7 @@ def check_evaluations(result) -> list:
 
 def test_real_run_passes_every_blocking_check_and_writes_the_report(real_run):
     evaluations = check_evaluations(real_run[1])
-    assert len(evaluations) == 78
+    assert len(evaluations) == 79
     failed = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed}
     assert all(e.severity.value == "WARN" for e in evaluations if not e.passed)
     # what the real data trips, on purpose: docs/quality.md
@@ -333,3 +333,21 @@ def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(wareho
     assert csv["Tekort 2030 (Gap 2030)"].to_list() == [r[gap_2030] for r in rows.values()]
     assert {"Componenten", "Parameters", "Nauwkeurigheid", "Reconciliatie", "Herkomst"} <= set(book.sheetnames)
     assert isinstance(book["Parameters"]["D4"].value, int | float)  # parameters are numbers, not text
+
+
+def test_sector_forecasts_add_up_to_the_total_as_the_data_do(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        forecasts = conn.sql("select series_id, period_start, point from forecast.series_forecasts").pl()
+        coherence = conn.sql("select * from forecast.coherence").pl()
+    total = "80472ned | OpenstaandeVacatures_1 | A-U Alle economische activiteiten | Q"
+    relation = coherence.filter(pl.col("parent_series_id") == total, pl.col("period_start").dt.year() == 2030)
+    assert relation.height == 4  # every quarter of 2030
+    points = {(r["series_id"], r["period_start"]): r["point"] for r in forecasts.iter_rows(named=True)}
+    for row in relation.iter_rows(named=True):
+        children = sum(points[(child, row["period_start"])] for child in row["child_series_ids"])
+        parent = points[(total, row["period_start"])]
+        assert parent == pytest.approx(children + row["residual"], rel=1e-9)
+        assert abs(row["residual"]) < 0.10 * parent  # rounding and the unknown sector, not a broken sum
+    assert {c.split(" | ")[2].split(" ")[0] for c in relation["child_series_ids"][0]} == {"A", "B-F", "G-N", "O-U"}
+    # 85920NED has no B-F, G-N or O-U: their complete children stand in, so its total holds too
+    assert coherence.filter(pl.col("parent_series_id").str.contains("85920NED .*A-U")).height > 0
