@@ -3,13 +3,14 @@ backtested from every quarter since 2005, scored per labour-market regime (model
 
     uv run python benchmarks/forecast_cycles.py [warehouse]   # after a pipeline run; default warehouse/talentgap.duckdb
 
-Honest in time: at each origin the model of each series is chosen, and the interval widths calibrated, only on the
-backtest errors already known then (origins at least the longest horizon earlier), as a forecaster at that origin
-could have done. Scored from 2008 on (the first three years only teach), so the window holds the 2008-09 and
-2012-13 downturns, the 2010-11 and 2014 recoveries, the COVID-19 fall and the 2021-22 boom. Prints, per table and
-regime, the mean MASE of the selected models against the best simple baseline (naive, seasonal naive, drift), and the
-coverage of the 80% and 95% intervals. statsforecast's models are not in this view: fitting them at 72 origins takes
-hours here (benchmarks/forecast_accuracy.py compares them on the last five years).
+The pipeline backtests these tables the same way (models/forecasting.py, WHOLE_CYCLES_FROM) and chooses each
+series' model on all of it. Honest in time here: at each origin the model of each series is chosen, and the interval
+widths calibrated, only on the backtest errors already known then (origins at least the longest horizon earlier), as
+a forecaster at that origin could have done. Scored from 2008 on (the first three years only teach), so the window
+holds the 2008-09 and 2012-13 downturns, the 2010-11 and 2014 recoveries, the COVID-19 fall and the 2021-22 boom.
+Prints, per table and regime, the mean MASE of the selected models against the best simple baseline (naive,
+seasonal naive, drift), and the coverage of the 80% and 95% intervals. statsforecast's models are not in this view:
+fitting them at 71 origins takes hours here (benchmarks/forecast_accuracy.py compares them on the last five years).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import models.forecasting as forecasting  # noqa: E402
 from models.forecasting import (  # noqa: E402
     BASELINES,
     SELECTION_MARGIN,
@@ -39,7 +39,6 @@ from models.forecasting import (  # noqa: E402
 from models.regimes import REGIMES, regimes  # noqa: E402
 from sources.registry import TABLES  # noqa: E402
 
-FIRST_ORIGIN = 2005 * 4  # 2005 Q1
 FIRST_SCORED = 2008 * 4
 TABLES_SCORED = ("80472ned", "85920NED")
 
@@ -93,7 +92,6 @@ def main(warehouse: Path) -> None:
     total = usable.filter(pl.col("series_id").str.contains("^80472ned .*A-U Alle", literal=False))
     labels = regimes(total.select("period_index", "value"))
     last = int(usable["period_index"].max())
-    forecasting.BACKTEST_ORIGINS["Q"] = last - FIRST_ORIGIN
     started = time.perf_counter()
     errors = backtest(panel_from_frame(usable), "Q")
     seconds = time.perf_counter() - started

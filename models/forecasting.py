@@ -15,6 +15,9 @@ from sklearn.linear_model import Ridge
 SEASON_LENGTH = {"Y": 1, "SY": 1, "Q": 4, "M": 12}
 BACKTEST_HORIZON = {"Y": 4, "SY": 4, "Q": 8, "M": 12}
 BACKTEST_ORIGINS = {"Y": 5, "SY": 5, "Q": 20, "M": 24}  # origins over the last five years of data
+# quarterly tables are backtested over whole business cycles: every origin from 2005 Q1 (the 2008-09 and 2012-13
+# downturns, two recoveries, COVID-19 and the 2021-22 boom), so selection and intervals do not rest on one episode
+WHOLE_CYCLES_FROM = {"Q": 2005 * 4}
 LAGS = {"Y": 3, "SY": 3, "Q": 8, "M": 12}
 MIN_TRAIN = {"Y": 3, "SY": 3, "Q": 16, "M": 36}
 BASELINES = ("naive", "seasonal_naive", "drift")
@@ -184,7 +187,15 @@ def forecast_all(panel: list[Series], horizon: int, frequency: str) -> dict[str,
     return out
 
 
-def backtest(panel: list[Series], frequency: str) -> pl.DataFrame:
+def backtest_origins(last: int, frequency: str, whole_cycles: bool = True) -> range:
+    """The origins of the rolling backtest: since WHOLE_CYCLES_FROM where the frequency has it (and `whole_cycles`),
+    otherwise the last BACKTEST_ORIGINS periods."""
+    if whole_cycles and frequency in WHOLE_CYCLES_FROM:
+        return range(min(WHOLE_CYCLES_FROM[frequency], last - BACKTEST_ORIGINS[frequency]), last)
+    return range(last - BACKTEST_ORIGINS[frequency], last)
+
+
+def backtest(panel: list[Series], frequency: str, whole_cycles: bool = True) -> pl.DataFrame:
     """Rolling-origin backtest: refit at each origin on data up to it, score horizons 1..H against what followed.
 
     Returns one row per series x model x origin x horizon with the scaled error (error / MASE scale).
@@ -193,7 +204,7 @@ def backtest(panel: list[Series], frequency: str) -> pl.DataFrame:
     last = max(s.last_index for s in panel)
     by_id = {series.series_id: series for series in panel}
     records = []
-    for origin in range(last - BACKTEST_ORIGINS[frequency], last):
+    for origin in backtest_origins(last, frequency, whole_cycles):
         train = [
             s.until(origin)
             for s in panel
