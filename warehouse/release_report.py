@@ -292,7 +292,8 @@ def _number(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.0f}".replace(",", ".")
+        # Dutch style throughout, as in the summary: decimal comma, thousands point (1,33 and 1.072)
+        return f"{value:.3g}".replace(".", ",") if abs(value) < 10 else f"{value:,.0f}".replace(",", ".")
     return str(value)
 
 
