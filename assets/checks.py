@@ -76,8 +76,8 @@ def check_results(outcomes: list[tuple[dg.AssetKey, Outcome]], report: Path) -> 
         )
 
 
-def _report(
-    context: dg.AssetCheckExecutionContext,
+def report_checks(
+    context: dg.AssetCheckExecutionContext | dg.AssetExecutionContext,
     settings: TalentgapSettings,
     duckdb: DuckDBResource,
     layer: str,
@@ -116,7 +116,7 @@ def raw_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettin
             )
             expected = vintage["rows_expected"] if vintage else None
             outcomes += [(raw_asset_key(spec), o) for o in validate(raw_suite(spec, frame, expected))]
-    yield from _report(context, settings, duckdb, "1_raw", outcomes)
+    yield from report_checks(context, settings, duckdb, "1_raw", outcomes)
 
 
 @dg.multi_asset_check(
@@ -128,7 +128,7 @@ def staging_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSe
     with duckdb.get_connection() as conn:
         observations = read_table(conn, "staging.observations")
     outcomes = [(STAGING, o) for o in validate(staging_suite(observations, list(TABLES)))]
-    yield from _report(context, settings, duckdb, "2_staging", outcomes)
+    yield from report_checks(context, settings, duckdb, "2_staging", outcomes)
 
 
 @dg.multi_asset_check(
@@ -160,7 +160,7 @@ def marts_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSett
         seeds["sbi_hierarchy"],
     )
     outcomes = [(MARTS_CHECK_ASSETS[name], o) for name, suite in suites.items() for o in validate(suite)]
-    yield from _report(context, settings, duckdb, "3_marts", outcomes)
+    yield from report_checks(context, settings, duckdb, "3_marts", outcomes)
 
 
 @dg.multi_asset_check(
@@ -179,7 +179,7 @@ def forecast_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapS
         forecasts = read_table(conn, "forecast.series_forecasts")
         coherence = read_table(conn, "forecast.coherence")
     outcomes = [(FORECASTS, o) for o in validate(forecast_suite(forecasts, settings.end_year, coherence))]
-    yield from _report(context, settings, duckdb, "4_forecast", outcomes)
+    yield from report_checks(context, settings, duckdb, "4_forecast", outcomes)
 
 
 # asset -> its blocking checks, for the publication gate (warehouse/audit.py)

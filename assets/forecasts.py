@@ -22,6 +22,7 @@ from models.forecasting import (
 from pipelines.resources import TalentgapSettings
 from sources.registry import TABLES
 from warehouse.db import write_table
+from warehouse.gap_data import read_hierarchy
 from warehouse.release import new_release_id
 
 MODELLED = [spec for spec in TABLES if spec.model_frequency]
@@ -75,12 +76,7 @@ def series_forecasts(context: AssetExecutionContext, settings: TalentgapSettings
 def _series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg.MaterializeResult]:
     with duckdb.get_connection() as conn:
         history = pl.concat([conn.sql(spec.model_history_sql()).pl() for spec in MODELLED])
-        hierarchy = [
-            (parent, child, str(complete).lower() == "true")
-            for parent, child, complete in conn.execute(
-                "select parent, child, complete from seeds.sbi_hierarchy"
-            ).fetchall()
-        ]
+        hierarchy = read_hierarchy(conn).select("parent", "child", "complete").rows()
     last_observed = int(history["period_start"].max().year)
     if settings.end_year <= last_observed:
         raise dg.Failure(

@@ -10,15 +10,14 @@ import polars as pl
 from dagster import AssetExecutionContext
 from dagster_duckdb import DuckDBResource
 
-from assets.checks import BLOCKING_CHECKS, check_results, check_spec
+from assets.checks import BLOCKING_CHECKS, check_spec, report_checks
 from assets.metadata import only_selected, preview
 from assets.seeds import SEEDS
 from models.gap_model import history_frame
 from pipelines.resources import TalentgapSettings
 from quality.gx import Outcome, validate
-from quality.report import write_section
 from quality.suites import CHECK_DESCRIPTIONS, PUBLISH_CHECKS, publish_suite
-from warehouse.audit import record_checks, unverified_inputs, verified_check_results
+from warehouse.audit import unverified_inputs, verified_check_results
 from warehouse.db import read_table
 from warehouse.publish import PUBLISHED_TABLES, latest_release, publish_release, recover
 from warehouse.release import (
@@ -209,22 +208,11 @@ def _gate(
     context: AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource, gaps: pl.DataFrame
 ) -> tuple[list[Outcome], list[dg.AssetCheckResult]]:
     """The publication gate's checks on the rows about to be published: noted in the audit and the run's validation
-    report, returned with their Dagster results."""
+    report like every layer's, returned with their Dagster results."""
     with duckdb.get_connection() as conn:
         groups = read_table(conn, "seeds.sector_groups")["sector_group"].to_list()
-        outcomes = validate(publish_suite(gaps, groups, settings.end_year))
-        record_checks(
-            conn, context.run.run_id, [(PUBLISHED.to_user_string(), o.check, o.blocking, o.success) for o in outcomes]
-        )
-    folder = (Path(settings.warehouse).parent / "reports" / context.run.run_id).resolve()
-    report = write_section(folder, "5_publish", [(PUBLISHED.to_user_string(), o) for o in outcomes])
-    context.log.info(f"validation report: {report}")
-    selected = context.selected_asset_check_keys
-    results = [
-        r
-        for r in check_results([(PUBLISHED, o) for o in outcomes], report)
-        if dg.AssetCheckKey(PUBLISHED, r.check_name) in selected
-    ]
+    outcomes = validate(publish_suite(gaps, groups, settings.end_year))
+    results = list(report_checks(context, settings, duckdb, "5_publish", [(PUBLISHED, o) for o in outcomes]))
     return outcomes, results
 
 

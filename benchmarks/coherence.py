@@ -31,15 +31,13 @@ from models.forecasting import (  # noqa: E402
     usable_series,
 )
 from sources.registry import TABLES  # noqa: E402
+from warehouse.gap_data import read_hierarchy  # noqa: E402
 
 
 def main(warehouse: Path) -> None:
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         history = pl.concat([conn.sql(s.model_history_sql()).pl() for s in TABLES if s.model_frequency])
-        hierarchy = [
-            (p, c, str(k).lower() == "true")
-            for p, c, k in conn.execute("select parent, child, complete from seeds.sbi_hierarchy").fetchall()
-        ]
+        hierarchy = read_hierarchy(conn).select("parent", "child", "complete").rows()
     usable = usable_series(history)[0]
     codes = {c for p, ch, _ in hierarchy for c in (p, ch)}
     rows = []

@@ -22,8 +22,13 @@ def read_model_data(conn: duckdb.DuckDBPyConnection) -> ModelData:
         read_marts(conn),
         read_table(conn, "forecast.series_forecasts"),
         seeds["group_composition"],
-        seeds["sbi_hierarchy"].with_columns(pl.col("complete") == "true"),
+        read_hierarchy(conn),
         seeds["occupation_skills"],
         seeds["education_skills"],
         {row["name"]: float(row["value"]) for row in seeds["parameters"].iter_rows(named=True)},
     )
+
+
+def read_hierarchy(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """seeds.sbi_hierarchy with `complete` as a boolean (the seed stores text)."""
+    return read_table(conn, "seeds.sbi_hierarchy").with_columns(pl.col("complete") == "true")
