@@ -12,6 +12,8 @@ import numpy as np
 import polars as pl
 from sklearn.linear_model import Ridge
 
+from models.smoothing import smoothing_forecasts
+
 SEASON_LENGTH = {"Y": 1, "SY": 1, "Q": 4, "M": 12}
 BACKTEST_HORIZON = {"Y": 4, "SY": 4, "Q": 8, "M": 12}
 BACKTEST_ORIGINS = {"Y": 5, "SY": 5, "Q": 20, "M": 24}  # origins over the last five years of data
@@ -21,9 +23,11 @@ WHOLE_CYCLES_FROM = {"Q": 2005 * 4}
 LAGS = {"Y": 3, "SY": 3, "Q": 8, "M": 12}
 MIN_TRAIN = {"Y": 3, "SY": 3, "Q": 16, "M": 36}
 BASELINES = ("naive", "seasonal_naive", "drift")
-RECENT_DRIFT = "recent_drift"  # the average change over the last two years, carried on
-SEASONAL_TREND = "seasonal_naive_trend"  # the same season last year plus last year's change
-TREND_DAMPING = 0.8  # a year on, a recent trend keeps 80% of its excess over the long-run drift (half-life 3 years)
+# exponential smoothing (models/smoothing.py): candidates that turn with the cycle, for the frequencies backtested
+# over whole cycles, which support them (benchmarks/forecast_cycles.py); the two-year local trends they replaced lost
+DAMPED_TREND = "damped_trend"  # Holt's trend, fading (Gardner-McKenzie)
+SMOOTHING_COMBINATION = "ses_holt_damped"  # the mean of SES, Holt and damped trend: the M4 "Comb" benchmark
+NAIVE_DAMPED = "naive_damped"  # the mean of no change and the damped trend
 GLOBAL_MODEL = "ridge_global"
 COMBINATION = "combination"  # the mean of drift and the global model: combinations are hard to beat
 SELECTION_MARGIN = 0.10  # a series leaves its table's winning model only for one >10% better on its own
@@ -78,32 +82,6 @@ def baseline_forecast(values: np.ndarray, horizon: int, method: str, season_leng
     if method == "drift":
         return values[-1] + drift_slope(values) * steps
     raise ValueError(f"unknown baseline {method!r}")
-
-
-def local_trend_forecasts(values: np.ndarray, horizon: int, season_length: int) -> dict[str, np.ndarray]:
-    """Trends of the last two years, fading into the whole history's drift: labour markets change course, and a
-    two-year spurt must not be carried on to 2030. Quarterly and monthly data only: two yearly values are no trend.
-
-    recent_drift: the average change per period over the last two years, whose excess over the long-run drift shrinks
-    by TREND_DAMPING a year. seasonal_naive_trend: the same season last year plus last year's change per season,
-    damped the same way for every year ahead.
-    """
-    window = 2 * season_length
-    if season_length == 1 or len(values) <= window:
-        return {}
-    steps = np.arange(1, horizon + 1)
-    long_run = drift_slope(values)
-    recent = (values[-1] - values[-1 - window]) / window
-    fading = TREND_DAMPING ** ((steps - 1) / season_length)
-    last_year, year_before = values[-season_length:], values[-window:-season_length]
-    yearly_change = (last_year.sum() - year_before.sum()) / season_length
-    yearly = long_run * season_length + (yearly_change - long_run * season_length) * TREND_DAMPING ** np.arange(horizon)
-    years_ahead = (steps - 1) // season_length + 1
-    return {
-        RECENT_DRIFT: values[-1] + np.cumsum(long_run + (recent - long_run) * fading),
-        SEASONAL_TREND: baseline_forecast(values, horizon, "seasonal_naive", season_length)
-        + np.cumsum(yearly)[years_ahead - 1],
-    }
 
 
 def features(values: np.ndarray, horizon: int, lags: int, season_length: int) -> np.ndarray:
@@ -173,12 +151,22 @@ def forecast_all(panel: list[Series], horizon: int, frequency: str) -> dict[str,
     """Every model's forecast for every series of one frequency, fitted on the panel as given."""
     season_length = SEASON_LENGTH[frequency]
     ridge_forecasts = GlobalRidge(frequency, BACKTEST_HORIZON[frequency]).fit(panel).predict(panel, horizon)
+    # only where whole cycles judged them: on the yearly tables' five origins (one boom) Holt's trend carried the
+    # 2021-22 jump on, almost fourfold by 2030 for some fields of study
+    smoothable = [s for s in panel if len(s.values) >= 3 and np.all(s.values > 0)]  # logs need positive values
+    smoothable = smoothable if frequency in WHOLE_CYCLES_FROM else []
+    smoothed = smoothing_forecasts([s.values for s in smoothable], horizon, season_length) if smoothable else {}
+    smoothing = {s.series_id: {name: fits[row] for name, fits in smoothed.items()} for row, s in enumerate(smoothable)}
     out: dict[str, dict[str, np.ndarray]] = {}
     for series in panel:
         models = {m: baseline_forecast(series.values, horizon, m, season_length) for m in BASELINES}
         if season_length == 1:
             del models["seasonal_naive"]  # the same as naive for yearly data
-        models |= local_trend_forecasts(series.values, horizon, season_length)
+        fits = smoothing.get(series.series_id)
+        if fits is not None:
+            models[DAMPED_TREND] = fits["damped"]
+            models[SMOOTHING_COMBINATION] = (fits["ses"] + fits["holt"] + fits["damped"]) / 3
+            models[NAIVE_DAMPED] = (models["naive"] + fits["damped"]) / 2
         ridge_forecast = ridge_forecasts.get(series.series_id)
         if ridge_forecast is not None:
             models[GLOBAL_MODEL] = ridge_forecast
@@ -392,7 +380,8 @@ def select_models(scores: pl.DataFrame, margin: float = SELECTION_MARGIN) -> pl.
     Returns series_id, model, mean_mase (the chosen model's), table_model, own_best (the winner without the
     margin), best_baseline and best_baseline_mase.
     """
-    order = {m: i for i, m in enumerate([*BASELINES, RECENT_DRIFT, SEASONAL_TREND, GLOBAL_MODEL, COMBINATION])}
+    candidates = [*BASELINES, DAMPED_TREND, NAIVE_DAMPED, SMOOTHING_COMBINATION, GLOBAL_MODEL, COMBINATION]
+    order = {m: i for i, m in enumerate(candidates)}
     mean = (
         scores.group_by("series_id", "model")
         .agg(pl.col("mase").mean().alias("mean_mase"))

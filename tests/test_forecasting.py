@@ -4,20 +4,24 @@ import pytest
 
 from models.forecasting import (
     ALL_TABLES,
+    DAMPED_TREND,
     GLOBAL_MODEL,
+    NAIVE_DAMPED,
+    SMOOTHING_COMBINATION,
     GlobalRidge,
     Series,
     accuracy_by_table,
     backtest,
     baseline_forecast,
     features,
+    forecast_all,
     forecast_panel,
     interval_widths,
-    local_trend_forecasts,
     mase_by_horizon,
     panel_from_frame,
     select_models,
 )
+from models.smoothing import seasonal_indices, smoothing_forecasts
 
 
 def test_baselines():
@@ -27,20 +31,38 @@ def test_baselines():
     assert baseline_forecast(values, 2, "drift", 1).tolist() == [18.0, 19.0]
 
 
-def test_local_trends_start_from_the_last_two_years_and_fade_into_the_long_run_drift():
-    quarterly = np.array([100, 100, 100, 100, 100, 100, 100, 100, 110, 120, 130, 140], dtype=float)
-    trends = local_trend_forecasts(quarterly, 32, 4)
-    recent = trends["recent_drift"]
-    assert recent[0] == pytest.approx(145.0)  # (140 - 100) / 8 a quarter to start with
-    steps = np.diff(np.r_[140.0, recent])
-    long_run = 40 / 11
-    assert np.all(np.diff(steps) < 0) and np.all(steps > long_run)  # fading towards the long-run drift ...
-    assert steps[4] - long_run == pytest.approx((5 - long_run) * 0.8)  # ... by a fifth a year
-    # the quarter a year before, plus last year's change per quarter ((500 - 400) / 4 = 25), damped a year on
-    seasonal = trends["seasonal_naive_trend"]
-    assert seasonal[:4].tolist() == pytest.approx([135.0, 145.0, 155.0, 165.0])
-    assert seasonal[4] == pytest.approx(110 + 25 + 4 * long_run + (25 - 4 * long_run) * 0.8)
-    assert local_trend_forecasts(np.array([10.0, 20.0, 22.0, 24.0]), 2, 1) == {}  # two yearly values are no trend
+def test_smoothing_carries_a_trend_on_but_the_damped_trend_lets_it_fade():
+    steady = 100 * 1.02 ** np.arange(40)  # 2% a quarter
+    fits = smoothing_forecasts([steady], 12, 1)
+    holt, damped, ses = fits["holt"][0], fits["damped"][0], fits["ses"][0]
+    assert holt == pytest.approx(steady[-1] * 1.02 ** np.arange(1, 13), rel=1e-3)  # the trend, carried on
+    steps = np.diff(np.log(np.r_[steady[-1], damped]))
+    assert np.all(np.diff(steps) < 0) and steps[0] > 0  # still rising, ever less: the trend fades
+    assert ses == pytest.approx(np.full(12, ses[0])) and ses[0] < steady[-1]  # no trend: a level, lagging growth
+
+
+def test_smoothing_keeps_each_series_seasonal_pattern_whatever_its_length():
+    pattern = np.array([0.9, 1.1, 1.0, 1.0])
+    long = 200 * np.tile(pattern, 10)
+    short = 50 * np.tile(pattern, 3)[1:-1]  # from a second to a third quarter: seasons count from each start
+    fits = smoothing_forecasts([long, short], 4, 4)
+    assert fits["ses"][0] == pytest.approx(200 * pattern, rel=1e-6)
+    assert fits["damped"][1] == pytest.approx(50 * np.roll(pattern, -3), rel=1e-6)
+
+
+def test_smoothing_is_offered_where_whole_cycles_judged_it_only():
+    quarterly = [Series("q", "Q", 2000 * 4, 100 * 1.01 ** np.arange(40))]
+    yearly = [Series("y", "Y", 2013, 100 * 1.05 ** np.arange(10))]
+    assert {DAMPED_TREND, NAIVE_DAMPED, SMOOTHING_COMBINATION} <= set(forecast_all(quarterly, 8, "Q")["q"])
+    assert DAMPED_TREND not in forecast_all(yearly, 4, "Y")["y"]  # five yearly origins are one episode
+
+
+def test_seasonal_indices_sum_to_zero_and_vanish_for_yearly_or_short_series():
+    logs = np.log(np.tile([0.9, 1.1, 1.0, 1.0], 5) * np.linspace(100, 140, 20))
+    indices = seasonal_indices(logs, 4)
+    assert indices.sum() == pytest.approx(0.0) and indices[1] > indices[2] > indices[0]
+    assert seasonal_indices(logs, 1).tolist() == [0.0]
+    assert seasonal_indices(logs[:8], 4).tolist() == [0.0] * 4
 
 
 def growing_panel(n_series: int = 12, n_years: int = 14, seed: int = 1) -> list[Series]:
