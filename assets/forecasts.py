@@ -19,6 +19,7 @@ from models.forecasting import (
     period_start_expr,
     usable_series,
 )
+from models.regimes import regimes_of_panel
 from pipelines.resources import TalentgapSettings
 from sources.registry import TABLES
 from warehouse.db import write_table
@@ -92,7 +93,9 @@ def _series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource) -> It
     for frequency in usable["frequency"].unique().sort():
         observed = usable.filter(pl.col("frequency") == frequency)
         panel = panel_from_frame(observed)
-        predicted, scored = forecast_panel(panel, frequency, last_period_index(frequency, settings.end_year))
+        predicted, scored = forecast_panel(
+            panel, frequency, last_period_index(frequency, settings.end_year), origin_regimes=regimes_of_panel(observed)
+        )
         coherent, held = make_coherent(
             predicted, observed, _error_scale(panel, scored, frequency), hierarchy, SEASON_LENGTH[frequency]
         )
@@ -126,6 +129,7 @@ def _series_forecasts(settings: TalentgapSettings, duckdb: DuckDBResource) -> It
             "best_baseline",
             "best_baseline_mase",
             "selection_reason",
+            "interval_basis",
             "trained_until",
             "data_source",
             pl.lit(release_id).alias("release_id"),

@@ -19,7 +19,7 @@ BACKTEST_HORIZON = {"Y": 4, "SY": 4, "Q": 8, "M": 12}
 BACKTEST_ORIGINS = {"Y": 5, "SY": 5, "Q": 20, "M": 24}  # origins over the last five years of data
 # quarterly tables are backtested over whole business cycles: every origin from 2005 Q1 (the 2008-09 and 2012-13
 # downturns, two recoveries, COVID-19 and the 2021-22 boom), so selection and intervals do not rest on one episode
-WHOLE_CYCLES_FROM = {"Q": 2005 * 4}
+WHOLE_CYCLES_FROM = {"Q": 2001 * 4}
 LAGS = {"Y": 3, "SY": 3, "Q": 8, "M": 12}
 MIN_TRAIN = {"Y": 3, "SY": 3, "Q": 16, "M": 36}
 BASELINES = ("naive", "seasonal_naive", "drift")
@@ -36,6 +36,9 @@ MIN_POOL_ERRORS = 30  # fewer backtest errors than this in a table: its interval
 MIN_POOL_ORIGINS = 3  # ... and so for a table backtested at fewer origins than this (one year is no sample)
 CHOSEN = "chosen"  # the model label of the errors of each series' chosen model, which calibrate its intervals
 ALL_TABLES = "*"  # the pool of widths calibrated on every table of the frequency
+MIN_REGIME_ERRORS = (
+    200  # fewer chosen-model errors of origins in the current regime at a horizon: all origins calibrate
+)
 Z_80, Z_95 = 0.8, 0.95
 
 
@@ -290,6 +293,43 @@ def chosen_errors(errors: pl.DataFrame, selection: pl.DataFrame) -> pl.DataFrame
     )
 
 
+def calibration_errors(chosen: pl.DataFrame, origin_regimes: pl.DataFrame | None, regime: str | None) -> pl.DataFrame:
+    """The chosen models' errors that calibrate the intervals, with interval_basis saying which they are.
+
+    Where the labour-market regime of every origin is known (models/regimes.py) and a table has at least
+    MIN_REGIME_ERRORS errors at every horizon from origins in the regime its forecasts start in, only those
+    calibrate its intervals (Mondrian conformal): errors made in a boom say more about forecasts made in a boom, and
+    over whole cycles all-regime widths were too narrow in expansions and too wide in recoveries. Otherwise all do.
+    """
+    everywhere = pl.lit("chosen models' backtest errors, all origins").alias("interval_basis")
+    if origin_regimes is None or regime is None:
+        return chosen.with_columns(everywhere)
+    labelled = chosen.join(origin_regimes.rename({"period_index": "origin"}), on="origin", how="left").with_columns(
+        pool_of(pl.col("series_id")).alias("_pool")
+    )
+    in_regime = pl.col("regime") == regime
+    counts = labelled.filter(in_regime).group_by("_pool", "horizon").len()
+    horizons = labelled.group_by("_pool").agg(pl.col("horizon").n_unique().alias("_horizons"))
+    thick = (
+        counts.filter(pl.col("len") >= MIN_REGIME_ERRORS)
+        .group_by("_pool")
+        .len("_thick")
+        .join(horizons, on="_pool")
+        .filter(pl.col("_thick") == pl.col("_horizons"))["_pool"]
+    )
+    by_regime = pl.col("_pool").is_in(thick.implode())
+    return (
+        labelled.filter(~by_regime | in_regime)
+        .with_columns(
+            pl.when(by_regime)
+            .then(pl.lit(f"chosen models' backtest errors, origins in the current regime ({regime})"))
+            .otherwise(everywhere)
+            .alias("interval_basis")
+        )
+        .drop("regime", "_pool")
+    )
+
+
 MASE = pl.col("scaled_error").abs().mean().alias("mase")
 
 
@@ -298,11 +338,14 @@ def mase_by_horizon(errors: pl.DataFrame) -> pl.DataFrame:
     return errors.group_by("series_id", "model", "horizon").agg(MASE)
 
 
-def score_backtest(errors: pl.DataFrame, selection: pl.DataFrame) -> pl.DataFrame:
+def score_backtest(
+    errors: pl.DataFrame, selection: pl.DataFrame, calibration: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """MASE, sMAPE, bias and leave-one-origin-out interval coverage per series x model x horizon.
 
     Coverage is that of intervals calibrated on the model's own errors, except on the chosen model's rows
-    (chosen = true): those carry the coverage of the intervals as published, calibrated on the chosen models' errors.
+    (chosen = true): those carry the coverage of the intervals as published, calibrated on the chosen models' errors
+    (`calibration`, by default all of them; over the origins of the current regime where those calibrate).
     """
     scores = (
         errors.group_by("series_id", "model", "horizon")
@@ -324,7 +367,8 @@ def score_backtest(errors: pl.DataFrame, selection: pl.DataFrame) -> pl.DataFram
         .join(_out_of_sample_coverage(errors), on=["series_id", "model", "horizon"], how="left")
         .sort("series_id", "model", "horizon")
     )
-    published = _out_of_sample_coverage(chosen_errors(errors, selection)).drop("model")
+    calibration = chosen_errors(errors, selection) if calibration is None else calibration
+    published = _out_of_sample_coverage(calibration.select(errors.columns)).drop("model")
     return (
         scores.join(selection.select("series_id", "model", chosen=pl.lit(True)), on=["series_id", "model"], how="left")
         .with_columns(pl.col("chosen").fill_null(False))
@@ -455,12 +499,18 @@ def selection_reason() -> pl.Expr:
 
 
 def forecast_panel(
-    panel: list[Series], frequency: str, last_index: int, errors: pl.DataFrame | None = None
+    panel: list[Series],
+    frequency: str,
+    last_index: int,
+    errors: pl.DataFrame | None = None,
+    origin_regimes: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Backtest, select and forecast every series of one frequency up to period index `last_index`.
 
     Returns (forecasts, backtest scores). `errors` is the panel's backtest when the caller has run it already.
-    Series too short to backtest fall back to the naive forecast, and the forecast table says so in its `model` column.
+    `origin_regimes` (period_index, regime), where given, lets the intervals be calibrated on the origins in the
+    regime of the panel's last period (calibration_errors). Series too short to backtest fall back to the naive
+    forecast, and the forecast table says so in its `model` column.
     """
     season_length = SEASON_LENGTH[frequency]
     errors = backtest(panel, frequency) if errors is None else errors
@@ -475,12 +525,18 @@ def forecast_panel(
         orient="row",
     )
     selection = select_models(mase_by_horizon(errors).join(available, on=["series_id", "model"]))
-    scores = score_backtest(errors, selection)
+    regime = None
+    if origin_regimes is not None:
+        latest = origin_regimes.filter(pl.col("period_index") == max(s.last_index for s in panel))["regime"]
+        regime = latest[0] if len(latest) else None
+    calibration = calibration_errors(chosen_errors(errors, selection), origin_regimes, regime)
+    scores = score_backtest(errors, selection, calibration)
     chosen = dict(zip(selection["series_id"], selection["model"], strict=True))
     widths = {
         (row["pool"], row["horizon"]): (row["q80"], row["q95"])
-        for row in interval_widths(chosen_errors(errors, selection), horizon).iter_rows(named=True)
+        for row in interval_widths(calibration.select(errors.columns), horizon).iter_rows(named=True)
     }
+    basis = dict(calibration.select(pool_of(pl.col("series_id")), "interval_basis").unique().iter_rows())
     rows = []
     for series in panel:
         steps = last_index - series.last_index
@@ -529,7 +585,10 @@ def forecast_panel(
         selection_reason(),
     )
     forecasts = forecasts.join(selection_columns, on="series_id", how="left").with_columns(
-        pl.col("selection_reason").fill_null("too short to backtest: no change carried on")
+        pl.col("selection_reason").fill_null("too short to backtest: no change carried on"),
+        pool_of(pl.col("series_id"))
+        .replace_strict(basis, default="chosen models' backtest errors of all tables of its frequency, all origins")
+        .alias("interval_basis"),
     )
     return forecasts, scores
 

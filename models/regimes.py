@@ -11,6 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 REGIMES = ("expansion", "downturn", "recovery")
+SIGNAL = r"^80472ned \| OpenstaandeVacatures.*A-U Alle"  # the series id of open vacancies in the whole economy
 FALL = -0.10  # year-on-year change of open vacancies below which a quarter is a downturn
 MEMORY = 20  # quarters: the "normal" level is the average of the previous five years
 
@@ -30,3 +31,12 @@ def regimes(total: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("expansion"))
         .alias("regime"),
     )
+
+
+def regimes_of_panel(frame: pl.DataFrame) -> pl.DataFrame | None:
+    """regimes() of the open-vacancies total in a long frame of quarterly series (series_id, period_index, value),
+    or None when the frame does not hold it."""
+    total = frame.filter(pl.col("series_id").str.contains(SIGNAL))
+    if total["series_id"].n_unique() != 1:
+        return None
+    return regimes(total.select("period_index", "value"))

@@ -202,6 +202,44 @@ def test_intervals_cover_about_as_often_as_they_claim_on_noisy_series():
     assert 0.90 <= chosen["coverage_95"].mean() <= 0.98
 
 
+def calm_then_stormy_panel() -> list[Series]:
+    """Random walks whose shocks are five times larger in odd years: the 'stormy' regime."""
+    rng = np.random.default_rng(3)
+    years = np.repeat(np.arange(2000, 2020), 4)
+    sigma = np.where(years % 2 == 1, 0.05, 0.01)
+    return [Series(f"t | s{i}", "Q", 2000 * 4, 1000 * np.exp(np.cumsum(rng.normal(0, sigma)))) for i in range(30)]
+
+
+def test_intervals_are_calibrated_on_the_origins_of_the_regime_the_forecasts_start_in():
+    panel = calm_then_stormy_panel()
+    labels = pl.DataFrame({"period_index": np.arange(2000 * 4, 2020 * 4)}).with_columns(
+        pl.when((pl.col("period_index") // 4) % 2 == 1).then(pl.lit("stormy")).otherwise(pl.lit("calm")).alias("regime")
+    )
+    last = 2019 * 4 + 3  # the panel ends in a stormy year
+    stormy, _ = forecast_panel(panel, "Q", last + 8, origin_regimes=labels)
+    calm, _ = forecast_panel(panel, "Q", last + 8, origin_regimes=labels.with_columns(pl.lit("calm").alias("regime")))
+    overall, _ = forecast_panel(panel, "Q", last + 8)
+    width = {
+        name: float(
+            frame.filter(pl.col("horizon") == 1).select((pl.col("upper_80") - pl.col("lower_80")).mean()).item()
+        )
+        for name, frame in (("stormy", stormy), ("calm", calm), ("overall", overall))
+    }
+    assert width["stormy"] > 1.2 * width["overall"]  # only the stormy origins calibrate: wider than all together
+    assert width["calm"] == pytest.approx(width["overall"])  # every origin is "calm" here: the same as all
+    assert stormy["interval_basis"].unique().to_list() == [
+        "chosen models' backtest errors, origins in the current regime (stormy)"
+    ]
+    assert overall["interval_basis"].unique().to_list() == ["chosen models' backtest errors, all origins"]
+
+
+def test_a_regime_with_too_few_backtest_errors_falls_back_to_all_origins():
+    panel = calm_then_stormy_panel()[:2]  # 2 series x ~20 origins: fewer than MIN_REGIME_ERRORS per horizon
+    labels = pl.DataFrame({"period_index": np.arange(2000 * 4, 2020 * 4), "regime": "stormy"})
+    forecasts, _ = forecast_panel(panel, "Q", 2021 * 4 + 3, origin_regimes=labels)
+    assert forecasts["interval_basis"].unique().to_list() == ["chosen models' backtest errors, all origins"]
+
+
 def test_a_series_with_gaps_is_refused():
     frame = pl.DataFrame(
         {"series_id": ["a"] * 3, "frequency": ["Y"] * 3, "period_index": [2001, 2002, 2004], "value": [1.0, 2.0, 3.0]}
