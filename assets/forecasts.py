@@ -39,9 +39,10 @@ DEPS = [*(dg.AssetKey(["marts", spec.role]) for spec in MODELLED), dg.AssetKey([
             deps=DEPS,
             description=(
                 "One row per series x future period: point forecast, 80% and 95% intervals (split conformal on "
-                "rolling-origin backtest errors of the chosen models), the model chosen by the backtest and why "
-                "(selection_reason), its mean MASE beside the best baseline's, and the last observed period. Sector "
-                "forecasts are reconciled so that they add up to their parent's as the data do "
+                "rolling-origin backtest errors of the chosen models; for the quarterly tables those of the origins "
+                "in the current labour-market regime, as interval_basis says), the model chosen by the backtest and "
+                "why (selection_reason), its mean MASE beside the best baseline's, and the last observed period. "
+                "Sector forecasts are reconciled so that they add up to their parent's as the data do "
                 "(coherence_adjustment; forecast.coherence)."
             ),
         ),

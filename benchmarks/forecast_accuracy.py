@@ -43,6 +43,7 @@ from models.forecasting import (  # noqa: E402
     select_models,
     usable_series,
 )
+from models.regimes import regimes_of_panel  # noqa: E402
 from sources.registry import TABLES  # noqa: E402
 
 PEERS = ("AutoETS", "AutoTheta", "AutoARIMA")
@@ -97,7 +98,8 @@ def main(warehouse: Path, reuse: bool, until: int | None, tables: set[str] | Non
         backtests[frequency] = backtest(together, frequency, whole_cycles=False)
         # the pipeline's own selection, and the coverage of its published intervals
         last = last_period_index(frequency, 2030)
-        all_scores[frequency] = forecast_panel(together, frequency, last, backtests[frequency])[1]
+        regimes = regimes_of_panel(pl.concat([frame for (_, f), frame in panels.items() if f == frequency]))
+        all_scores[frequency] = forecast_panel(together, frequency, last, backtests[frequency], regimes)[1]
     for (table_id, frequency), frame in panels.items():
         if tables and table_id not in tables:
             continue

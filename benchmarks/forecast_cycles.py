@@ -36,6 +36,7 @@ from models.forecasting import (  # noqa: E402
     backtest,
     calibration_errors,
     chosen_errors,
+    current_regime,
     interval_widths,
     mase_by_horizon,
     panel_from_frame,
@@ -51,8 +52,8 @@ TABLES_SCORED = ("80472ned", "85920NED")
 HORIZON = BACKTEST_HORIZON["Q"]
 
 
-def _widths(calibration: pl.DataFrame, suffix: str) -> pl.DataFrame:
-    widths = interval_widths(calibration.drop("interval_basis"), HORIZON)
+def _widths(calibration: tuple[pl.DataFrame, str], suffix: str) -> pl.DataFrame:
+    widths = interval_widths(calibration[0], HORIZON)
     return widths.rename({"q80": f"q80{suffix}", "q95": f"q95{suffix}"}).drop("model")
 
 
@@ -66,7 +67,7 @@ def honest_selection(errors: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame
         known = errors.filter(pl.col("origin") + pl.col("horizon") <= origin)  # outcomes seen by then
         selection = select_models(mase_by_horizon(known))
         chosen = chosen_errors(known, selection)
-        regime = labels.filter(pl.col("period_index") == origin)["regime"][0]
+        regime = current_regime(labels, origin)
         widths = _widths(calibration_errors(chosen, None, None), "").join(
             _widths(calibration_errors(chosen, labels, regime), "_regime"), on=["pool", "horizon"]
         )
@@ -154,6 +155,8 @@ def main(warehouse: Path, peers: bool, reuse: bool) -> None:
         history = pl.concat([conn.sql(s.model_history_sql()).pl() for s in TABLES if s.model_frequency == "Q"])
     usable = usable_series(history)[0]
     labels = regimes_of_panel(usable)
+    if labels is None:
+        sys.exit(f"{warehouse}: no open-vacancies total for the whole economy (80472ned, A-U) to read regimes from")
     last = int(usable["period_index"].max())
     started = time.perf_counter()
     errors = backtest(panel_from_frame(usable), "Q")

@@ -17,8 +17,9 @@ from models.smoothing import smoothing_forecasts
 SEASON_LENGTH = {"Y": 1, "SY": 1, "Q": 4, "M": 12}
 BACKTEST_HORIZON = {"Y": 4, "SY": 4, "Q": 8, "M": 12}
 BACKTEST_ORIGINS = {"Y": 5, "SY": 5, "Q": 20, "M": 24}  # origins over the last five years of data
-# quarterly tables are backtested over whole business cycles: every origin from 2005 Q1 (the 2008-09 and 2012-13
-# downturns, two recoveries, COVID-19 and the 2021-22 boom), so selection and intervals do not rest on one episode
+# quarterly tables are backtested over whole business cycles: every origin from 2001 Q1 (the 2002-03, 2008-09 and
+# 2012-13 downturns, their recoveries, COVID-19 and the 2021-22 boom), so selection and intervals do not rest on one
+# episode
 WHOLE_CYCLES_FROM = {"Q": 2001 * 4}
 LAGS = {"Y": 3, "SY": 3, "Q": 8, "M": 12}
 MIN_TRAIN = {"Y": 3, "SY": 3, "Q": 16, "M": 36}
@@ -158,7 +159,8 @@ def forecast_all(panel: list[Series], horizon: int, frequency: str) -> dict[str,
     # 2021-22 jump on, almost fourfold by 2030 for some fields of study
     smoothable = [s for s in panel if len(s.values) >= 3 and np.all(s.values > 0)]  # logs need positive values
     smoothable = smoothable if frequency in WHOLE_CYCLES_FROM else []
-    smoothed = smoothing_forecasts([s.values for s in smoothable], horizon, season_length) if smoothable else {}
+    judged = BACKTEST_HORIZON[frequency]  # past it Holt's trend is not carried on: nothing judged it there
+    smoothed = smoothing_forecasts([s.values for s in smoothable], horizon, season_length, judged) if smoothable else {}
     smoothing = {s.series_id: {name: fits[row] for name, fits in smoothed.items()} for row, s in enumerate(smoothable)}
     out: dict[str, dict[str, np.ndarray]] = {}
     for series in panel:
@@ -293,41 +295,36 @@ def chosen_errors(errors: pl.DataFrame, selection: pl.DataFrame) -> pl.DataFrame
     )
 
 
-def calibration_errors(chosen: pl.DataFrame, origin_regimes: pl.DataFrame | None, regime: str | None) -> pl.DataFrame:
-    """The chosen models' errors that calibrate the intervals, with interval_basis saying which they are.
+def calibration_errors(
+    chosen: pl.DataFrame, origin_regimes: pl.DataFrame | None, regime: str | None
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The chosen models' errors that calibrate the intervals, and per table the words that say which they are.
 
     Where the labour-market regime of every origin is known (models/regimes.py) and a table has at least
     MIN_REGIME_ERRORS errors at every horizon from origins in the regime its forecasts start in, only those
     calibrate its intervals (Mondrian conformal): errors made in a boom say more about forecasts made in a boom, and
-    over whole cycles all-regime widths were too narrow in expansions and too wide in recoveries. Otherwise all do.
+    over whole cycles all-regime widths were too narrow in expansions and too wide in recoveries. Otherwise all of
+    the table's origins do.
     """
-    everywhere = pl.lit("chosen models' backtest errors, all origins").alias("interval_basis")
+    labelled = chosen.with_columns(pool_of(pl.col("series_id")).alias("_pool"))
+    basis = dict.fromkeys(labelled["_pool"].unique().to_list(), "chosen models' backtest errors, all origins")
     if origin_regimes is None or regime is None:
-        return chosen.with_columns(everywhere)
-    labelled = chosen.join(origin_regimes.rename({"period_index": "origin"}), on="origin", how="left").with_columns(
-        pool_of(pl.col("series_id")).alias("_pool")
-    )
+        return chosen, basis
+    labelled = labelled.join(origin_regimes.rename({"period_index": "origin"}), on="origin", how="left")
     in_regime = pl.col("regime") == regime
     counts = labelled.filter(in_regime).group_by("_pool", "horizon").len()
-    horizons = labelled.group_by("_pool").agg(pl.col("horizon").n_unique().alias("_horizons"))
     thick = (
-        counts.filter(pl.col("len") >= MIN_REGIME_ERRORS)
+        labelled.select("_pool", "horizon")
+        .unique()
+        .join(counts, on=["_pool", "horizon"], how="left")
         .group_by("_pool")
-        .len("_thick")
-        .join(horizons, on="_pool")
-        .filter(pl.col("_thick") == pl.col("_horizons"))["_pool"]
+        .agg((pl.col("len").fill_null(0) >= MIN_REGIME_ERRORS).all().alias("thick"))
+        .filter("thick")["_pool"]
+        .to_list()
     )
-    by_regime = pl.col("_pool").is_in(thick.implode())
-    return (
-        labelled.filter(~by_regime | in_regime)
-        .with_columns(
-            pl.when(by_regime)
-            .then(pl.lit(f"chosen models' backtest errors, origins in the current regime ({regime})"))
-            .otherwise(everywhere)
-            .alias("interval_basis")
-        )
-        .drop("regime", "_pool")
-    )
+    basis |= dict.fromkeys(thick, f"chosen models' backtest errors, origins in the current regime ({regime})")
+    by_regime = pl.col("_pool").is_in(thick)
+    return labelled.filter(~by_regime | in_regime).select(chosen.columns), basis
 
 
 MASE = pl.col("scaled_error").abs().mean().alias("mase")
@@ -368,7 +365,7 @@ def score_backtest(
         .sort("series_id", "model", "horizon")
     )
     calibration = chosen_errors(errors, selection) if calibration is None else calibration
-    published = _out_of_sample_coverage(calibration.select(errors.columns)).drop("model")
+    published = _out_of_sample_coverage(calibration).drop("model")
     return (
         scores.join(selection.select("series_id", "model", chosen=pl.lit(True)), on=["series_id", "model"], how="left")
         .with_columns(pl.col("chosen").fill_null(False))
@@ -498,6 +495,15 @@ def selection_reason() -> pl.Expr:
     )
 
 
+def current_regime(origin_regimes: pl.DataFrame | None, last_index: int) -> str | None:
+    """The regime of the last labelled period at or before `last_index` (a table may run a quarter ahead of the
+    vacancies the regimes are read from), or None without labels."""
+    if origin_regimes is None:
+        return None
+    known = origin_regimes.filter(pl.col("period_index") <= last_index).sort("period_index")
+    return known["regime"][-1] if known.height else None
+
+
 def forecast_panel(
     panel: list[Series],
     frequency: str,
@@ -525,18 +531,14 @@ def forecast_panel(
         orient="row",
     )
     selection = select_models(mase_by_horizon(errors).join(available, on=["series_id", "model"]))
-    regime = None
-    if origin_regimes is not None:
-        latest = origin_regimes.filter(pl.col("period_index") == max(s.last_index for s in panel))["regime"]
-        regime = latest[0] if len(latest) else None
-    calibration = calibration_errors(chosen_errors(errors, selection), origin_regimes, regime)
+    regime = current_regime(origin_regimes, max(s.last_index for s in panel))
+    calibration, basis = calibration_errors(chosen_errors(errors, selection), origin_regimes, regime)
     scores = score_backtest(errors, selection, calibration)
     chosen = dict(zip(selection["series_id"], selection["model"], strict=True))
     widths = {
         (row["pool"], row["horizon"]): (row["q80"], row["q95"])
-        for row in interval_widths(calibration.select(errors.columns), horizon).iter_rows(named=True)
+        for row in interval_widths(calibration, horizon).iter_rows(named=True)
     }
-    basis = dict(calibration.select(pool_of(pl.col("series_id")), "interval_basis").unique().iter_rows())
     rows = []
     for series in panel:
         steps = last_index - series.last_index
@@ -587,7 +589,7 @@ def forecast_panel(
     forecasts = forecasts.join(selection_columns, on="series_id", how="left").with_columns(
         pl.col("selection_reason").fill_null("too short to backtest: no change carried on"),
         pool_of(pl.col("series_id"))
-        .replace_strict(basis, default="chosen models' backtest errors of all tables of its frequency, all origins")
+        .replace_strict(basis, default="chosen models' backtest errors of all tables of its frequency")
         .alias("interval_basis"),
     )
     return forecasts, scores

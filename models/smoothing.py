@@ -37,9 +37,12 @@ def _grid(alphas: tuple, betas: tuple, phis: tuple) -> tuple[np.ndarray, np.ndar
     return alpha.ravel(), beta.ravel(), phi.ravel()
 
 
-def _fit(padded: np.ndarray, starts: np.ndarray, grid: tuple, horizon: int, with_trend: bool) -> np.ndarray:
+def _fit(
+    padded: np.ndarray, starts: np.ndarray, grid: tuple, horizon: int, with_trend: bool, trend_steps: int
+) -> np.ndarray:
     """Smooth every series (rows of `padded`, right-aligned, real from column `starts`) with every parameter set of
-    the grid, keep each series' set with the least one-step squared error, and forecast `horizon` steps."""
+    the grid, keep each series' set with the least one-step squared error, and forecast `horizon` steps, the trend
+    carried for at most `trend_steps` of them."""
     alpha, beta, phi = grid
     n_series, n_periods = padded.shape
     rows = np.arange(n_series)
@@ -55,13 +58,16 @@ def _fit(padded: np.ndarray, starts: np.ndarray, grid: tuple, horizon: int, with
         level = np.where(active, expected + alpha * error, level)
         trend = np.where(active, phi * trend + alpha * beta * error, trend)
     best = np.argmin(squared_error, axis=1)
-    damping = np.cumsum(phi[best][:, None] ** np.arange(1, horizon + 1), axis=1)
+    damping = np.cumsum(phi[best][:, None] ** np.arange(1, horizon + 1) * (np.arange(horizon) < trend_steps), axis=1)
     return level[rows, best][:, None] + damping * trend[rows, best][:, None]
 
 
-def smoothing_forecasts(panel: list[np.ndarray], horizon: int, season_length: int) -> dict[str, list[np.ndarray]]:
+def smoothing_forecasts(
+    panel: list[np.ndarray], horizon: int, season_length: int, holt_steps: int
+) -> dict[str, list[np.ndarray]]:
     """SES, Holt and damped-trend forecasts for a panel of positive series (each at least three values), in the
-    panel's order, as levels: fitted on the logs after removing each series' seasonal pattern, which is put back."""
+    panel's order, as levels: fitted on the logs after removing each series' seasonal pattern, which is put back.
+    Holt's trend is carried `holt_steps` ahead and then held: undamped, it would double a two-year spurt by 2030."""
     logs = [np.log(values) for values in panel]
     seasons = [seasonal_indices(series, season_length) for series in logs]
     adjusted, ahead = [], []  # the seasonally adjusted history, and the seasonal pattern of the periods ahead
@@ -74,8 +80,8 @@ def smoothing_forecasts(panel: list[np.ndarray], horizon: int, season_length: in
     for row, series in enumerate(adjusted):
         padded[row, starts[row] :] = series
     fits = {
-        "ses": _fit(padded, starts, _grid(ALPHAS, (0.0,), (1.0,)), horizon, with_trend=False),
-        "holt": _fit(padded, starts, _grid(ALPHAS, BETAS, (1.0,)), horizon, with_trend=True),
-        "damped": _fit(padded, starts, _grid(ALPHAS, BETAS, PHIS), horizon, with_trend=True),
+        "ses": _fit(padded, starts, _grid(ALPHAS, (0.0,), (1.0,)), horizon, False, 0),
+        "holt": _fit(padded, starts, _grid(ALPHAS, BETAS, (1.0,)), horizon, True, holt_steps),
+        "damped": _fit(padded, starts, _grid(ALPHAS, BETAS, PHIS), horizon, True, horizon),
     }
     return {name: [np.exp(fit[row] + ahead[row]) for row in range(len(panel))] for name, fit in fits.items()}

@@ -33,9 +33,10 @@ def test_baselines():
 
 def test_smoothing_carries_a_trend_on_but_the_damped_trend_lets_it_fade():
     steady = 100 * 1.02 ** np.arange(40)  # 2% a quarter
-    fits = smoothing_forecasts([steady], 12, 1)
+    fits = smoothing_forecasts([steady], 12, 1, holt_steps=8)
     holt, damped, ses = fits["holt"][0], fits["damped"][0], fits["ses"][0]
-    assert holt == pytest.approx(steady[-1] * 1.02 ** np.arange(1, 13), rel=1e-3)  # the trend, carried on
+    assert holt[:8] == pytest.approx(steady[-1] * 1.02 ** np.arange(1, 9), rel=1e-3)  # the trend, carried on ...
+    assert holt[8:] == pytest.approx(np.full(4, holt[7]))  # ... as far as the backtest judged it, then held
     steps = np.diff(np.log(np.r_[steady[-1], damped]))
     assert np.all(np.diff(steps) < 0) and steps[0] > 0  # still rising, ever less: the trend fades
     assert ses == pytest.approx(np.full(12, ses[0])) and ses[0] < steady[-1]  # no trend: a level, lagging growth
@@ -45,7 +46,7 @@ def test_smoothing_keeps_each_series_seasonal_pattern_whatever_its_length():
     pattern = np.array([0.9, 1.1, 1.0, 1.0])
     long = 200 * np.tile(pattern, 10)
     short = 50 * np.tile(pattern, 3)[1:-1]  # from a second to a third quarter: seasons count from each start
-    fits = smoothing_forecasts([long, short], 4, 4)
+    fits = smoothing_forecasts([long, short], 4, 4, holt_steps=4)
     assert fits["ses"][0] == pytest.approx(200 * pattern, rel=1e-6)
     assert fits["damped"][1] == pytest.approx(50 * np.roll(pattern, -3), rel=1e-6)
 
