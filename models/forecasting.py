@@ -37,9 +37,8 @@ MIN_POOL_ERRORS = 30  # fewer backtest errors than this in a table: its interval
 MIN_POOL_ORIGINS = 3  # ... and so for a table backtested at fewer origins than this (one year is no sample)
 CHOSEN = "chosen"  # the model label of the errors of each series' chosen model, which calibrate its intervals
 ALL_TABLES = "*"  # the pool of widths calibrated on every table of the frequency
-MIN_REGIME_ERRORS = (
-    200  # fewer chosen-model errors of origins in the current regime at a horizon: all origins calibrate
-)
+# fewer chosen-model errors of origins in the current regime at a horizon: all of a table's origins calibrate
+MIN_REGIME_ERRORS = 200
 Z_80, Z_95 = 0.8, 0.95
 
 
@@ -335,14 +334,12 @@ def mase_by_horizon(errors: pl.DataFrame) -> pl.DataFrame:
     return errors.group_by("series_id", "model", "horizon").agg(MASE)
 
 
-def score_backtest(
-    errors: pl.DataFrame, selection: pl.DataFrame, calibration: pl.DataFrame | None = None
-) -> pl.DataFrame:
+def score_backtest(errors: pl.DataFrame, selection: pl.DataFrame, calibration: pl.DataFrame) -> pl.DataFrame:
     """MASE, sMAPE, bias and leave-one-origin-out interval coverage per series x model x horizon.
 
     Coverage is that of intervals calibrated on the model's own errors, except on the chosen model's rows
     (chosen = true): those carry the coverage of the intervals as published, calibrated on the chosen models' errors
-    (`calibration`, by default all of them; over the origins of the current regime where those calibrate).
+    (`calibration`, from calibration_errors: all of them, or those of the current regime's origins).
     """
     scores = (
         errors.group_by("series_id", "model", "horizon")
@@ -364,7 +361,6 @@ def score_backtest(
         .join(_out_of_sample_coverage(errors), on=["series_id", "model", "horizon"], how="left")
         .sort("series_id", "model", "horizon")
     )
-    calibration = chosen_errors(errors, selection) if calibration is None else calibration
     published = _out_of_sample_coverage(calibration).drop("model")
     return (
         scores.join(selection.select("series_id", "model", chosen=pl.lit(True)), on=["series_id", "model"], how="left")

@@ -8,7 +8,7 @@ import polars as pl
 from models.gap_inputs import Marts, ModelData, load_model_data
 from warehouse.db import read_table
 
-GAP_SEEDS = ("group_composition", "sbi_hierarchy", "occupation_skills", "education_skills", "parameters")
+GAP_SEEDS = ("group_composition", "occupation_skills", "education_skills", "parameters")  # + read_hierarchy
 
 
 def read_marts(conn: duckdb.DuckDBPyConnection) -> Marts:
