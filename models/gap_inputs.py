@@ -128,6 +128,7 @@ class ModelData:
     skill_employment: dict[tuple[str, int], float]  # (skill, year) -> national employment in its class (85276NED)
     outflow_rate: dict[int, float]
     school_leavers: dict[str, YearlySeries]  # skill -> national school-leavers entering the skill's jobs
+    school_routes: dict[str, dict[str, YearlySeries]]  # skill -> {"mbo": ..., "he": ...}: the two parts of it
     unemployed: YearlySeries  # unemployed persons, national
     mix: dict[int, YearMix]
     _bounds: dict = field(default_factory=dict, repr=False)  # (sectors, occupation, year) -> (lower, upper)
@@ -206,6 +207,7 @@ def load_model_data(
         )
         for year in sorted({y for (_, y) in age})
     }
+    routes = _school_leavers(marts, forecasts, education_skills, parameters)
     data = ModelData(
         composition=composition,
         parameters=parameters,
@@ -216,7 +218,10 @@ def load_model_data(
         vacancy_rate_q4=_lookup(marts.vacancy_rate_by_sector, "SBI2008", frequency="Q"),
         skill_employment=skill_employment,
         outflow_rate=outflow,
-        school_leavers=_school_leavers(marts, forecasts, education_skills, parameters),
+        school_leavers={
+            skill: _sum_series([(route, 1.0) for route in parts.values()]) for skill, parts in routes.items()
+        },
+        school_routes=routes,
         unemployed=_series(marts.unemployment.filter(pl.col("measure") == UNEMPLOYED), forecasts, "unemployment"),
         mix=_solve_mix(marts, hierarchy, classes, by_occupation),
     )
@@ -265,28 +270,34 @@ def _series(frame: pl.DataFrame, forecasts: pl.DataFrame, what: str, year_shift:
 
 def _school_leavers(
     marts: Marts, forecasts: pl.DataFrame, education_skills: pl.DataFrame, parameters: dict[str, float]
-) -> dict[str, YearlySeries]:
+) -> dict[str, dict[str, YearlySeries]]:
     """School-leavers who start in the skill's jobs: graduates of the skill's fields x the share who enter the
     labour market x the share who start in a job matching their field. A school year's graduates count in the
     calendar year it ends. Those who enter the labour market but find no job are not counted here; they are among
-    the unemployed, who are counted once, when they take up work."""
+    the unemployed, who are counted once, when they take up work. Per skill, the mbo and the higher-education
+    route apart (their parameters differ)."""
     higher = marts.higher_education_enrolment_by_field.filter(
         dim("Onderwijssoort") == "Hoger onderwijs", pl.col("measure") == ENROLLED
     )
-    flows = (
-        (marts.mbo_graduates_by_field, "Studierichting", parameters["mbo_entry_rate"]),
-        (higher, "StudierichtingISCED2013", parameters["he_graduates_per_enrolled"] * parameters["he_entry_rate"]),
-    )
+    flows = {
+        "mbo": (marts.mbo_graduates_by_field, "Studierichting", parameters["mbo_entry_rate"]),
+        "he": (
+            higher,
+            "StudierichtingISCED2013",
+            parameters["he_graduates_per_enrolled"] * parameters["he_entry_rate"],
+        ),
+    }
     match = parameters["field_match_rate"]
     paths = {}
     for skill in SKILLS:
         fields = education_skills.filter(pl.col("skill") == skill)["isced_field"].to_list()
-        parts = []
-        for frame, dimension, factor in flows:
+        paths[skill] = {}
+        for route, (frame, dimension, factor) in flows.items():
+            parts = []
             for f in fields:
                 series = frame.filter(code_of(dim(dimension)) == f)
                 parts.append((_series(series, forecasts, f"school-leavers {skill} {f}", year_shift=1), factor * match))
-        paths[skill] = _sum_series(parts)
+            paths[skill][route] = _sum_series(parts)
     return paths
 
 

@@ -226,15 +226,26 @@ def _triangular(rng: np.random.Generator, low: float, high: float, n: int) -> np
     return rng.triangular(low, 1.0, high, n)
 
 
-def publish_frame(data: ModelData, errors: pl.DataFrame, end_year: int) -> tuple[pl.DataFrame, list[Unit]]:
-    """One row per group x skill x year from the base year to `end_year` (the national rows included, for the
-    reconciliation), with every component, the calibrated rates and the 80% and 95% intervals."""
-    base = data.last_year
-    years = np.arange(base + 1, end_year + 1)
+@dataclass(frozen=True)
+class Simulation:
+    """One group x skill projected from the base year: the point, and the Monte Carlo draws its intervals come
+    from. `factor` is each draw's skill-share factor; scenarios pair their draws with these."""
+
+    unit: Unit
+    years: np.ndarray
+    point: dict[str, np.ndarray]
+    factor: np.ndarray  # (draws, 1)
+    gap_draws: np.ndarray  # (draws, years)
+    employment_draws: np.ndarray
+
+
+def simulate(data: ModelData, errors: pl.DataFrame, end_year: int) -> list[Simulation]:
+    """Every group x skill (the national units included, for the reconciliation) from the base year to
+    `end_year`: the point on the input forecasts and draws of the share factor and the backtest's errors."""
+    years = np.arange(data.last_year + 1, end_year + 1)
     rng = np.random.default_rng(SEED)
-    units = units_at(data, base)
-    rows = []
-    for unit in units:
+    simulations = []
+    for unit in units_at(data, data.last_year):
         point = project_unit(unit, data, years, forecasts=True)
         factor = _triangular(rng, *unit.share_factor_bounds, DRAWS)[:, None]
         base_gap = unit.history.unfilled[-1]
@@ -250,8 +261,24 @@ def publish_frame(data: ModelData, errors: pl.DataFrame, end_year: int) -> tuple
         base_employment = unit.history.employment[-1]
         employment = np.minimum(point["supply"], point["demand"])
         employment_draws = factor * (employment + employment_error * base_employment)
-        rows += _rows(unit, point, gap_draws, employment_draws, factor, years)
-    return pl.DataFrame(rows), units
+        simulations.append(Simulation(unit, years, point, factor, gap_draws, employment_draws))
+    return simulations
+
+
+def simulations_frame(simulations: list[Simulation]) -> pl.DataFrame:
+    """One row per group x skill x year from the base year, with every component, the calibrated rates and the
+    80% and 95% intervals."""
+    rows = []
+    for s in simulations:
+        rows += _rows(s.unit, s.point, s.gap_draws, s.employment_draws, s.factor, s.years)
+    return pl.DataFrame(rows)
+
+
+def publish_frame(data: ModelData, errors: pl.DataFrame, end_year: int) -> tuple[pl.DataFrame, list[Unit]]:
+    """One row per group x skill x year from the base year to `end_year` (the national rows included, for the
+    reconciliation), and the units behind them."""
+    simulations = simulate(data, errors, end_year)
+    return simulations_frame(simulations), [s.unit for s in simulations]
 
 
 def _rows(

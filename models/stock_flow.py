@@ -115,54 +115,67 @@ def calibrate(history: History, breaks: tuple[int, ...] = ()) -> Calibration:
 @dataclass(frozen=True)
 class Drivers:
     """The flows the account runs on for the years after the base year: arrays of shape (years,) or (draws,
-    years)."""
+    years). A scenario adds entrants (from abroad) and demand growth; a draw of the uncertain parameters changes
+    what the trend assumes of the flows (`assumed_inflow`, `assumed_outflow`: shares of the base-year stock, scalars
+    or (draws, 1); None = as observed in the base year) together with the flows themselves."""
 
     years: np.ndarray
     school_leavers: np.ndarray
     unemployed_inflow: np.ndarray
     outflow_rate: np.ndarray
+    extra_entrants: np.ndarray | float = 0.0
+    demand_shift: np.ndarray | float = 0.0  # log growth of demand a year on top of its trend
+    assumed_inflow: np.ndarray | float | None = None
+    assumed_outflow: np.ndarray | float | None = None
 
 
 def project(
     history: History,
     calibration: Calibration,
     drivers: Drivers,
-    damping: float,
+    damping: float | np.ndarray,
     long_run_growth: float,
     supply_rule: str = "base_shares",
 ) -> dict[str, np.ndarray]:
     """The account from the last year of `history` over `drivers.years`. `long_run_growth` is the log growth a
-    year that the employment trend fades into. Every output has the shape of the drivers."""
+    year that the employment trend fades into; `damping` is a number or one per draw, (draws, 1). Every output has
+    the shape of the drivers (with draws if any input has them)."""
     if supply_rule not in SUPPLY_RULES:
         raise ValueError(f"supply_rule {supply_rule!r} is not one of {SUPPLY_RULES}")
     rates = calibration.summary()
     own_trend, excess = rates["employment_growth"][0], rates["demand_growth"][0] - rates["employment_growth"][0]
-    fade = damping ** np.arange(len(drivers.years))
+    fade = np.asarray(damping) ** np.arange(len(drivers.years))
     trend = long_run_growth + (own_trend - long_run_growth) * fade
     base = history.employment[-1]
     # what the trend assumes of the flows: every inflow at its base-year share of the stock, outflow at its rate
-    assumed_inflow = (history.school_leavers[-1] + history.unemployed_inflow[-1]) / base
+    assumed_inflow = drivers.assumed_inflow
+    if assumed_inflow is None:
+        assumed_inflow = (history.school_leavers[-1] + history.unemployed_inflow[-1]) / base
+    assumed_outflow = history.outflow_rate[-1] if drivers.assumed_outflow is None else drivers.assumed_outflow
     other_rate = {
-        "base_shares": np.exp(trend) - 1 + history.outflow_rate[-1] - assumed_inflow,
+        "base_shares": np.exp(trend) - 1 + assumed_outflow - assumed_inflow,
         "trend": None,  # set each year from the flows, so that supply stays on the trend
-        "constant_rate": np.full(len(trend), rates["other_entrant_rate"][0]),
+        "constant_rate": np.full(len(drivers.years), rates["other_entrant_rate"][0]),
     }[supply_rule]
-    shape = np.broadcast(drivers.school_leavers, drivers.unemployed_inflow, drivers.outflow_rate).shape
-    school = np.broadcast_to(drivers.school_leavers, shape)
-    unemployed = np.broadcast_to(drivers.unemployed_inflow, shape)
-    outflow_rate = np.broadcast_to(drivers.outflow_rate, shape)
+    flows = (drivers.school_leavers, drivers.unemployed_inflow, drivers.outflow_rate, drivers.extra_entrants)
+    shape = np.broadcast(*flows, drivers.demand_shift, trend, 0.0 if other_rate is None else other_rate).shape
+    school, unemployed, outflow_rate, extra = (np.broadcast_to(f, shape) for f in flows)
+    trend, fade, shift = (np.broadcast_to(a, shape) for a in (trend, fade, drivers.demand_shift))
+    other_rate = None if other_rate is None else np.broadcast_to(other_rate, shape)
     out = {name: np.zeros(shape) for name in PROJECTED}
     supply = np.full(shape[:-1], base)
     demand = np.full(shape[:-1], history.demand[-1])
     openings = np.full(shape[:-1], history.unfilled[-1])
     entrants = np.zeros(shape[:-1])
     for j in range(shape[-1]):
-        new_demand = demand * np.exp(trend[j] + excess * fade[j])
+        new_demand = demand * np.exp(trend[..., j] + excess * fade[..., j] + shift[..., j])
         replacement = supply * outflow_rate[..., j]
         if other_rate is None:
-            other = supply * np.exp(trend[j]) - (supply - replacement + school[..., j] + unemployed[..., j])
+            other = supply * np.exp(trend[..., j]) - (supply - replacement + school[..., j] + unemployed[..., j])
         else:
-            other = supply * other_rate[j]
+            other = supply * other_rate[..., j]
+        # entrants a scenario adds (from abroad) come on top of the trend's, one for one
+        other = other + extra[..., j]
         inflow = school[..., j] + unemployed[..., j] + other
         rate = other / supply
         supply = supply - replacement + inflow

@@ -1,0 +1,354 @@
+"""Policy scenarios on the gap model, and the account under other values of its assumptions (pure: numpy and
+polars, no Dagster).
+
+A scenario is a named set of changes to the projection's flows from a year on, kept as rows of
+warehouse/seeds/scenarios.csv (`read_scenarios` validates them). The levers are the model's own inputs: the
+school-leavers, the rate at which the unemployed take up work, the retirement window and other exits, entrants
+from abroad and the growth of demand. A parameter lever is read against the seed's value (0.4 against 0.3 is a
+third more), so that the same change can be applied under every draw of the uncertain assumptions.
+
+A scenario's effect is its gap minus the baseline's under the same draws: the skill-share factor, and the
+assumptions drawn between the `low` and `high` of warehouse/seeds/parameters.csv. The backtest's errors are the
+same in both and cancel; what is left is how sure we are of the levers' pass-through.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from models.gap_inputs import NATIONAL, SKILLS, ModelData, Unit
+from models.gap_model import DRAWS, SEED, Simulation, driver_paths
+from models.stock_flow import Drivers, project
+
+BASELINE = "baseline"
+ALL = "all"
+SCENARIO_COLUMNS = ("scenario", "lever", "sector_group", "skill", "value", "from_year", "description")
+
+
+class ScenarioError(ValueError):
+    """A scenario or a parameter range in the seeds cannot be used."""
+
+
+@dataclass(frozen=True)
+class Lever:
+    meaning: str
+    unit: str
+    low: float
+    high: float
+    parameter: str | None = None  # the named assumption it moves (read against its seed value)
+    by_group: bool = True  # False: the value is national, shared over the groups as their hires
+
+
+LEVERS = {
+    "school_leavers_factor": Lever(
+        "school-leavers who start in the skill's jobs, as a multiple of the forecast (1.2 = 20% more graduates)",
+        "factor",
+        0.5,
+        2.0,
+    ),
+    "unemployed_reactivation_rate": Lever(
+        "share of the matching unemployed who take up work in a year",
+        "share per year",
+        0.0,
+        1.0,
+        "unemployed_reactivation_rate",
+    ),
+    "retirement_window_years": Lever(
+        "years within which workers aged 55 and over leave (11 against 10: retiring about a year later)",
+        "years",
+        5.0,
+        20.0,
+        "retirement_window_years",
+    ),
+    "other_exit_rate": Lever(
+        "exits other than retirement, a share of employment a year", "share per year", 0.0, 0.1, "other_exit_rate"
+    ),
+    "entrants_from_abroad": Lever(
+        "extra entrants from abroad into the skill's jobs a year, nationally (shared over the groups as their hires)",
+        "persons per year",
+        0.0,
+        100_000.0,
+        by_group=False,
+    ),
+    "demand_growth": Lever(
+        "extra growth of demand a year (0.01 = one percentage point)", "log growth per year", -0.05, 0.05
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    lever: str
+    sector_group: str  # a group, or "all"
+    skill: str  # a skill, or "all"
+    value: float
+    from_year: int | None  # None: from the first projected year
+    description: str
+
+    def applies_to(self, unit: Unit) -> bool:
+        return self.sector_group in (ALL, unit.group) and self.skill in (ALL, unit.skill)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    changes: tuple[Change, ...]
+
+    def changes_json(self) -> str:
+        return json.dumps([c.__dict__ for c in self.changes], ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Range:
+    low: float
+    value: float
+    high: float
+
+
+def read_scenarios(
+    frame: pl.DataFrame, groups: list[str], where: str = "warehouse/seeds/scenarios.csv"
+) -> list[Scenario]:
+    """The scenarios of the seed (text columns), the baseline first; any row that cannot be used is an error
+    naming its line, column and value."""
+    missing = [c for c in SCENARIO_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ScenarioError(f"{where}: lacks column(s) {', '.join(missing)}; it has {', '.join(frame.columns)}")
+    changes: dict[str, list[Change]] = {}
+    descriptions: dict[str, list[str]] = {}
+    for line, row in enumerate(frame.iter_rows(named=True), start=2):
+        name, change = _read_row(row, groups, f"{where} line {line}")
+        descriptions.setdefault(name, []).append(row["description"].strip())
+        changes.setdefault(name, [])
+        if change is None:
+            continue
+        if any(
+            (c.lever, c.sector_group, c.skill) == (change.lever, change.sector_group, change.skill)
+            for c in changes[name]
+        ):
+            raise ScenarioError(
+                f"{where} line {line}, column lever (scenario {name!r}): {change.lever} for {change.sector_group} x "
+                f"{change.skill} is set twice in this scenario"
+            )
+        changes[name].append(change)
+    if BASELINE not in changes:
+        raise ScenarioError(f"{where}: has no row for the scenario {BASELINE!r}, which every other is compared with")
+    empty = [name for name, found in changes.items() if name != BASELINE and not found]
+    if empty:
+        raise ScenarioError(f"{where}: scenario(s) {', '.join(empty)} change nothing")
+    names = [BASELINE, *(n for n in changes if n != BASELINE)]
+    return [Scenario(n, "; ".join(dict.fromkeys(descriptions[n])), tuple(changes[n])) for n in names]
+
+
+def _read_row(row: dict, groups: list[str], where: str) -> tuple[str, Change | None]:
+    """One seed row: its scenario's name and its change (None for the baseline's row)."""
+    name = (row["scenario"] or "").strip()
+
+    def fail(column: str, problem: str) -> ScenarioError:
+        return ScenarioError(f"{where}, column {column} (scenario {name!r}): {problem}")
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        raise fail("scenario", "a scenario's name is lower-case letters, digits and _, starting with a letter")
+    if not (row["description"] or "").strip():
+        raise fail("description", "every row says in words what it changes")
+    lever = (row["lever"] or "").strip()
+    if name == BASELINE:
+        if lever:
+            raise fail("lever", "the baseline is the published forecast and changes nothing")
+        return name, None
+    if lever not in LEVERS:
+        raise fail("lever", f"{lever!r} is not a lever; the levers are {', '.join(LEVERS)}")
+    spec = LEVERS[lever]
+    group = (row["sector_group"] or ALL).strip()
+    if group not in (ALL, *groups):
+        raise fail("sector_group", f"{group!r} is not a priority group; use one of {', '.join(groups)} or all")
+    if group != ALL and not spec.by_group:
+        raise fail("sector_group", f"{lever} is a national number, shared over the groups: use all")
+    skill = (row["skill"] or ALL).strip()
+    if skill not in (ALL, *SKILLS):
+        raise fail("skill", f"{skill!r} is not a skill; use {', '.join(SKILLS)} or all")
+    try:
+        value = float(row["value"])
+    except (TypeError, ValueError):
+        raise fail("value", f"{row['value']!r} is not a number") from None
+    if not spec.low <= value <= spec.high:
+        raise fail("value", f"{value:g} is outside {lever}'s range {spec.low:g} to {spec.high:g} ({spec.unit})")
+    from_year = None
+    text = (row["from_year"] or "").strip()
+    if text:
+        if not re.fullmatch(r"\d{4}", text) or not 2000 <= int(text) <= 2100:
+            raise fail("from_year", f"{text!r} is not a year (2000-2100)")
+        from_year = int(text)
+    return name, Change(lever, group, skill, value, from_year, row["description"].strip())
+
+
+def parameter_ranges(parameters: pl.DataFrame, where: str = "warehouse/seeds/parameters.csv") -> dict[str, Range]:
+    """The assumptions with a plausible range (`low`, `high`), as numbers; a range that does not hold its value
+    is an error naming the line."""
+    ranges = {}
+    for line, row in enumerate(parameters.iter_rows(named=True), start=2):
+        if not (row.get("low") or row.get("high")):
+            continue
+        try:
+            low, value, high = float(row["low"]), float(row["value"]), float(row["high"])
+        except (TypeError, ValueError):
+            raise ScenarioError(f"{where} line {line} ({row['name']}): low, value and high must be numbers") from None
+        if not low <= value <= high:
+            raise ScenarioError(
+                f"{where} line {line} ({row['name']}): {value:g} is not within its range {low:g}-{high:g}"
+            )
+        ranges[row["name"]] = Range(low, value, high)
+    return ranges
+
+
+Theta = dict[str, np.ndarray]  # assumption -> its values, one per draw, shape (draws, 1)
+
+
+def draw_assumptions(ranges: dict[str, Range], rng: np.random.Generator, n: int) -> Theta:
+    """Each assumption drawn on its own, triangular between its low and high with the seed's value most likely."""
+    return {name: rng.triangular(r.low, r.value, r.high, n)[:, None] for name, r in sorted(ranges.items())}
+
+
+def flows(
+    unit: Unit, data: ModelData, years: np.ndarray, theta: Theta | None = None, changes: tuple[Change, ...] = ()
+) -> tuple[Drivers, float | np.ndarray]:
+    """The unit's drivers (and trend damping) on the input forecasts, under other values of the assumptions
+    (`theta`; absent ones at their seed value) and with a scenario's `changes` from their years on. With no theta
+    and no changes, exactly the drivers of the published projection."""
+    theta, seed = theta or {}, data.parameters
+
+    def ratio(name: str) -> float | np.ndarray:
+        return theta.get(name, seed[name]) / seed[name]
+
+    skill, base, history = unit.skill, unit.origin, unit.history
+    routes = data.school_routes[skill]
+    mbo, he = (np.array([routes[r].values[int(y)] for y in years]) for r in ("mbo", "he"))
+    mbo_base, he_base = (routes[r].values.get(base, routes[r].values[min(routes[r].values)]) for r in ("mbo", "he"))
+    k_mbo = ratio("mbo_entry_rate")
+    k_he = ratio("he_graduates_per_enrolled") * ratio("he_entry_rate")
+    k_match = ratio("field_match_rate")
+    school = unit.hires_share * k_match * (k_mbo * mbo + k_he * he)
+    school_base = history.school_leavers[-1] * k_match * (k_mbo * mbo_base + k_he * he_base) / (mbo_base + he_base)
+    reactivation = ratio(f"unemployed_share_{skill}") * ratio("unemployed_reactivation_rate")
+    rate = seed[f"unemployed_share_{skill}"] * seed["unemployed_reactivation_rate"]
+    national = driver_paths(data, skill, base, years, forecasts=True).unemployed * rate * unit.hires_share
+    unemployed = national * reactivation
+    window0, exit0 = seed["retirement_window_years"], seed["other_exit_rate"]
+    retiring = (history.outflow_rate[-1] - exit0) * window0  # the share of workers aged 55+, as the seed reads it
+    window = theta.get("retirement_window_years", window0) * np.ones_like(years, dtype=float)
+    exits = theta.get("other_exit_rate", exit0) * np.ones_like(years, dtype=float)
+    assumed_outflow = retiring / theta.get("retirement_window_years", window0) + theta.get("other_exit_rate", exit0)
+    extra = np.zeros(len(years))
+    shift = np.zeros(len(years))
+    for change in changes:
+        if not change.applies_to(unit):
+            continue
+        on = years >= (change.from_year or years[0])
+        lever = LEVERS[change.lever]
+        factor = change.value / seed[lever.parameter] if lever.parameter else change.value
+        if change.lever == "school_leavers_factor":
+            school = np.where(on, school * factor, school)
+        elif change.lever == "unemployed_reactivation_rate":
+            unemployed = np.where(on, unemployed * factor, unemployed)
+        elif change.lever == "retirement_window_years":
+            window = np.where(on, window * factor, window)
+        elif change.lever == "other_exit_rate":
+            exits = np.where(on, exits * factor, exits)
+        elif change.lever == "entrants_from_abroad":
+            extra = extra + np.where(on, change.value * unit.hires_share, 0.0)
+        elif change.lever == "demand_growth":
+            shift = shift + np.where(on, change.value, 0.0)
+    drivers = Drivers(
+        years=years,
+        school_leavers=school,
+        unemployed_inflow=unemployed,
+        outflow_rate=retiring / window + exits,
+        extra_entrants=extra,
+        demand_shift=shift,
+        assumed_inflow=(school_base + history.unemployed_inflow[-1] * reactivation) / history.employment[-1],
+        assumed_outflow=assumed_outflow,
+    )
+    return drivers, theta.get("trend_damping", seed["trend_damping"])
+
+
+def run(unit: Unit, data: ModelData, years: np.ndarray, theta: Theta | None = None, changes=()) -> dict:
+    """The unit's account under `theta` and `changes`."""
+    drivers, damping = flows(unit, data, years, theta, changes)
+    return project(unit.history, unit.calibration, drivers, damping, unit.long_run_growth)
+
+
+def scenario_frame(
+    simulations: list[Simulation], data: ModelData, scenarios: list[Scenario], ranges: dict[str, Range]
+) -> pl.DataFrame:
+    """Per scenario x group x skill x year (base year included, national units left out): the scenario's demand,
+    supply and gap with 80% and 95% intervals, and its difference from the baseline with its intervals."""
+    theta = draw_assumptions(ranges, np.random.default_rng(SEED + 1), DRAWS)  # national: the same for every unit
+    rows = []
+    for simulation in simulations:
+        unit, years = simulation.unit, simulation.years
+        if unit.group == NATIONAL:
+            continue
+        baseline_draws = run(unit, data, years, theta)["gap"]
+        base_gap = float(unit.history.unfilled[-1])
+        observed = {
+            "sector_group": unit.group,
+            "skill": unit.skill,
+            "base_year": unit.origin,
+            "year": unit.origin,
+            "observed": True,
+            "demand": float(unit.history.demand[-1]),
+            "supply": float(unit.history.employment[-1]),
+            "baseline_gap": base_gap,
+        }
+        observed |= _bands(base_gap * simulation.factor[:, 0], base_gap, "gap") | _bands(np.zeros(1), 0.0, "difference")
+        for scenario in scenarios:
+            rows.append(observed | {"scenario": scenario.name})
+            if scenario.name == BASELINE:
+                point, difference = simulation.point, np.zeros_like(simulation.gap_draws)
+            else:
+                point = run(unit, data, years, changes=scenario.changes)
+                difference = simulation.factor * (
+                    run(unit, data, years, theta, scenario.changes)["gap"] - baseline_draws
+                )
+            # the effect is the scenario's account against the baseline's, both on the seed's assumptions
+            effect = point["gap"] - simulation.point["gap"] if scenario.name != BASELINE else np.zeros(len(years))
+            for j, year in enumerate(years):
+                gap = float(simulation.point["gap"][j] + effect[j])
+                rows.append(
+                    {
+                        "scenario": scenario.name,
+                        "sector_group": unit.group,
+                        "skill": unit.skill,
+                        "base_year": unit.origin,
+                        "year": int(year),
+                        "observed": False,
+                        "demand": float(point["demand"][j]),
+                        "supply": float(point["supply"][j]),
+                        "baseline_gap": float(simulation.point["gap"][j]),
+                    }
+                    | _bands(simulation.gap_draws[:, j] + difference[:, j], gap, "gap")
+                    | _bands(difference[:, j], float(effect[j]), "difference")
+                )
+    order = {s.name: i for i, s in enumerate(scenarios)}
+    frame = pl.DataFrame(rows).with_columns(
+        pl.col("scenario").replace_strict({s.name: s.description for s in scenarios}).alias("scenario_description"),
+        pl.col("scenario").replace_strict({s.name: s.changes_json() for s in scenarios}).alias("scenario_changes"),
+    )
+    return frame.sort(pl.col("scenario").replace_strict(order), "sector_group", "skill", "year")
+
+
+def _bands(draws: np.ndarray, point: float, name: str) -> dict[str, float]:
+    """The point and its 80% and 95% intervals from draws, widened where needed to hold the point."""
+    lower_80, upper_80, lower_95, upper_95 = np.quantile(draws, (0.1, 0.9, 0.025, 0.975))
+    return {
+        name: point,
+        f"{name}_lower": min(float(lower_80), point),
+        f"{name}_upper": max(float(upper_80), point),
+        f"{name}_lower_95": min(float(lower_95), float(lower_80), point),
+        f"{name}_upper_95": max(float(upper_95), float(upper_80), point),
+    }
