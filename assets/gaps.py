@@ -19,9 +19,12 @@ from models.gap_model import (
     backtest_intervals,
     calibration_frame,
     parameters_frame,
-    publish_frame,
+    simulate,
+    simulations_frame,
 )
 from models.reconciliation import reconcile
+from models.scenarios import parameter_ranges, read_scenarios, scenario_frame
+from models.sensitivity import sensitivity_frame
 from pipelines.resources import TalentgapSettings
 from sources.registry import TABLES
 from warehouse.db import read_table, write_table
@@ -77,6 +80,18 @@ def _spec(name: str, description: str) -> dg.AssetSpec:
             "the coverage of their intervals.",
         ),
         _spec(
+            "skill_gaps_scenarios",
+            "Every scenario of seeds/scenarios (the baseline first, equal to skill_gaps) per group x skill x year: "
+            "demand, supply and the gap with 80% and 95% intervals, and the difference from the baseline with its "
+            "intervals (paired draws of the skill share and of the assumptions' ranges).",
+        ),
+        _spec(
+            "gap_sensitivities",
+            "Tornado table: per group x skill x projected year, each input (the assumptions over their range, the "
+            "input forecasts over their 80% interval, the skill share over its bounds, the model's backtest error) "
+            "swung on its own, the gap at each end and the input's rank.",
+        ),
+        _spec(
             "reconciliation",
             "Our national totals and group sizes beside the reference figures everyone knows, with the definition "
             "on each side and the difference in %.",
@@ -97,7 +112,10 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
         forecast_backtest = read_table(conn, "forecast.backtest")
         seeds = {name: read_table(conn, f"seeds.{name}") for name in SEEDS}
     errors = backtest_intervals(backtest(data))
-    table, units = publish_frame(data, errors, settings.end_year)
+    simulations = simulate(data, errors, settings.end_year)
+    table, units = simulations_frame(simulations), [s.unit for s in simulations]
+    ranges = parameter_ranges(seeds["parameters"])
+    scenarios = read_scenarios(seeds["scenarios"], seeds["sector_groups"]["sector_group"].to_list())
     release = {"release_id": forecasts["release_id"][0], "data_source": forecasts["data_source"][0]}
     groups = seeds["sector_groups"].select("sector_group", "sector_group_nl", "sector_group_en", "kind")
     allocated = (
@@ -113,6 +131,17 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
         .with_columns(pl.lit(GAP_MODEL).alias("gap_model"), *(pl.lit(v).alias(k) for k, v in release.items()))
         .sort("sector_group", "skill", "year")
     )
+    lineage = gaps.select("sector_group", *groups.columns[1:], "lineage", "gap_model").unique("sector_group")
+    scenario_gaps = (
+        scenario_frame(simulations, data, scenarios, ranges)
+        .join(lineage, on="sector_group")
+        .with_columns(pl.lit(v).alias(k) for k, v in release.items())
+    )
+    sensitivities = (
+        sensitivity_frame(simulations, data, errors, ranges)
+        .join(lineage.drop("lineage"), on="sector_group")
+        .with_columns(pl.lit(v).alias(k) for k, v in release.items())
+    )
     reconciliation = reconcile(table, units, data, seeds["reference_figures"]).with_columns(
         pl.lit(v).alias(k) for k, v in release.items()
     )
@@ -125,6 +154,8 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
             pl.lit(v).alias(k) for k, v in release.items()
         ),
         "reconciliation": reconciliation,
+        "skill_gaps_scenarios": scenario_gaps,
+        "gap_sensitivities": sensitivities,
     }
     with duckdb.get_connection() as conn:
         for name, frame in outputs.items():
@@ -151,6 +182,30 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
     )
     for name in ("gap_calibration", "gap_parameters", "accuracy"):
         yield dg.MaterializeResult(asset_key=["forecast", name], metadata={"dagster/row_count": outputs[name].height})
+    # per scenario, the group and skill it moves most (groups overlap, so their differences do not add up)
+    effects = (
+        scenario_gaps.filter(pl.col("year") == settings.end_year)
+        .sort(pl.col("difference").abs(), descending=True)
+        .group_by("scenario", maintain_order=True)
+        .first()
+        .select("scenario", "sector_group", "skill", "baseline_gap", "gap", "difference")
+    )
+    yield dg.MaterializeResult(
+        asset_key=["forecast", "skill_gaps_scenarios"],
+        metadata={
+            "dagster/row_count": scenario_gaps.height,
+            "scenarios": ", ".join(s.name for s in scenarios),
+            "largest_effect_per_scenario": preview(effects, rows=20),
+        },
+    )
+    top = sensitivities.filter(pl.col("year") == settings.end_year, pl.col("rank") == 1)
+    yield dg.MaterializeResult(
+        asset_key=["forecast", "gap_sensitivities"],
+        metadata={
+            "dagster/row_count": sensitivities.height,
+            "moves_most": preview(top.select("sector_group", "skill", "input", "gap_at_low", "gap_at_high"), rows=16),
+        },
+    )
     yield dg.MaterializeResult(
         asset_key=["forecast", "reconciliation"],
         metadata={"dagster/row_count": reconciliation.height, "preview": preview(reconciliation, rows=20)},

@@ -164,6 +164,27 @@ SECTOR_GROUPS = dg.AssetKey(["seeds", "sector_groups"])
                 "bodies), the definition on each side and the difference in %."
             ),
         ),
+        dg.AssetSpec(
+            ["publish", "skill_gaps_scenarios"],
+            group_name="publish",
+            kinds={"duckdb"},
+            deps=[dg.AssetKey(["forecast", "skill_gaps_scenarios"])],
+            description=(
+                "Each release's policy scenarios (seeds/scenarios): per scenario x group x skill x year the gap with "
+                "its intervals and the difference from the baseline with its intervals. The baseline's rows equal "
+                "publish.skill_gaps."
+            ),
+        ),
+        dg.AssetSpec(
+            ["publish", "gap_sensitivities"],
+            group_name="publish",
+            kinds={"duckdb"},
+            deps=[dg.AssetKey(["forecast", "gap_sensitivities"])],
+            description=(
+                "Each release's tornado table: what each published gap rests on, the inputs ranked by how far they "
+                "move it over their range."
+            ),
+        ),
     ],
     check_specs=[check_spec(name, PUBLISHED) for name in PUBLISH_CHECKS],
     can_subset=True,
@@ -251,6 +272,8 @@ def _publish(
         gap_parameters = read_table(conn, "forecast.gap_parameters")
         reconciliation = read_table(conn, "forecast.reconciliation")
         accuracy = read_table(conn, "forecast.accuracy")
+        scenarios = read_table(conn, "forecast.skill_gaps_scenarios")
+        sensitivities = read_table(conn, "forecast.gap_sensitivities")
         release_id = gaps["release_id"][0]
         vintages = conn.execute(
             """
@@ -305,6 +328,8 @@ def _publish(
         "gap_parameters": gap_parameters,
         "accuracy": accuracy,
         "reconciliation": reconciliation,
+        "skill_gaps_scenarios": scenarios,
+        "gap_sensitivities": sensitivities,
     }
     with duckdb.get_connection() as conn:
         export_dir = publish_release(
@@ -340,6 +365,8 @@ def _publish(
         asset_key=["publish", "reconciliation"],
         metadata={"dagster/row_count": reconciliation.height, "preview": preview(reconciliation, rows=25)},
     )
+    for name, frame in (("skill_gaps_scenarios", scenarios), ("gap_sensitivities", sensitivities)):
+        yield dg.MaterializeResult(asset_key=["publish", name], metadata={"dagster/row_count": frame.height})
 
 
 def _unchanged(previous: dict, settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg.MaterializeResult]:

@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import preview, record_write
+from models.scenarios import parameter_ranges, read_scenarios
 from warehouse.db import ensure_schemas, read_seed, write_table
 
 SEEDS = {
@@ -22,6 +23,16 @@ SEEDS = {
     "reference_figures": (
         "Published figures (CBS, UWV, EZK, sector bodies) our totals are reconciled with, each with its definition."
     ),
+    "scenarios": (
+        "Policy scenarios: named sets of changes (levers) to the projection's flows from a year on; the baseline "
+        "is the published forecast. Validated when loaded: an unknown lever, group or skill, or a value out of "
+        "range stops the run naming the line."
+    ),
+}
+# seeds checked before they are written: a bad row stops the run with a message naming it
+VALIDATORS = {
+    "scenarios": lambda frame: read_scenarios(frame, read_seed("sector_groups")["sector_group"].to_list()),
+    "parameters": parameter_ranges,
 }
 
 
@@ -29,6 +40,8 @@ def _seed_asset(name: str, description: str) -> dg.AssetsDefinition:
     @dg.asset(key=["seeds", name], group_name="seeds", kinds={"duckdb"}, description=description)
     def seed(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         frame = read_seed(name)
+        if name in VALIDATORS:
+            VALIDATORS[name](frame)
         with duckdb.get_connection() as conn:
             ensure_schemas(conn)
             write_table(conn, f"seeds.{name}", frame)

@@ -33,6 +33,8 @@ PUBLISHED_TABLES = (
     "gap_parameters",
     "accuracy",
     "reconciliation",
+    "skill_gaps_scenarios",
+    "gap_sensitivities",
 )
 LATEST_VIEW = (
     "create or replace view publish.latest_skill_gaps as select * from publish.skill_gaps "
