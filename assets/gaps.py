@@ -23,6 +23,7 @@ from models.gap_model import (
     simulations_frame,
 )
 from models.reconciliation import reconcile
+from models.regions import regional_frame, regional_split
 from models.scenarios import parameter_ranges, read_scenarios, scenario_frame
 from models.sensitivity import sensitivity_frame
 from pipelines.resources import TalentgapSettings
@@ -42,6 +43,7 @@ SHARED_ROLES = (
     "new_vacancies_by_occupation_and_sector",
     "employment_by_age",
 )
+REGIONAL_ROLES = ("vacancies_by_region", "employment_by_occupation_and_region")
 DRIVER_TABLES = [spec.table_id for spec in TABLES if spec.role in DRIVER_ROLES]
 
 
@@ -90,6 +92,13 @@ def _spec(name: str, description: str) -> dg.AssetSpec:
             "Tornado table: per group x skill x projected year, each input (the assumptions over their range, the "
             "input forecasts over their 80% interval, the skill share over its bounds, the model's backtest error) "
             "swung on its own, the gap at each end and the input's rank.",
+        ),
+        _spec(
+            "skill_gaps_by_region",
+            "Per group x skill x year x province: the national gap and its intervals shared over the twelve "
+            "provinces by their open vacancies in the group's sections (83599NED) and their location quotient of "
+            "technical and ICT occupations (84916NED); the provinces add up to the national row. A province that "
+            "cannot be estimated says why.",
         ),
         _spec(
             "reconciliation",
@@ -142,6 +151,22 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
         .join(lineage.drop("lineage"), on="sector_group")
         .with_columns(pl.lit(v).alias(k) for k, v in release.items())
     )
+    regional = regional_frame(
+        gaps,
+        regional_split(
+            marts.vacancies_by_region,
+            marts.employment_by_occupation_and_region,
+            data.skill_employment,
+            seeds["group_composition"],
+            data.last_year,
+        ),
+        seeds["group_composition"],
+        {
+            t: v
+            for role in REGIONAL_ROLES
+            for t, v in getattr(marts, role).select("table_id", "vintage_id").unique().rows()
+        },
+    ).with_columns(pl.lit(v).alias(k) for k, v in release.items())
     reconciliation = reconcile(table, units, data, seeds["reference_figures"]).with_columns(
         pl.lit(v).alias(k) for k, v in release.items()
     )
@@ -156,6 +181,7 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
         "reconciliation": reconciliation,
         "skill_gaps_scenarios": scenario_gaps,
         "gap_sensitivities": sensitivities,
+        "skill_gaps_by_region": regional,
     }
     with duckdb.get_connection() as conn:
         for name, frame in outputs.items():
@@ -198,6 +224,19 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
             "largest_effect_per_scenario": preview(effects, rows=20),
         },
     )
+    yield dg.MaterializeResult(
+        asset_key=["forecast", "skill_gaps_by_region"],
+        metadata={
+            "dagster/row_count": regional.height,
+            "not_estimated": regional.filter(~pl.col("estimated")).height,
+            "preview": preview(
+                regional.filter(pl.col("year") == settings.end_year, pl.col("sector_group") == "digital_ai")
+                .select("skill", "region", "region_share", "gap", "gap_lower", "gap_upper")
+                .sort("skill", "gap", descending=[False, True]),
+                rows=24,
+            ),
+        },
+    )
     top = sensitivities.filter(pl.col("year") == settings.end_year, pl.col("rank") == 1)
     yield dg.MaterializeResult(
         asset_key=["forecast", "gap_sensitivities"],
@@ -235,7 +274,8 @@ def _lineage(marts: Marts, forecasts: pl.DataFrame, composition: pl.DataFrame) -
     for group in composition["sector_group"].unique(maintain_order=True):
         if group == NATIONAL:
             continue
-        parts = composition.filter(pl.col("sector_group") == group)
+        # the regional split has its own lineage (skill_gaps_by_region): the national row does not use it
+        parts = composition.filter(pl.col("sector_group") == group, pl.col("role") != "regional_vacancies")
         tables = set(parts["table_id"]) | {t for role in SHARED_ROLES for t, _ in vintages[role]}
         source_tables = {t: v for role in MART_ROLES for t, v in vintages[role] if t in tables}
         document = {

@@ -185,6 +185,16 @@ SECTOR_GROUPS = dg.AssetKey(["seeds", "sector_groups"])
                 "move it over their range."
             ),
         ),
+        dg.AssetSpec(
+            ["publish", "skill_gaps_by_region"],
+            group_name="publish",
+            kinds={"duckdb"},
+            deps=[dg.AssetKey(["forecast", "skill_gaps_by_region"])],
+            description=(
+                "Each release's gaps per province: every group x skill x year of publish.skill_gaps shared over the "
+                "twelve provinces (the provinces add up to the national row), with the basis of the split."
+            ),
+        ),
     ],
     check_specs=[check_spec(name, PUBLISHED) for name in PUBLISH_CHECKS],
     can_subset=True,
@@ -274,6 +284,7 @@ def _publish(
         accuracy = read_table(conn, "forecast.accuracy")
         scenarios = read_table(conn, "forecast.skill_gaps_scenarios")
         sensitivities = read_table(conn, "forecast.gap_sensitivities")
+        regional = read_table(conn, "forecast.skill_gaps_by_region")
         release_id = gaps["release_id"][0]
         vintages = conn.execute(
             """
@@ -330,6 +341,7 @@ def _publish(
         "reconciliation": reconciliation,
         "skill_gaps_scenarios": scenarios,
         "gap_sensitivities": sensitivities,
+        "skill_gaps_by_region": regional,
     }
     with duckdb.get_connection() as conn:
         export_dir = publish_release(
@@ -365,7 +377,11 @@ def _publish(
         asset_key=["publish", "reconciliation"],
         metadata={"dagster/row_count": reconciliation.height, "preview": preview(reconciliation, rows=25)},
     )
-    for name, frame in (("skill_gaps_scenarios", scenarios), ("gap_sensitivities", sensitivities)):
+    for name, frame in (
+        ("skill_gaps_scenarios", scenarios),
+        ("gap_sensitivities", sensitivities),
+        ("skill_gaps_by_region", regional),
+    ):
         yield dg.MaterializeResult(asset_key=["publish", name], metadata={"dagster/row_count": frame.height})
 
 

@@ -239,14 +239,15 @@ def pool_of_id(series_id: str) -> str:
 
 
 def _quantiles(errors: pl.DataFrame) -> pl.DataFrame:
-    """|scaled error| quantiles per table pool, model and horizon; thin pools no narrower than all tables'."""
+    """|scaled error| quantiles per table pool, model and horizon; thin pools no narrower than all tables'. The pool
+    is the `pool` column where the frame has one (worked out once by a caller that calls this many times)."""
     aggregations = (
         pl.col("scaled_error").abs().quantile(Z_80, "higher").alias("q80"),
         pl.col("scaled_error").abs().quantile(Z_95, "higher").alias("q95"),
         pl.len().alias("n"),
         pl.col("origin").n_unique().alias("origins"),
     )
-    pooled = errors.with_columns(pool_of(pl.col("series_id")).alias("pool"))
+    pooled = errors if "pool" in errors.columns else errors.with_columns(pool_of(pl.col("series_id")).alias("pool"))
     per_pool = pooled.group_by("pool", "model", "horizon").agg(*aggregations)
     overall = errors.group_by("model", "horizon").agg(*aggregations)
     thick = (pl.col("n") >= MIN_POOL_ERRORS) & (pl.col("origins") >= MIN_POOL_ORIGINS)
@@ -377,6 +378,7 @@ def score_backtest(errors: pl.DataFrame, selection: pl.DataFrame, calibration: p
 def _out_of_sample_coverage(errors: pl.DataFrame) -> pl.DataFrame:
     """Coverage of intervals whose widths come from the other origins only, so it is an honest estimate."""
     parts = []
+    errors = errors.with_columns(pool_of(pl.col("series_id")).alias("pool"))
     for origin in errors["origin"].unique():
         held_out = errors.filter(pl.col("origin") == origin)
         others = errors.filter(pl.col("origin") != origin)
@@ -384,9 +386,7 @@ def _out_of_sample_coverage(errors: pl.DataFrame) -> pl.DataFrame:
             continue
         widths = _quantiles(others)
         parts.append(
-            held_out.with_columns(pool_of(pl.col("series_id")).alias("pool"))
-            .join(widths, on=["pool", "model", "horizon"], how="inner")
-            .with_columns(
+            held_out.join(widths, on=["pool", "model", "horizon"], how="inner").with_columns(
                 (pl.col("scaled_error").abs() <= pl.col("q80")).alias("in80"),
                 (pl.col("scaled_error").abs() <= pl.col("q95")).alias("in95"),
             )

@@ -57,6 +57,8 @@ class Marts:
     mbo_graduates_by_field: pl.DataFrame
     higher_education_enrolment_by_field: pl.DataFrame
     employment_by_age: pl.DataFrame
+    vacancies_by_region: pl.DataFrame
+    employment_by_occupation_and_region: pl.DataFrame
 
 
 @dataclass(frozen=True)

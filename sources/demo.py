@@ -105,6 +105,24 @@ DEMO_MEMBERS: dict[str, dict[str, float]] = {
         "Bovengrens 95%-prognose-interval": 103.0,
     },
     "TypeWerkenden": {"Totaal": 100.0},
+    # the twelve provinces' shares of the country, about as in 2022
+    "RegioS": {
+        "Nederland": 100.0,
+        "Groningen (PV)": 3.3,
+        "Fryslân (PV)": 3.6,
+        "Drenthe (PV)": 2.7,
+        "Overijssel (PV)": 6.7,
+        "Flevoland (PV)": 2.5,
+        "Gelderland (PV)": 12.0,
+        "Utrecht (PV)": 8.1,
+        "Noord-Holland (PV)": 16.9,
+        "Zuid-Holland (PV)": 21.1,
+        "Zeeland (PV)": 2.1,
+        "Noord-Brabant (PV)": 14.9,
+        "Limburg (PV)": 6.1,
+    },
+    # 84916NED's keys: all occupations, and technical and ICT occupations together (07 + 08 above)
+    "Beroepsklasse": {"1200000": 100.0, "6000000": 16.0},
 }
 NOISE = 0.005  # small, so that aggregates stay within rounding of the sums of their parts
 LEVEL_OF_TOTAL = 0.3  # a total (every member weight 100) sits at 30% of its measure's plausible maximum

@@ -107,7 +107,7 @@ class FilesSource:
         if is_key_form(frame[PERIOD_DIMENSION].to_list()):
             if spec.key_labels_file is None:
                 raise SourceError(f"table {spec.table_id}: {path} is a key-form export but no key list is registered")
-            labels = read_key_labels(self.data_dir / spec.key_labels_file, spec.table_id)
+            labels = spec.key_labels | read_key_labels(self.data_dir / spec.key_labels_file, spec.table_id)
             frame = keys_to_labels(spec, frame, labels, str(path))
         check_periods(spec, frame, str(path))
         columns = tuple(column for column in rows[0] if column != "ID")

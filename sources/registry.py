@@ -32,6 +32,7 @@ class TableSpec:
     model_frequency: str | None = None  # frequency at which the forecaster models this table, None = not modelled
     model_measures: tuple[str, ...] | None = None  # the measures the gap model reads; None = every measure
     key_labels_file: str | None = None  # for key-form exports: a Key,Title file that maps keys to labels
+    key_labels: dict[str, str] = field(default_factory=dict)  # keys of standard CBS codes the file may not list
     projection: bool = False  # its periods lie in the future by design (a population projection)
 
     def model_history_sql(self) -> str:
@@ -47,6 +48,29 @@ class TableSpec:
         return (*self.dimensions, PERIOD_DIMENSION, *(m.name for m in self.measures))
 
 
+# CBS RegioS keys of the country, its four parts (landsdelen) and the twelve provinces, with the labels CBS gives
+PROVINCES = {
+    "PV20": "Groningen (PV)",
+    "PV21": "Fryslân (PV)",
+    "PV22": "Drenthe (PV)",
+    "PV23": "Overijssel (PV)",
+    "PV24": "Flevoland (PV)",
+    "PV25": "Gelderland (PV)",
+    "PV26": "Utrecht (PV)",
+    "PV27": "Noord-Holland (PV)",
+    "PV28": "Zuid-Holland (PV)",
+    "PV29": "Zeeland (PV)",
+    "PV30": "Noord-Brabant (PV)",
+    "PV31": "Limburg (PV)",
+}
+REGION_KEYS = {
+    "NL01": "Nederland",
+    "LD01": "Noord-Nederland (LD)",
+    "LD02": "Oost-Nederland (LD)",
+    "LD03": "West-Nederland (LD)",
+    "LD04": "Zuid-Nederland (LD)",
+    **PROVINCES,
+}
 THOUSANDS = "x 1 000"
 PERSONS = "aantal"
 
@@ -189,6 +213,27 @@ TABLES: tuple[TableSpec, ...] = (
         projection=True,
         export_file="cbs_dertje/85745NED.csv",
         slice={"Geslacht": "Totaal mannen en vrouwen"},
+    ),
+    TableSpec(
+        table_id="83599NED",
+        title="Openstaande vacatures; SBI 2008, regio",
+        role="vacancies_by_region",
+        dimensions=("BedrijfstakkenBranchesSBI2008", "RegioS"),
+        measures=(
+            Measure("OpenstaandeVacatures_1", "open vacancies at the end of the quarter", THOUSANDS, 1000, 1_500_000),
+        ),
+        export_file="cbs_biancab97/83599ned/vacatures_regio.csv",
+        key_labels_file="cbs_biancab97/80472ned/sectoren_metadata.csv",
+        key_labels=REGION_KEYS,
+    ),
+    TableSpec(
+        table_id="84916NED",
+        title="Werkzame beroepsbevolking; beroepsklasse, regio",
+        role="employment_by_occupation_and_region",
+        # Beroepsklasse comes as keys; matched on the 2022 national values of 85276NED (models/regions.py)
+        dimensions=("Beroepsklasse", "RegioS"),
+        measures=(Measure("WerkzameBeroepsbevolking_1", "employed labour force", THOUSANDS, 1000, 13_000_000),),
+        export_file="cbs_dertje/84916NED.csv",
     ),
 )
 

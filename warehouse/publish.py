@@ -35,6 +35,7 @@ PUBLISHED_TABLES = (
     "reconciliation",
     "skill_gaps_scenarios",
     "gap_sensitivities",
+    "skill_gaps_by_region",
 )
 LATEST_VIEW = (
     "create or replace view publish.latest_skill_gaps as select * from publish.skill_gaps "
