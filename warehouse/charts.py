@@ -160,3 +160,36 @@ def _finish(axis, title: str) -> None:
     axis.xaxis.get_major_locator().set_params(integer=True)
     # under the panel, never over the lines
     axis.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4, handlelength=1.8)
+
+
+def regional_chart(regional: pl.DataFrame, skill: str, year: int, names: dict[str, str], title: str) -> Chart:
+    """Small multiples: per group, the end year's gap in each province with its 80% interval; the same province
+    order in every panel, each panel on its own scale (the groups differ a hundredfold)."""
+    rows = regional.filter((pl.col("skill") == skill) & (pl.col("year") == year))
+    groups = list(dict.fromkeys(rows.sort("national_gap", descending=True)["sector_group"]))
+    provinces = rows.select("region_code", "region").unique().sort("region_code", descending=True)
+    labels = [r.removesuffix(" (PV)") for r in provinces["region"]]
+    columns = 4
+    with plt.rc_context(STYLE):
+        lines = -(-len(groups) // columns)
+        figure, axes = plt.subplots(lines, columns, figsize=(11, 2.9 * lines), sharey=True, squeeze=False)
+        figure.subplots_adjust(left=0.1, right=0.99, top=1 - 0.5 / (2.9 * lines), bottom=0.06, wspace=0.12, hspace=0.45)
+        for axis, group in zip(axes.flat, groups, strict=False):
+            part = provinces.join(
+                rows.filter(pl.col("sector_group") == group), on=["region_code", "region"], how="left"
+            )
+            y = list(range(part.height))
+            axis.hlines(y, part["gap_lower"].fill_null(0), part["gap_upper"].fill_null(0), color=BAND_80, linewidth=5)
+            axis.plot(part["gap"].fill_null(0), y, "o", color=INK, markersize=3)
+            axis.set_yticks(y, labels)
+            axis.xaxis.set_major_formatter(THOUSANDS)
+            axis.axvline(0, color=SECOND, linewidth=0.8)
+            axis.set_title(names.get(group, group), loc="left", fontsize=9)
+        for axis in list(axes.flat)[len(groups) :]:
+            axis.set_visible(False)
+        figure.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    caption = (
+        f"{title}: het geraamde tekort in {year} per provincie en groep (punt) met het interval van 80% (balk); "
+        "elke groep op een eigen schaal. De provincies tellen op tot het landelijke tekort."
+    )
+    return Chart(f"regions_{skill}_{year}", caption, figure)

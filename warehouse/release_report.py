@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from warehouse.charts import Chart, group_chart, overview_chart
+from warehouse.charts import Chart, group_chart, overview_chart, regional_chart
 from warehouse.letter import SKILL_ADJECTIVES, SKILL_NAMES, group_contents, groups_in_order, hundreds
 
 REPORT_NAME = "report.html"
@@ -42,6 +42,14 @@ def write_report(folder: Path, tables: dict[str, pl.DataFrame], previous_gaps: p
     gaps = tables["skill_gaps"]
     release = tables["releases"].row(0, named=True)
     charts = _charts(gaps, _history(tables["history"]), _survey_break(tables["parameters"]))
+    regional = tables.get("skill_gaps_by_region")
+    if regional is not None and "region" in regional.columns:
+        end = int(gaps["year"].max())
+        names = {code: nl for code, nl, _ in groups_in_order(gaps)}
+        charts += [
+            regional_chart(regional, skill, end, names, f"Tekort aan {SKILL_ADJECTIVES[skill]} vakmensen per provincie")
+            for skill in SKILL_NAMES
+        ]
     (folder / CHART_FOLDER).mkdir(parents=True, exist_ok=True)
     figures = {}
     try:
@@ -114,6 +122,9 @@ def _page(
     sections = [
         _summary(gaps, release, tables["reconciliation"], previous_gaps),
         _chart_section(gaps, figures),
+        _scenarios(gaps, tables.get("skill_gaps_scenarios")),
+        _sensitivities(gaps, tables.get("gap_sensitivities")),
+        _regions(gaps, tables.get("skill_gaps_by_region"), figures),
         _accuracy(tables["accuracy"]),
         _quality(tables["checks"]),
         _assumptions(tables["parameters"], tables["gap_parameters"]),
@@ -122,6 +133,7 @@ def _page(
     ]
     nav = (
         "<nav><a href='#samenvatting'>Samenvatting</a><a href='#grafieken'>Grafieken</a>"
+        "<a href='#scenarios'>Scenario's</a><a href='#gevoeligheid'>Gevoeligheid</a><a href='#regios'>Regio's</a>"
         "<a href='#nauwkeurigheid'>Nauwkeurigheid</a><a href='#datakwaliteit'>Datakwaliteit</a>"
         "<a href='#aannames'>Aannames</a><a href='#reconciliatie'>Reconciliatie</a><a href='#bronnen'>Bronnen</a></nav>"
     )
@@ -274,6 +286,116 @@ def _chart_section(gaps: pl.DataFrame, figures: dict[str, str]) -> str:
         parts += [figures[f"{code}_{skill}"] for skill in SKILL_NAMES]
     parts.append("</section>")
     return "".join(parts)
+
+
+INPUT_NAMES = {
+    "model_error": "fout van het model (backtest)",
+    "unemployed_forecast": "raming werklozen",
+    "school_leavers_forecast": "raming schoolverlaters",
+    "skill_share": "aandeel van de vaardigheid in de groep",
+    "trend_damping": "demping van de trend",
+    "unemployed_reactivation_rate": "werklozen die aan de slag gaan",
+    "unemployed_share_technical": "aandeel technici onder werklozen",
+    "unemployed_share_digital": "aandeel ict'ers onder werklozen",
+    "field_match_rate": "schoolverlaters in eigen vak",
+    "mbo_entry_rate": "mbo'ers die gaan werken",
+    "he_entry_rate": "hbo/wo'ers die gaan werken",
+    "he_graduates_per_enrolled": "afgestudeerden per ingeschrevene",
+    "retirement_window_years": "uitstroomvenster 55-plussers",
+    "other_exit_rate": "overige uitstroom",
+}
+
+
+def _absent(section: str, title: str) -> str:
+    return f"<section id='{section}'><h2>{title}</h2><p class='muted'>Niet in deze publicatie.</p></section>"
+
+
+def _scenarios(gaps: pl.DataFrame, scenarios: pl.DataFrame | None) -> str:
+    """Per group and skill the end year's baseline gap and each scenario's difference with its 80% interval."""
+    if scenarios is None or "scenario" not in scenarios.columns:
+        return _absent("scenarios", "Scenario's")
+    end = int(gaps["year"].max())
+    names = [n for n in scenarios["scenario"].unique(maintain_order=True) if n != "baseline"]
+    at_end = scenarios.filter(pl.col("year") == end)
+    rows = []
+    for code, name_nl, _ in groups_in_order(gaps):
+        for skill, (skill_nl, _) in SKILL_NAMES.items():
+            part = at_end.filter(pl.col("sector_group") == code, pl.col("skill") == skill)
+            if part.is_empty():
+                continue
+            cells = [f"<td>{escape(name_nl)}</td><td>{escape(skill_nl)}</td>"]
+            cells.append(f"<td class='n'>{_number(float(part['baseline_gap'][0]))}</td>")
+            for name in names:
+                row = part.filter(pl.col("scenario") == name).row(0, named=True)
+                cells.append(
+                    f"<td class='n'>{_number(row['difference'])}<br><span class='muted'>"
+                    f"{_number(row['difference_lower'])} tot {_number(row['difference_upper'])}</span></td>"
+                )
+            rows.append(f"<tr>{''.join(cells)}</tr>")
+    head = "".join(f"<th>{escape(n)}</th>" for n in ["groep", "vaardigheid", f"basispad {end}", *names])
+    described = at_end.select("scenario", "scenario_description").unique(maintain_order=True)
+    legend = "".join(f"<li><b>{escape(n)}</b>: {escape(d)}</li>" for n, d in described.rows() if n != "baseline")
+    return (
+        "<section id='scenarios'><h2>Scenario's</h2><p>Wat beleid met de tekorten doet: per scenario het verschil "
+        f"met het basispad in {end} (onvervulde banen; negatief is een kleiner tekort), met het interval van 80% "
+        "van dat verschil (gepaarde trekkingen van het aandeel van de vaardigheid en van de aannames binnen hun "
+        "marges). De scenario's staan in <code>warehouse/seeds/scenarios.csv</code>; alle jaren in "
+        f"<code>skill_gaps_scenarios</code>.</p><ul>{legend}</ul><table><tr>{head}</tr>{''.join(rows)}</table>"
+        "</section>"
+    )
+
+
+def _sensitivities(gaps: pl.DataFrame, tornado: pl.DataFrame | None) -> str:
+    """Per group and skill the three inputs that move the end year's gap most, each over its own range."""
+    if tornado is None or "input" not in tornado.columns:
+        return _absent("gevoeligheid", "Waar de cijfers op rusten")
+    end = int(gaps["year"].max())
+    top = tornado.filter(pl.col("year") == end, pl.col("rank") <= 3)
+    rows = []
+    for code, name_nl, _ in groups_in_order(gaps):
+        for skill, (skill_nl, _) in SKILL_NAMES.items():
+            part = top.filter(pl.col("sector_group") == code, pl.col("skill") == skill).sort("rank")
+            inputs = "; ".join(
+                f"{INPUT_NAMES.get(r['input'], r['input'])}: {_number(r['gap_at_low'])} tot {_number(r['gap_at_high'])}"
+                for r in part.iter_rows(named=True)
+            )
+            gap = _number(float(part["gap"][0])) if part.height else ""
+            rows.append(
+                f"<tr><td>{escape(name_nl)}</td><td>{escape(skill_nl)}</td><td class='n'>{gap}</td>"
+                f"<td>{escape(inputs)}</td></tr>"
+            )
+    return (
+        "<section id='gevoeligheid'><h2>Waar de cijfers op rusten</h2><p>Per groep de drie invoeren die het tekort "
+        f"in {end} het meest bewegen, elk apart over zijn eigen marge (de aannames tussen hun low en high in "
+        "<code>parameters.csv</code>, de ramingen over hun interval van 80%, het aandeel van de vaardigheid binnen "
+        "de grenzen die de CBS-cellen laten, de modelfout over zijn interval van 80%): het tekort bij de lage en de "
+        "hoge kant. De hele tornadotabel staat in <code>gap_sensitivities</code>.</p><table><tr><th>groep</th>"
+        f"<th>vaardigheid</th><th>tekort {end}</th><th>grootste invloeden</th></tr>{''.join(rows)}</table></section>"
+    )
+
+
+def _regions(gaps: pl.DataFrame, regional: pl.DataFrame | None, figures: dict[str, str]) -> str:
+    if regional is None or "region" not in regional.columns:
+        return _absent("regios", "Regio's")
+    missing = regional.filter(~pl.col("estimated")).select("sector_group", "region", "not_estimated_reason").unique()
+    note = (
+        "<p>Niet geschat: "
+        + "; ".join(f"{escape(g)} in {escape(r)}: {escape(why)}" for g, r, why in missing.rows())
+        + "</p>"
+        if missing.height
+        else "<p class='muted'>Elke provincie is geschat voor elke groep.</p>"
+    )
+    return (
+        "<section id='regios'><h2>Regio's</h2><p>Het landelijke tekort per groep verdeeld over de twaalf provincies: "
+        "naar hun openstaande vacatures in de secties van de groep (CBS 83599NED, gemiddelde van de kwartalen van "
+        "het basisjaar) maal hun oververtegenwoordiging in technische en ict-beroepen (CBS 84916NED; het CBS "
+        "publiceert die twee samen, dus beide vaardigheden krijgen dezelfde verdeling). De provincies tellen op "
+        "tot het landelijke tekort; de verdeling van het basisjaar geldt tot het eindjaar (geen regionale "
+        "ramingen). Alle cijfers in <code>skill_gaps_by_region</code>.</p>"
+        + note
+        + "".join(figures[stem] for stem in figures if stem.startswith("regions_"))
+        + "</section>"
+    )
 
 
 def _table(frame: pl.DataFrame, headers: dict[str, str], numeric: frozenset[str] = frozenset()) -> str:
