@@ -6,7 +6,7 @@ import pytest
 from sources.base import SourceError
 from sources.cbs import CbsSource
 from sources.files import FilesSource, read_key_labels
-from sources.registry import Measure, TableSpec, get_table
+from sources.registry import REGION_KEYS, get_table
 from tests.fake_cbs import FakeCbs, FakeTable
 
 SPEC = get_table("80472ned")
@@ -69,48 +69,14 @@ def test_an_unreachable_service_fails_with_a_clear_message():
         CbsSource("http://127.0.0.1:9", attempts=2, backoff_s=0, timeout_s=2).fetch(SPEC)
 
 
-REGIONAL = TableSpec(
-    table_id="83599NED",
-    title="Openstaande vacatures; SBI 2008, regio",
-    role="vacancies_by_sector_and_region",
-    dimensions=("BedrijfstakkenBranchesSBI2008", "RegioS"),
-    measures=(Measure("OpenstaandeVacatures_1", "open vacancies", "x 1 000", 1000),),
-    export_file="cbs_biancab97/83599ned/vacatures_regio.csv",
-)
-REGIONS = {
-    "NL01": "Nederland",
-    "LD01": "Noord-Nederland (LD)",
-    "LD02": "Oost-Nederland (LD)",
-    "LD03": "West-Nederland (LD)",
-    "LD04": "Zuid-Nederland (LD)",
-} | {
-    f"PV{n}": name
-    for n, name in zip(
-        range(20, 32),
-        [
-            "Groningen",
-            "Fryslân",
-            "Drenthe",
-            "Overijssel",
-            "Flevoland",
-            "Gelderland",
-            "Utrecht",
-            "Noord-Holland",
-            "Zuid-Holland",
-            "Zeeland",
-            "Noord-Brabant",
-            "Limburg",
-        ],
-        strict=True,
-    )
-}
+REGIONAL = get_table("83599NED")
 
 
 @pytest.fixture(scope="module")
 def regional(real_data) -> FakeTable:
     sectors = read_key_labels(real_data / "cbs_biancab97/80472ned/sectoren_metadata.csv", "83599NED")
     return FakeTable.from_key_export(
-        REGIONAL, real_data / REGIONAL.export_file, {"BedrijfstakkenBranchesSBI2008": sectors, "RegioS": REGIONS}
+        REGIONAL, real_data / REGIONAL.export_file, {"BedrijfstakkenBranchesSBI2008": sectors, "RegioS": REGION_KEYS}
     )
 
 
