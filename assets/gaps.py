@@ -43,6 +43,7 @@ SHARED_ROLES = (
     "new_vacancies_by_occupation_and_sector",
     "employment_by_age",
 )
+NATIONAL_NAMES = (NATIONAL, "Nederland (alle sectoren)", "Netherlands (all sectors)", "national")
 REGIONAL_ROLES = ("vacancies_by_region", "employment_by_occupation_and_region")
 DRIVER_TABLES = [spec.table_id for spec in TABLES if spec.role in DRIVER_ROLES]
 
@@ -127,6 +128,7 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
     scenarios = read_scenarios(seeds["scenarios"], seeds["sector_groups"]["sector_group"].to_list())
     release = {"release_id": forecasts["release_id"][0], "data_source": forecasts["data_source"][0]}
     groups = seeds["sector_groups"].select("sector_group", "sector_group_nl", "sector_group_en", "kind")
+    group_lineage = _lineage(marts, forecasts, seeds["group_composition"])
     allocated = (
         seeds["group_composition"]
         .group_by("sector_group")
@@ -136,11 +138,13 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
         table.filter(pl.col("sector_group") != NATIONAL)
         .join(groups, on="sector_group", how="inner")
         .join(allocated, on="sector_group")
-        .join(_lineage(marts, forecasts, seeds["group_composition"]), on="sector_group")
+        .join(group_lineage, on="sector_group")
         .with_columns(pl.lit(GAP_MODEL).alias("gap_model"), *(pl.lit(v).alias(k) for k, v in release.items()))
         .sort("sector_group", "skill", "year")
     )
-    lineage = gaps.select("sector_group", *groups.columns[1:], "lineage", "gap_model").unique("sector_group")
+    # the scenarios and the tornado carry the national units too: the whole economy's effect, named as such
+    names = pl.concat([groups, pl.DataFrame([NATIONAL_NAMES], schema=groups.columns, orient="row")])
+    lineage = group_lineage.join(names, on="sector_group").with_columns(pl.lit(GAP_MODEL).alias("gap_model"))
     scenario_gaps = (
         scenario_frame(simulations, data, scenarios, ranges)
         .join(lineage, on="sector_group")
@@ -272,8 +276,6 @@ def _lineage(marts: Marts, forecasts: pl.DataFrame, composition: pl.DataFrame) -
     models = forecasts.select("series_id", "table_id", "model").unique()
     rows = []
     for group in composition["sector_group"].unique(maintain_order=True):
-        if group == NATIONAL:
-            continue
         # the regional split has its own lineage (skill_gaps_by_region): the national row does not use it
         parts = composition.filter(pl.col("sector_group") == group, pl.col("role") != "regional_vacancies")
         tables = set(parts["table_id"]) | {t for role in SHARED_ROLES for t, _ in vintages[role]}

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from models.gap_inputs import NATIONAL, SKILLS, ModelData, Unit
+from models.gap_inputs import SKILLS, ModelData, Unit
 from models.gap_model import DRAWS, SEED, Simulation, driver_paths
 from models.stock_flow import Drivers, project
 
@@ -285,14 +285,13 @@ def run(unit: Unit, data: ModelData, years: np.ndarray, theta: Theta | None = No
 def scenario_frame(
     simulations: list[Simulation], data: ModelData, scenarios: list[Scenario], ranges: dict[str, Range]
 ) -> pl.DataFrame:
-    """Per scenario x group x skill x year (base year included, national units left out): the scenario's demand,
-    supply and gap with 80% and 95% intervals, and its difference from the baseline with its intervals."""
+    """Per scenario x group x skill x year (base year included; the national units too, as the whole economy's
+    effect): the scenario's demand, supply and gap with 80% and 95% intervals, and its difference from the baseline
+    with its intervals."""
     theta = draw_assumptions(ranges, np.random.default_rng(SEED + 1), DRAWS)  # national: the same for every unit
     rows = []
     for simulation in simulations:
         unit, years = simulation.unit, simulation.years
-        if unit.group == NATIONAL:
-            continue
         baseline_draws = run(unit, data, years, theta)["gap"]
         base_gap = float(unit.history.unfilled[-1])
         observed = {

@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 import polars as pl
 
-from models.gap_inputs import NATIONAL, ModelData, YearlySeries
+from models.gap_inputs import ModelData, YearlySeries
 from models.gap_model import Simulation, error_model
 from models.scenarios import Range, run
 
@@ -59,8 +59,6 @@ def sensitivity_frame(
     rows = []
     for simulation in simulations:
         unit, years = simulation.unit, simulation.years
-        if unit.group == NATIONAL:
-            continue
         gap = simulation.point["gap"]
         swings = run(unit, data, years, theta)["gap"]
         inputs = [

@@ -318,7 +318,7 @@ def _scenarios(gaps: pl.DataFrame, scenarios: pl.DataFrame | None) -> str:
     names = [n for n in scenarios["scenario"].unique(maintain_order=True) if n != "baseline"]
     at_end = scenarios.filter(pl.col("year") == end)
     rows = []
-    for code, name_nl, _ in groups_in_order(gaps):
+    for code, name_nl, _ in [("national", "Nederland (alle sectoren)", None), *groups_in_order(gaps)]:
         for skill, (skill_nl, _) in SKILL_NAMES.items():
             part = at_end.filter(pl.col("sector_group") == code, pl.col("skill") == skill)
             if part.is_empty():
