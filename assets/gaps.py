@@ -225,6 +225,12 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
         metadata={
             "dagster/row_count": scenario_gaps.height,
             "scenarios": ", ".join(s.name for s in scenarios),
+            "national_effects": preview(
+                scenario_gaps.filter(pl.col("year") == settings.end_year, pl.col("sector_group") == NATIONAL).select(
+                    "scenario", "skill", "baseline_gap", "gap", "difference", "difference_lower", "difference_upper"
+                ),
+                rows=40,
+            ),
             "largest_effect_per_scenario": preview(effects, rows=20),
         },
     )
