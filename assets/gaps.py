@@ -24,7 +24,7 @@ from models.gap_model import (
 )
 from models.reconciliation import reconcile
 from models.regions import regional_frame, regional_split
-from models.scenarios import parameter_ranges, read_scenarios, scenario_frame
+from models.scenarios import check_years, parameter_ranges, read_scenarios, scenario_frame
 from models.sensitivity import sensitivity_frame
 from pipelines.resources import TalentgapSettings
 from sources.registry import TABLES
@@ -126,6 +126,7 @@ def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator
     table, units = simulations_frame(simulations), [s.unit for s in simulations]
     ranges = parameter_ranges(seeds["parameters"])
     scenarios = read_scenarios(seeds["scenarios"], seeds["sector_groups"]["sector_group"].to_list())
+    check_years(scenarios, data.last_year, settings.end_year)
     release = {"release_id": forecasts["release_id"][0], "data_source": forecasts["data_source"][0]}
     groups = seeds["sector_groups"].select("sector_group", "sector_group_nl", "sector_group_en", "kind")
     group_lineage = _lineage(marts, forecasts, seeds["group_composition"])

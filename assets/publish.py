@@ -16,7 +16,7 @@ from assets.seeds import SEEDS
 from models.gap_model import history_frame
 from pipelines.resources import TalentgapSettings
 from quality.gx import Outcome, validate
-from quality.suites import CHECK_DESCRIPTIONS, PUBLISH_CHECKS, publish_suite
+from quality.suites import CHECK_DESCRIPTIONS, PUBLISH_CHECKS, publish_suite, release_table_suites
 from warehouse.audit import unverified_inputs, verified_check_results
 from warehouse.db import read_table
 from warehouse.publish import PUBLISHED_TABLES, latest_release, publish_release, recover
@@ -236,13 +236,19 @@ def run_summary(conn, run_id: str, settings: TalentgapSettings) -> str:
 
 
 def _gate(
-    context: AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource, gaps: pl.DataFrame
+    context: AssetExecutionContext,
+    settings: TalentgapSettings,
+    duckdb: DuckDBResource,
+    gaps: pl.DataFrame,
+    scenarios: pl.DataFrame,
+    regional: pl.DataFrame,
 ) -> tuple[list[Outcome], list[dg.AssetCheckResult]]:
-    """The publication gate's checks on the rows about to be published: noted in the audit and the run's validation
-    report like every layer's, returned with their Dagster results."""
+    """The publication gate's checks on the rows about to be published (the gaps, their scenarios and provinces):
+    noted in the audit and the run's validation report like every layer's, returned with their Dagster results."""
     with duckdb.get_connection() as conn:
         groups = read_table(conn, "seeds.sector_groups")["sector_group"].to_list()
     outcomes = validate(publish_suite(gaps, groups, settings.end_year))
+    outcomes += [o for suite in release_table_suites(gaps, scenarios, regional) for o in validate(suite)]
     results = list(report_checks(context, settings, duckdb, "5_publish", [(PUBLISHED, o) for o in outcomes]))
     return outcomes, results
 
@@ -297,7 +303,7 @@ def _publish(
         parameters = read_table(conn, "seeds.parameters").with_columns(pl.lit(release_id).alias("release_id"))
         seeds = {name: read_table(conn, f"seeds.{name}") for name in SEEDS}
         previous = latest_release(conn)
-    outcomes, gate_results = _gate(context, settings, duckdb, gaps)
+    outcomes, gate_results = _gate(context, settings, duckdb, gaps, scenarios, regional)
     failed = [o.summary for o in outcomes if o.blocking and not o.success]
     if failed:
         yield from gate_results

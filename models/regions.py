@@ -21,7 +21,7 @@ import json
 
 import polars as pl
 
-from models.gap_inputs import code_of, dim
+from models.gap_inputs import NATIONAL, code_of, dim
 from sources.registry import PROVINCES
 
 # 84916NED's Beroepsklasse keys are not labelled in the export. Matched on the 2022 national values: 1200000 is all
@@ -95,8 +95,9 @@ def regional_split(
     )
     provinces = pl.DataFrame({"region_code": list(PROVINCES), "region": list(PROVINCES.values())})
     grid = parts.join(provinces, how="cross").join(by_code, on=["code", "region"], how="left")
+    # a section counts only with all four quarters of the base year: a mean of fewer would mix seasons
     missing = (
-        grid.filter(pl.col("value").is_null())
+        grid.filter(pl.col("value").is_null() | (pl.col("n") < 4))
         .group_by("sector_group", "region")
         .agg(pl.col("code").sort().str.join(", ").alias("missing_codes"))
     )
@@ -119,7 +120,10 @@ def regional_split(
             .then(
                 pl.lit("not estimated: 83599NED has no open vacancies of SBI ")
                 + pl.col("missing_codes")
-                + pl.lit(f" in this province in {base_year}; the national gap is shared over the other provinces")
+                + pl.lit(
+                    f" in this province for all four quarters of {base_year}; the national gap is shared over the "
+                    "other provinces"
+                )
             )
             .when(pl.col("occupation_quotient").is_null())
             .then(pl.lit("not estimated: 84916NED has no employment by occupation for this province"))
@@ -127,6 +131,24 @@ def regional_split(
         )
         .drop("_weight", "missing_codes")
     )
+    # a group the seed gives no regional sections is listed too, and says so
+    groups = composition.filter(pl.col("sector_group") != NATIONAL).select("sector_group").unique()
+    unsplit = groups.join(parts.select("sector_group").unique(), on="sector_group", how="anti").join(
+        provinces, how="cross"
+    )
+    if unsplit.height:
+        split = pl.concat(
+            [
+                split,
+                unsplit.with_columns(
+                    pl.lit(False).alias("estimated"),
+                    pl.lit(
+                        "not estimated: seeds/group_composition has no regional_vacancies rows for this group"
+                    ).alias("not_estimated_reason"),
+                ),
+            ],
+            how="diagonal_relaxed",
+        )
     return split.sort("sector_group", "region_code")
 
 
@@ -159,24 +181,27 @@ def regional_frame(
         "skill",
         "year",
         "base_year",
-        "observed",
+        pl.col("observed").alias("national_observed"),  # the provinces' rows are allocated, never observed
         *(pl.col(c).alias(f"national_{c}") for c in GAP_COLUMNS),
     )
-    frame = national.join(split, on="sector_group").join(codes, on="sector_group")
+    # left joins: a group without regional sections keeps its rows, not estimated
+    frame = national.join(split, on="sector_group").join(codes, on="sector_group", how="left")
     return (
         frame.with_columns(
             *((pl.col(f"national_{c}") * pl.col("region_share")).alias(c) for c in GAP_COLUMNS),
-            (
+            pl.when("estimated")
+            .then(
                 pl.lit("national gap x the province's share: its open vacancies of ")
                 + pl.col("codes")
                 + pl.format(
-                    " (83599NED, mean of the quarters of {}) x its location quotient of technical and ICT "
+                    " (83599NED, mean of the four quarters of {}) x its location quotient of technical and ICT "
                     "occupations (84916NED {}, both skills together), over all provinces'",
                     "base_year",
                     "occupation_year",
                 )
-            ).alias("basis"),
-            pl.col("sector_group").replace_strict(lineage).alias("lineage"),
+            )
+            .alias("basis"),
+            pl.col("sector_group").replace_strict(lineage, default=None).alias("lineage"),
         )
         .drop("codes")
         .sort("sector_group", "skill", "year", "region_code")

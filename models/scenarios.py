@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from models.gap_inputs import SKILLS, ModelData, Unit
+from models.gap_inputs import NATIONAL, SKILLS, ModelData, Unit
 from models.gap_model import DRAWS, SEED, Simulation, driver_paths
 from models.stock_flow import Drivers, project
 
@@ -89,6 +89,13 @@ class Change:
     value: float
     from_year: int | None  # None: from the first projected year
     description: str
+    line: int = 0  # the seed line it came from, for messages
+
+    def overlaps(self, other: Change) -> bool:
+        """The same lever on scopes that share a unit: the two would stack."""
+        groups = ALL in (self.sector_group, other.sector_group) or self.sector_group == other.sector_group
+        skills = ALL in (self.skill, other.skill) or self.skill == other.skill
+        return self.lever == other.lever and groups and skills
 
     def applies_to(self, unit: Unit) -> bool:
         return self.sector_group in (ALL, unit.group) and self.skill in (ALL, unit.skill)
@@ -101,7 +108,9 @@ class Scenario:
     changes: tuple[Change, ...]
 
     def changes_json(self) -> str:
-        return json.dumps([c.__dict__ for c in self.changes], ensure_ascii=False)
+        return json.dumps(
+            [{k: v for k, v in c.__dict__.items() if k != "line"} for c in self.changes], ensure_ascii=False
+        )
 
 
 @dataclass(frozen=True)
@@ -122,18 +131,17 @@ def read_scenarios(
     changes: dict[str, list[Change]] = {}
     descriptions: dict[str, list[str]] = {}
     for line, row in enumerate(frame.iter_rows(named=True), start=2):
-        name, change = _read_row(row, groups, f"{where} line {line}")
+        name, change = _read_row(row, groups, f"{where} line {line}", line)
         descriptions.setdefault(name, []).append(row["description"].strip())
         changes.setdefault(name, [])
         if change is None:
             continue
-        if any(
-            (c.lever, c.sector_group, c.skill) == (change.lever, change.sector_group, change.skill)
-            for c in changes[name]
-        ):
+        clash = next((c for c in changes[name] if c.overlaps(change)), None)
+        if clash is not None:
             raise ScenarioError(
                 f"{where} line {line}, column lever (scenario {name!r}): {change.lever} for {change.sector_group} x "
-                f"{change.skill} is set twice in this scenario"
+                f"{change.skill} overlaps line {clash.line} ({clash.sector_group} x {clash.skill}): a lever is set "
+                "once per group and skill, or the two would stack"
             )
         changes[name].append(change)
     if BASELINE not in changes:
@@ -145,7 +153,7 @@ def read_scenarios(
     return [Scenario(n, "; ".join(dict.fromkeys(descriptions[n])), tuple(changes[n])) for n in names]
 
 
-def _read_row(row: dict, groups: list[str], where: str) -> tuple[str, Change | None]:
+def _read_row(row: dict, groups: list[str], where: str, line: int) -> tuple[str, Change | None]:
     """One seed row: its scenario's name and its change (None for the baseline's row)."""
     name = (row["scenario"] or "").strip()
 
@@ -177,14 +185,29 @@ def _read_row(row: dict, groups: list[str], where: str) -> tuple[str, Change | N
     except (TypeError, ValueError):
         raise fail("value", f"{row['value']!r} is not a number") from None
     if not spec.low <= value <= spec.high:
-        raise fail("value", f"{value:g} is outside {lever}'s range {spec.low:g} to {spec.high:g} ({spec.unit})")
+        raise fail(
+            "value", f"{value:g} is outside {lever}'s range {spec.low:g} to {spec.high:g} ({spec.unit}: {spec.meaning})"
+        )
     from_year = None
     text = (row["from_year"] or "").strip()
     if text:
         if not re.fullmatch(r"\d{4}", text) or not 2000 <= int(text) <= 2100:
             raise fail("from_year", f"{text!r} is not a year (2000-2100)")
         from_year = int(text)
-    return name, Change(lever, group, skill, value, from_year, row["description"].strip())
+    return name, Change(lever, group, skill, value, from_year, row["description"].strip(), line)
+
+
+def check_years(
+    scenarios: list[Scenario], base_year: int, end_year: int, where: str = "warehouse/seeds/scenarios.csv"
+) -> None:
+    """Every change applies to some projected year: its from_year after the base year and not after the end year."""
+    for scenario in scenarios:
+        for change in scenario.changes:
+            if change.from_year is not None and not base_year < change.from_year <= end_year:
+                raise ScenarioError(
+                    f"{where} line {change.line}, column from_year (scenario {scenario.name!r}): {change.from_year} "
+                    f"is not a projected year ({base_year + 1}-{end_year}); leave it empty for the first projected year"
+                )
 
 
 def parameter_ranges(parameters: pl.DataFrame, where: str = "warehouse/seeds/parameters.csv") -> dict[str, Range]:
@@ -197,7 +220,10 @@ def parameter_ranges(parameters: pl.DataFrame, where: str = "warehouse/seeds/par
         try:
             low, value, high = float(row["low"]), float(row["value"]), float(row["high"])
         except (TypeError, ValueError):
-            raise ScenarioError(f"{where} line {line} ({row['name']}): low, value and high must be numbers") from None
+            raise ScenarioError(
+                f"{where} line {line} ({row['name']}): columns low, value and high must be numbers, found "
+                f"{row['low']!r}, {row['value']!r}, {row['high']!r}"
+            ) from None
         if not low <= value <= high:
             raise ScenarioError(
                 f"{where} line {line} ({row['name']}): {value:g} is not within its range {low:g}-{high:g}"
@@ -233,11 +259,15 @@ def flows(
     k_he = ratio("he_graduates_per_enrolled") * ratio("he_entry_rate")
     k_match = ratio("field_match_rate")
     school = unit.hires_share * k_match * (k_mbo * mbo + k_he * he)
-    school_base = history.school_leavers[-1] * k_match * (k_mbo * mbo_base + k_he * he_base) / (mbo_base + he_base)
+    routes_base = mbo_base + he_base
+    mix = (k_mbo * mbo_base + k_he * he_base) / routes_base if routes_base else 1.0
+    school_base = history.school_leavers[-1] * k_match * mix
     reactivation = ratio(f"unemployed_share_{skill}") * ratio("unemployed_reactivation_rate")
-    rate = seed[f"unemployed_share_{skill}"] * seed["unemployed_reactivation_rate"]
-    national = driver_paths(data, skill, base, years, forecasts=True).unemployed * rate * unit.hires_share
-    unemployed = national * reactivation
+    # the matching unemployed nationally (the year before's), and the share of them who take up work in a year
+    pool = driver_paths(data, skill, base, years, forecasts=True).unemployed * seed[f"unemployed_share_{skill}"]
+    pool = pool * ratio(f"unemployed_share_{skill}")
+    rate = seed["unemployed_reactivation_rate"] * ratio("unemployed_reactivation_rate")
+    boost = np.ones(len(years))
     window0, exit0 = seed["retirement_window_years"], seed["other_exit_rate"]
     retiring = (history.outflow_rate[-1] - exit0) * window0  # the share of workers aged 55+, as the seed reads it
     window = theta.get("retirement_window_years", window0) * np.ones_like(years, dtype=float)
@@ -254,7 +284,7 @@ def flows(
         if change.lever == "school_leavers_factor":
             school = np.where(on, school * factor, school)
         elif change.lever == "unemployed_reactivation_rate":
-            unemployed = np.where(on, unemployed * factor, unemployed)
+            boost = np.where(on, boost * factor, boost)
         elif change.lever == "retirement_window_years":
             window = np.where(on, window * factor, window)
         elif change.lever == "other_exit_rate":
@@ -266,7 +296,7 @@ def flows(
     drivers = Drivers(
         years=years,
         school_leavers=school,
-        unemployed_inflow=unemployed,
+        unemployed_inflow=reactivated(pool, rate, boost) * unit.hires_share,
         outflow_rate=retiring / window + exits,
         extra_entrants=extra,
         demand_shift=shift,
@@ -274,6 +304,19 @@ def flows(
         assumed_outflow=assumed_outflow,
     )
     return drivers, theta.get("trend_damping", seed["trend_damping"])
+
+
+def reactivated(pool: np.ndarray, rate: float | np.ndarray, boost: np.ndarray) -> np.ndarray:
+    """The matching unemployed who take up work each year, nationally: `rate` of the pool, or `rate x boost` of what
+    is left of it. Those a lever puts to work are no longer unemployed in the years after (the forecast of the
+    unemployed does not know the lever), so a higher rate draws down the pool and its effect fades."""
+    pool, rate, boost = np.broadcast_arrays(pool, rate, boost)
+    out = np.empty(pool.shape)
+    extra = np.zeros(pool.shape[:-1])  # taken up by the lever so far, beyond the baseline's rate
+    for j in range(pool.shape[-1]):
+        out[..., j] = np.maximum(pool[..., j] - extra, 0.0) * rate[..., j] * boost[..., j]
+        extra = extra + out[..., j] - pool[..., j] * rate[..., j]
+    return out
 
 
 def run(unit: Unit, data: ModelData, years: np.ndarray, theta: Theta | None = None, changes=()) -> dict:
@@ -306,16 +349,25 @@ def scenario_frame(
         }
         observed |= _bands(base_gap * simulation.factor[:, 0], base_gap, "gap") | _bands(np.zeros(1), 0.0, "difference")
         for scenario in scenarios:
-            rows.append(observed | {"scenario": scenario.name})
-            if scenario.name == BASELINE:
-                point, difference = simulation.point, np.zeros_like(simulation.gap_draws)
-            else:
+            applies = scenario.name == BASELINE or any(c.applies_to(unit) for c in scenario.changes)
+            note = None if applies else "none of this scenario's changes applies to this group and skill"
+            scoped = sorted({c.sector_group for c in scenario.changes if c.sector_group != ALL})
+            if unit.group == NATIONAL and scoped:
+                # a group's lever is not the economy's: the groups overlap and do not make it up
+                note = f"changes {', '.join(scoped)} only: its effect on the whole economy is not modelled"
+                rows.append(observed | {"scenario": scenario.name, "scenario_applies": False, "scenario_note": note})
+                rows += [_not_modelled(scenario.name, unit, int(y), note, simulation) for y in years]
+                continue
+            rows.append(observed | {"scenario": scenario.name, "scenario_applies": applies, "scenario_note": note})
+            point, effect = simulation.point, np.zeros(len(years))
+            difference = np.zeros_like(simulation.gap_draws)
+            if scenario.name != BASELINE and applies:
                 point = run(unit, data, years, changes=scenario.changes)
-                difference = simulation.factor * (
-                    run(unit, data, years, theta, scenario.changes)["gap"] - baseline_draws
-                )
-            # the effect is the scenario's account against the baseline's, both on the seed's assumptions
-            effect = point["gap"] - simulation.point["gap"] if scenario.name != BASELINE else np.zeros(len(years))
+                effect = point["gap"] - simulation.point["gap"]  # both on the seed's assumptions
+                # a group's levers scale with its skill share (its flows are shares of the national ones); the
+                # national units' flows are measured, so their effect does not
+                scale = simulation.factor if unit.group != NATIONAL else 1.0
+                difference = scale * (run(unit, data, years, theta, scenario.changes)["gap"] - baseline_draws)
             for j, year in enumerate(years):
                 gap = float(simulation.point["gap"][j] + effect[j])
                 rows.append(
@@ -329,16 +381,41 @@ def scenario_frame(
                         "demand": float(point["demand"][j]),
                         "supply": float(point["supply"][j]),
                         "baseline_gap": float(simulation.point["gap"][j]),
+                        "scenario_applies": applies,
+                        "scenario_note": note,
                     }
                     | _bands(simulation.gap_draws[:, j] + difference[:, j], gap, "gap")
                     | _bands(difference[:, j], float(effect[j]), "difference")
                 )
     order = {s.name: i for i, s in enumerate(scenarios)}
-    frame = pl.DataFrame(rows).with_columns(
+    frame = pl.DataFrame(rows, infer_schema_length=None).with_columns(
         pl.col("scenario").replace_strict({s.name: s.description for s in scenarios}).alias("scenario_description"),
         pl.col("scenario").replace_strict({s.name: s.changes_json() for s in scenarios}).alias("scenario_changes"),
     )
     return frame.sort(pl.col("scenario").replace_strict(order), "sector_group", "skill", "year")
+
+
+def _not_modelled(scenario: str, unit: Unit, year: int, note: str, simulation: Simulation) -> dict:
+    """A projected row whose numbers this scenario cannot give: empty, with the reason."""
+    baseline = float(simulation.point["gap"][list(simulation.years).index(year)])
+    empty = {
+        f"{name}{end}": None
+        for name in ("gap", "difference")
+        for end in ("", "_lower", "_upper", "_lower_95", "_upper_95")
+    }
+    return {
+        "scenario": scenario,
+        "sector_group": unit.group,
+        "skill": unit.skill,
+        "base_year": unit.origin,
+        "year": year,
+        "observed": False,
+        "demand": None,
+        "supply": None,
+        "baseline_gap": baseline,
+        "scenario_applies": False,
+        "scenario_note": note,
+    } | empty
 
 
 def _bands(draws: np.ndarray, point: float, name: str) -> dict[str, float]:

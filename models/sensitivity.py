@@ -56,6 +56,8 @@ def sensitivity_frame(
     bounded = {
         (which, bound): _forecast_bound(data, which, bound) for which in FORECAST_INPUTS for bound in ("lower", "upper")
     }
+    horizons = range(1, len(simulations[0].years) + 1)
+    quantiles = np.array([error_model(errors, h).quantiles((0.1, 0.9)) for h in horizons])  # pooled: every unit's
     rows = []
     for simulation in simulations:
         unit, years = simulation.unit, simulation.years
@@ -89,7 +91,6 @@ def sensitivity_frame(
                 "the share of the group's jobs in the skill, within the bounds the published CBS cells allow",
             )
         )
-        quantiles = np.array([error_model(errors, h).quantiles((0.1, 0.9)) for h in range(1, len(years) + 1)])
         base_gap = unit.history.unfilled[-1]
         inputs.append(
             (

@@ -11,6 +11,7 @@ from datetime import date
 import polars as pl
 
 from models.gap_inputs import SKILLS, code_of, dim
+from models.regions import GAP_COLUMNS
 from quality.gx import Expectation, Suite
 from sources.registry import TableSpec
 
@@ -61,6 +62,9 @@ PUBLISH_CHECKS = (
     "gap_within_interval",
     "skill_within_group",
     "gap_within_demand",
+    "baseline_is_the_publication",
+    "differences_within_interval",
+    "provinces_add_up",
 )
 
 # what each check makes sure of, as the Dagster UI and the release report show it beside its result
@@ -96,6 +100,13 @@ CHECK_DESCRIPTIONS = {
         f"Sector forecasts add up to their parent's (sbi_hierarchy), up to the residual the data carry, which stays "
         f"within {SECTOR_SUM_LIMIT:.0%} of the parent."
     ),
+    "baseline_is_the_publication": (
+        "The baseline scenario's rows equal the published gaps (demand, supply, gap and its intervals), row for row."
+    ),
+    "differences_within_interval": (
+        "Every scenario's difference from the baseline lies within its 80% interval, inside its 95% interval."
+    ),
+    "provinces_add_up": "The provinces' gaps (and every interval bound) add up to the national row they share.",
     "full_grid": "Every group x skill x year from the base year to the end year is published.",
     "one_row_per_cell": "No group x skill x year is published twice.",
     "no_missing_numbers": "No missing or NaN number in any published column.",
@@ -635,3 +646,84 @@ def publish_suite(gaps: pl.DataFrame, groups: list[str], end_year: int) -> Suite
         ),
     ]
     return Suite("publish", frame, expectations_publish, id_columns=("cell",))
+
+
+def release_table_suites(gaps: pl.DataFrame, scenarios: pl.DataFrame, regional: pl.DataFrame) -> list[Suite]:
+    """The publication gate's checks on the tables beside the gaps: the scenarios and the provinces."""
+    keys = ["sector_group", "skill", "year"]
+    compared = ("demand", "supply", "gap", "gap_lower", "gap_upper", "gap_lower_95", "gap_upper_95")
+    baseline = scenarios.filter(pl.col("scenario") == "baseline").select(*keys, *compared)
+    matched = gaps.select(*keys, *compared).join(baseline, on=keys, how="left", suffix="_baseline")
+    off = pl.max_horizontal(
+        ((pl.col(c) - pl.col(f"{c}_baseline")).abs() / pl.max_horizontal(pl.col(c).abs(), pl.lit(1.0))).fill_null(1.0)
+        for c in compared
+    )
+    cell = pl.concat_str(*keys[:2], pl.col("year").cast(pl.String), separator="|")
+    ordered = (
+        (pl.col("difference_lower_95") <= pl.col("difference_lower"))
+        & (pl.col("difference_lower") <= pl.col("difference"))
+        & (pl.col("difference") <= pl.col("difference_upper"))
+        & (pl.col("difference_upper") <= pl.col("difference_upper_95"))
+    )
+    differences = scenarios.select(
+        pl.concat_str(pl.col("scenario"), cell, separator="|").alias("cell"),
+        # a row the scenario cannot give is empty on purpose, and says why
+        (ordered | (pl.col("difference").is_null() & pl.col("scenario_note").is_not_null()))
+        .fill_null(False)
+        .alias("in_interval"),
+    )
+    estimated = regional.filter(pl.col("estimated"))
+    sums = estimated.group_by(keys).agg(
+        *(pl.col(c).sum() for c in GAP_COLUMNS), *(pl.col(f"national_{c}").first() for c in GAP_COLUMNS)
+    )
+    residual = pl.max_horizontal(
+        (pl.col(c) - pl.col(f"national_{c}")).abs() / pl.max_horizontal(pl.col(f"national_{c}").abs(), pl.lit(1.0))
+        for c in GAP_COLUMNS
+    )
+    # cells with estimated provinces; a group none of whose provinces could be estimated says so in its rows
+    provinces = (
+        gaps.select(keys)
+        .join(sums, on=keys, how="inner")
+        .select(cell.alias("cell"), residual.fill_null(1.0).alias("residual"))
+    )
+    return [
+        Suite(
+            "baseline_is_the_publication",
+            matched.select(cell.alias("cell"), off.alias("off")),
+            [
+                Expectation(
+                    "baseline_is_the_publication",
+                    "the baseline scenario equals the published gaps row for row (within 1e-9, relative)",
+                    "ExpectColumnValuesToBeBetween",
+                    {"column": "off", "max_value": 1e-9},
+                )
+            ],
+            id_columns=("cell",),
+        ),
+        Suite(
+            "differences_within_interval",
+            differences,
+            [
+                Expectation(
+                    "differences_within_interval",
+                    "difference_lower_95 <= difference_lower <= difference <= difference_upper <= difference_upper_95",
+                    "ExpectColumnValuesToBeInSet",
+                    {"column": "in_interval", "value_set": [True]},
+                )
+            ],
+            id_columns=("cell",),
+        ),
+        Suite(
+            "provinces_add_up",
+            provinces,
+            [
+                Expectation(
+                    "provinces_add_up",
+                    "the estimated provinces add up to the national gap and its bounds (within 1e-9, relative)",
+                    "ExpectColumnValuesToBeBetween",
+                    {"column": "residual", "max_value": 1e-9},
+                )
+            ],
+            id_columns=("cell",),
+        ),
+    ]

@@ -42,7 +42,7 @@ def check_evaluations(result) -> list:
 
 def test_real_run_passes_every_blocking_check_and_writes_the_report(real_run):
     evaluations = check_evaluations(real_run[1])
-    assert len(evaluations) == 87
+    assert len(evaluations) == 90
     failed = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed}
     assert all(e.severity.value == "WARN" for e in evaluations if not e.passed)
     # what the real data trips, on purpose: docs/quality.md

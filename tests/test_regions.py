@@ -11,6 +11,8 @@ import pytest
 
 from models.gap_inputs import dim
 from models.regions import GAP_COLUMNS, RegionError, regional_split
+from quality.gx import validate
+from quality.suites import release_table_suites
 from sources.registry import PROVINCES
 from warehouse.db import read_table
 from warehouse.gap_data import read_marts
@@ -75,7 +77,9 @@ def test_a_province_without_vacancies_for_a_section_is_left_out_and_says_why(inp
     for group in ("housing_construction", "energy_climate"):
         row = zeeland.filter(pl.col("sector_group") == group).row(0, named=True)
         assert not row["estimated"] and row["region_share"] is None
-        assert "no open vacancies of SBI F in this province in 2022" in row["not_estimated_reason"]
+        assert (
+            "no open vacancies of SBI F in this province for all four quarters of 2022" in row["not_estimated_reason"]
+        )
     assert zeeland.filter(pl.col("sector_group") == "care")["estimated"].all()
     shares = split.group_by("sector_group").agg(pl.col("region_share").sum())
     assert shares["region_share"].to_numpy() == pytest.approx(1.0)  # the others still add up to the country
@@ -93,3 +97,27 @@ def test_the_split_covers_exactly_the_twelve_provinces(inputs):
     split = regional_split(**inputs)
     assert set(split["region"]) == set(PROVINCES.values())
     assert split.filter(pl.col("region_share").is_null()).is_empty()
+
+
+def test_the_publication_gate_refuses_provinces_or_a_baseline_that_do_not_add_up(regional, real_run):
+    with duckdb.connect(str(real_run[0]), read_only=True) as conn:
+        latest = conn.execute("select max(release_id) from publish.releases").fetchone()[0]
+        gaps = conn.sql("select * from publish.skill_gaps where release_id = ?", params=[latest]).pl()
+        scenarios = conn.sql("select * from publish.skill_gaps_scenarios where release_id = ?", params=[latest]).pl()
+    passing = [o for suite in release_table_suites(gaps, scenarios, regional) for o in validate(suite)]
+    assert all(o.success and o.blocking for o in passing), [o.summary for o in passing]
+
+    off = regional.with_columns(
+        pl.when((pl.col("region") == "Utrecht (PV)") & (pl.col("sector_group") == "care"))
+        .then(pl.col("gap") * 1.1)
+        .otherwise(pl.col("gap"))
+        .alias("gap")
+    )
+    moved = scenarios.with_columns(
+        pl.when(pl.col("scenario") == "baseline").then(pl.col("gap") + 1).otherwise(pl.col("gap")).alias("gap")
+    )
+    failing = {o.check: o for suite in release_table_suites(gaps, moved, off) for o in validate(suite)}
+    assert not failing["provinces_add_up"].success and failing["provinces_add_up"].unexpected_count == 18
+    assert "care|digital|2030" in failing["provinces_add_up"].unexpected_sample.__repr__()
+    assert not failing["baseline_is_the_publication"].success
+    assert failing["differences_within_interval"].success

@@ -12,8 +12,20 @@ import duckdb
 import pytest
 
 from warehouse.letter import GROUP_ORDER, hundreds
+from warehouse.release_report import INPUT_NAMES
 
-SECTIONS = ["samenvatting", "grafieken", "nauwkeurigheid", "datakwaliteit", "aannames", "reconciliatie", "bronnen"]
+SECTIONS = [
+    "samenvatting",
+    "grafieken",
+    "scenarios",
+    "gevoeligheid",
+    "regios",
+    "nauwkeurigheid",
+    "datakwaliteit",
+    "aannames",
+    "reconciliatie",
+    "bronnen",
+]
 
 
 class Outline(HTMLParser):
@@ -56,8 +68,9 @@ def test_the_report_has_its_sections_in_order_and_one_chart_per_group_and_skill(
     page = outline(folder / "report.html")
     assert page.sections == SECTIONS
     expected = [f"chart-{group}_{skill}" for group in GROUP_ORDER for skill in ("technical", "digital")]
-    assert [f for f in page.figures if not f.startswith("chart-overview")] == expected
+    assert [f for f in page.figures if not f.startswith(("chart-overview", "chart-regions"))] == expected
     assert {"chart-overview_technical_2030", "chart-overview_digital_2030"} <= set(page.figures)
+    assert {"chart-regions_technical_2030", "chart-regions_digital_2030"} <= set(page.figures)
     assert page.tables >= 6  # headline, accuracy, warnings, all checks, assumptions, reconciliation, sources
     for stem in (f.removeprefix("chart-") for f in page.figures):
         for suffix in (".png", ".svg"):
@@ -93,6 +106,30 @@ def test_the_quality_section_lists_the_warnings_that_failed_with_what_they_check
     _, folder = release
     text = (folder / "report.html").read_text(encoding="utf-8")
     quality = text.split("<section id='datakwaliteit'>")[1].split("</section>")[0]
-    assert "87 controles" in quality
+    assert "90 controles" in quality
     failed = quality.split("<details>")[0]
     assert "sectors_add_up_to_total" in failed and "GEFAALD" in failed and "SBI sections add up" in failed
+
+
+def test_the_scenario_tornado_and_region_sections_quote_the_published_tables(release):
+    warehouse, folder = release
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    scenarios = text.split("<section id='scenarios'>")[1].split("</section>")[0]
+    with duckdb.connect(str(warehouse.parent / "published" / "talentgap.duckdb"), read_only=True) as conn:
+        latest = "(select max(release_id) from publish.releases)"
+        effects = conn.execute(
+            f"select scenario, difference from publish.skill_gaps_scenarios where release_id = {latest} "
+            "and sector_group = 'national' and skill = 'digital' and year = 2030 and scenario <> 'baseline'"
+        ).fetchall()
+        (top,) = conn.execute(
+            f"select input from publish.gap_sensitivities where release_id = {latest} and sector_group = 'digital_ai' "
+            "and skill = 'digital' and year = 2030 and rank = 1"
+        ).fetchone()
+    for name, difference in effects:
+        assert name in scenarios
+        if difference is not None:
+            assert f"{difference:,.0f}".replace(",", ".") in scenarios
+    tornado = text.split("<section id='gevoeligheid'>")[1].split("</section>")[0]
+    assert INPUT_NAMES[top] in tornado
+    regions = text.split("<section id='regios'>")[1].split("</section>")[0]
+    assert "83599NED" in regions and "Elke provincie is geschat" in regions

@@ -11,7 +11,16 @@ import pytest
 
 from models.gap_inputs import load_model_data, units_at
 from models.gap_model import project_unit
-from models.scenarios import BASELINE, ScenarioError, flows, parameter_ranges, read_scenarios, run
+from models.scenarios import (
+    BASELINE,
+    ScenarioError,
+    check_years,
+    flows,
+    parameter_ranges,
+    reactivated,
+    read_scenarios,
+    run,
+)
 from models.stock_flow import project
 from tests.conftest import run_pipeline
 from warehouse.db import read_seed, read_table
@@ -83,13 +92,44 @@ def test_a_lever_set_twice_a_missing_baseline_and_columns_are_errors():
     twice = scenarios_from(
         "more,school_leavers_factor,all,all,1.2,2026,a", "more,school_leavers_factor,all,all,1.3,2027,b"
     )
-    with pytest.raises(ScenarioError, match="line 4, column lever .* set twice"):
+    with pytest.raises(ScenarioError, match="line 4, column lever .* overlaps line 3"):
         read_scenarios(twice, GROUPS)
     without = scenarios_from("more,school_leavers_factor,all,all,1.2,2026,a").filter(pl.col("scenario") != BASELINE)
     with pytest.raises(ScenarioError, match="no row for the scenario 'baseline'"):
         read_scenarios(without, GROUPS)
     with pytest.raises(ScenarioError, match="lacks column"):
         read_scenarios(scenarios_from().drop("from_year"), GROUPS)
+
+
+def test_two_changes_of_one_lever_on_overlapping_scopes_are_an_error():
+    overlapping = scenarios_from(
+        "more,entrants_from_abroad,all,all,1000,2025,everyone",
+        "more,entrants_from_abroad,all,digital,500,2025,and ICT again",
+    )
+    with pytest.raises(ScenarioError, match=r"line 4, column lever .* overlaps line 3 \(all x all\)"):
+        read_scenarios(overlapping, GROUPS)
+    apart = scenarios_from(
+        "more,demand_growth,care,all,0.01,2025,care", "more,demand_growth,education,all,0.01,2025,education"
+    )
+    assert len(read_scenarios(apart, GROUPS)[1].changes) == 2
+
+
+def test_a_change_outside_the_projected_years_is_an_error():
+    scenarios = read_scenarios(scenarios_from("late,demand_growth,care,all,0.01,2040,too late"), GROUPS)
+    with pytest.raises(ScenarioError, match=r"line 3, column from_year \(scenario 'late'\): 2040 is not a projected"):
+        check_years(scenarios, 2022, 2030)
+    check_years(scenarios, 2022, 2040)
+
+
+def test_more_of_the_unemployed_at_work_draws_the_pool_down():
+    pool = np.full(6, 1000.0)
+    assert reactivated(pool, 0.3, np.ones(6)) == pytest.approx(np.full(6, 300.0))
+    boosted = reactivated(pool, 0.3, np.array([1, 1, 4 / 3, 4 / 3, 4 / 3, 4 / 3]))
+    extra = boosted - 300.0
+    assert extra[:2] == pytest.approx([0, 0]) and extra[2] == pytest.approx(100.0)
+    # those put to work earlier are no longer unemployed: the extra fades year by year
+    assert (np.diff(extra[2:]) < 0).all()
+    assert extra[3] == pytest.approx((1000 - 100) * 0.4 - 300)
 
 
 def test_a_parameter_outside_its_own_range_is_an_error():
@@ -148,11 +188,18 @@ def test_each_scenario_moves_the_gaps_it_should_from_its_year_on(published):
     assert (graduates.filter(pl.col("year") >= 2026)["difference"] < 0).all()
     care = scenarios.filter(pl.col("scenario") == "care_demand", pl.col("year") >= 2025)
     assert (care.filter(pl.col("sector_group") == "care")["difference"] > 0).all()
-    assert (care.filter(pl.col("sector_group") != "care")["difference"] == 0).all()
+    others = care.filter(~pl.col("sector_group").is_in(["care", "national"]))
+    assert (others["difference"] == 0).all() and not others["scenario_applies"].any()
+    assert others["scenario_note"].str.contains("none of this scenario's changes applies").all()
+    # a group's lever is not the economy's: the national rows say so instead of showing a false zero
+    national = care.filter(pl.col("sector_group") == "national")
+    assert national["difference"].is_null().all() and national["gap"].is_null().all()
+    assert national["scenario_note"].str.contains("changes care only").all()
     # every difference and gap lies within its own intervals
     assert (scenarios["difference_lower_95"] <= scenarios["difference_lower"]).all()
-    assert scenarios.filter(~pl.col("difference").is_between("difference_lower", "difference_upper")).is_empty()
-    assert scenarios.filter(~pl.col("gap").is_between("gap_lower", "gap_upper")).is_empty()
+    modelled = scenarios.filter(pl.col("difference").is_not_null())
+    assert modelled.filter(~pl.col("difference").is_between("difference_lower", "difference_upper")).is_empty()
+    assert modelled.filter(~pl.col("gap").is_between("gap_lower", "gap_upper")).is_empty()
 
 
 def test_entrants_from_abroad_close_the_gap_one_for_one_in_their_first_year(published, real_model_data):

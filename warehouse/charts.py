@@ -179,8 +179,12 @@ def regional_chart(regional: pl.DataFrame, skill: str, year: int, names: dict[st
                 rows.filter(pl.col("sector_group") == group), on=["region_code", "region"], how="left"
             )
             y = list(range(part.height))
-            axis.hlines(y, part["gap_lower"].fill_null(0), part["gap_upper"].fill_null(0), color=BAND_80, linewidth=5)
-            axis.plot(part["gap"].fill_null(0), y, "o", color=INK, markersize=3)
+            # a province not estimated stays empty (NaN draws nothing), never a zero
+            nan = float("nan")
+            axis.hlines(
+                y, part["gap_lower"].fill_null(nan), part["gap_upper"].fill_null(nan), color=BAND_80, linewidth=5
+            )
+            axis.plot(part["gap"].fill_null(nan), y, "o", color=INK, markersize=3)
             axis.set_yticks(y, labels)
             axis.xaxis.set_major_formatter(THOUSANDS)
             axis.axvline(0, color=SECOND, linewidth=0.8)
@@ -190,6 +194,7 @@ def regional_chart(regional: pl.DataFrame, skill: str, year: int, names: dict[st
         figure.suptitle(title, x=0.01, ha="left", fontweight="bold")
     caption = (
         f"{title}: het geraamde tekort in {year} per provincie en groep (punt) met het interval van 80% (balk); "
-        "elke groep op een eigen schaal. De provincies tellen op tot het landelijke tekort."
+        "elke groep op een eigen schaal; een lege regel is een provincie die niet geschat kon worden. De provincies "
+        "tellen op tot het landelijke tekort."
     )
     return Chart(f"regions_{skill}_{year}", caption, figure)
