@@ -327,19 +327,29 @@ def _scenarios(gaps: pl.DataFrame, scenarios: pl.DataFrame | None) -> str:
             cells.append(f"<td class='n'>{_number(float(part['baseline_gap'][0]))}</td>")
             for name in names:
                 row = part.filter(pl.col("scenario") == name).row(0, named=True)
-                cells.append(
-                    f"<td class='n'>{_number(row['difference'])}<br><span class='muted'>"
-                    f"{_number(row['difference_lower'])} tot {_number(row['difference_upper'])}</span></td>"
-                )
+                if row["difference"] is None:  # a group's lever: not modelled for the whole economy
+                    cells.append("<td class='n muted'>niet gemodelleerd</td>")
+                elif not row["scenario_applies"]:
+                    cells.append("<td class='n muted'>geldt niet</td>")
+                else:
+                    cells.append(
+                        f"<td class='n'>{_number(row['difference'])}<br><span class='muted'>"
+                        f"{_number(row['difference_lower'])} tot {_number(row['difference_upper'])}</span></td>"
+                    )
             rows.append(f"<tr>{''.join(cells)}</tr>")
-    head = "".join(f"<th>{escape(n)}</th>" for n in ["groep", "vaardigheid", f"basispad {end}", *names])
+    # scenario names with spaces, so that the headers wrap and the table fits the page
+    head = "".join(
+        f"<th>{escape(n.replace('_', ' '))}</th>" for n in ["groep", "vaardigheid", f"basispad {end}", *names]
+    )
     described = at_end.select("scenario", "scenario_description").unique(maintain_order=True)
     legend = "".join(f"<li><b>{escape(n)}</b>: {escape(d)}</li>" for n, d in described.rows() if n != "baseline")
     return (
         "<section id='scenarios'><h2>Scenario's</h2><p>Wat beleid met de tekorten doet: per scenario het verschil "
         f"met het basispad in {end} (onvervulde banen; negatief is een kleiner tekort), met het interval van 80% "
         "van dat verschil (gepaarde trekkingen van het aandeel van de vaardigheid en van de aannames binnen hun "
-        "marges). De scenario's staan in <code>warehouse/seeds/scenarios.csv</code>; alle jaren in "
+        "marges). 'Geldt niet': geen wijziging van het scenario raakt deze groep; 'niet gemodelleerd': het scenario "
+        "wijzigt één groep en de groepen overlappen, dus het landelijke effect wordt niet geschat. De scenario's "
+        "staan in <code>warehouse/seeds/scenarios.csv</code>; alle jaren in "
         f"<code>skill_gaps_scenarios</code>.</p><ul>{legend}</ul><table><tr>{head}</tr>{''.join(rows)}</table>"
         "</section>"
     )
