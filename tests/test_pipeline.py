@@ -333,6 +333,19 @@ def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(wareho
     assert csv["Tekort 2030 (Gap 2030)"].to_list() == [r[gap_2030] for r in rows.values()]
     assert {"Componenten", "Parameters", "Nauwkeurigheid", "Reconciliatie", "Herkomst"} <= set(book.sheetnames)
     assert isinstance(book["Parameters"]["D4"].value, int | float)  # parameters are numbers, not text
+    # the scenarios' effects and the provinces in the end year, as published
+    (effect,) = published(
+        warehouse,
+        "select difference from publish.skill_gaps_scenarios where release_id = (select max(release_id) from "
+        "publish.releases) and scenario = 'talent_strategy' and sector_group = 'national' and skill = 'digital' "
+        "and year = 2030",
+    )[0]
+    first = next(book["Scenario's"].iter_rows(min_row=4, max_row=4, values_only=True))
+    assert first[:3] == ("more_graduates", "Nederland (alle sectoren)", "digitaal")
+    talent = [r for r in book["Scenario's"].iter_rows(min_row=4, values_only=True) if r[0] == "talent_strategy"]
+    assert talent[0][1] == "Nederland (alle sectoren)" and talent[0][5] == hundreds(effect)
+    provinces = list(book["Provincies"].iter_rows(min_row=4, values_only=True))
+    assert len([r for r in provinces if r[2] and r[3] is not None]) == 8 * 2 * 12
 
 
 def test_sector_forecasts_add_up_to_the_total_as_the_data_do(warehouse):

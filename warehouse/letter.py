@@ -249,6 +249,90 @@ def reconciliation(table: pl.DataFrame) -> Sheet:
     return Sheet("Reconciliatie", "Onze cijfers naast bekende cijfers / Our figures beside known ones", columns, rows)
 
 
+def scenarios(table: pl.DataFrame, year: int) -> Sheet:
+    """Every scenario's effect in `year` per group and skill (the whole economy first), with its 80% interval."""
+    columns = [
+        Column("Scenario", "Scenario", "text"),
+        Column("Groep", "Group", "text"),
+        Column("Vaardigheid", "Skill", "text"),
+        Column("Tekort basispad", "Baseline gap"),
+        Column("Tekort scenario", "Scenario gap"),
+        Column("Verschil", "Difference"),
+        Column("Verschil, ondergrens 80%", "Difference, lower 80%"),
+        Column("Verschil, bovengrens 80%", "Difference, upper 80%"),
+        Column("Toelichting", "Note", "text"),
+        Column("Wat het scenario verandert", "What the scenario changes", "text"),
+    ]
+    at_end = table.filter(pl.col("year") == year, pl.col("scenario") != "baseline").sort(
+        pl.col("scenario").replace_strict(
+            {n: i for i, n in enumerate(table["scenario"].unique(maintain_order=True))}, return_dtype=pl.Int64
+        ),
+        pl.col("sector_group") != "national",
+        "sector_group",
+        "skill",
+    )
+    rows = [
+        [
+            r["scenario"],
+            r["sector_group_nl"],
+            SKILL_NAMES[r["skill"]][0],
+            hundreds(r["baseline_gap"]),
+            hundreds(r["gap"]),
+            hundreds(r["difference"]),
+            hundreds(r["difference_lower"]),
+            hundreds(r["difference_upper"]),
+            r["scenario_note"] or "",
+            r["scenario_description"],
+        ]
+        for r in at_end.iter_rows(named=True)
+    ]
+    return Sheet(
+        "Scenario's",
+        f"Beleidsscenario's: verschil met het basispad in {year} / Policy scenarios: difference from the baseline",
+        columns,
+        rows,
+        ["Negatief is een kleiner tekort. Alle jaren en de 95%-intervallen in skill_gaps_scenarios.csv."],
+    )
+
+
+def provinces(table: pl.DataFrame, year: int) -> Sheet:
+    """The gap per province in `year`, per group and skill, with its 80% interval and the province's share."""
+    columns = [
+        Column("Groep", "Group", "text"),
+        Column("Vaardigheid", "Skill", "text"),
+        Column("Provincie", "Province", "text"),
+        Column("Tekort", "Gap"),
+        Column("Ondergrens 80%", "Lower 80%"),
+        Column("Bovengrens 80%", "Upper 80%"),
+        Column("Aandeel provincie", "Province's share", "share"),
+        Column("Niet geschat omdat", "Not estimated because", "text"),
+    ]
+    rows = [
+        [
+            r["sector_group_nl"],
+            SKILL_NAMES[r["skill"]][0],
+            r["region"].removesuffix(" (PV)"),
+            hundreds(r["gap"]),
+            hundreds(r["gap_lower"]),
+            hundreds(r["gap_upper"]),
+            r["region_share"],
+            r["not_estimated_reason"] or "",
+        ]
+        for r in table.filter(pl.col("year") == year).sort("sector_group", "skill", "region_code").iter_rows(named=True)
+    ]
+    return Sheet(
+        "Provincies",
+        f"Tekort per provincie in {year} / Gap per province",
+        columns,
+        rows,
+        [
+            "Het landelijke tekort verdeeld naar de openstaande vacatures van de provincie in de secties van de groep "
+            "(CBS 83599NED) en haar aandeel technische en ict-beroepen (CBS 84916NED); de provincies tellen op tot "
+            "het landelijke tekort. Alle jaren in skill_gaps_by_region.csv."
+        ],
+    )
+
+
 def lineage(gaps: pl.DataFrame) -> Sheet:
     columns = [
         Column("Groep", "Group", "text"),
@@ -316,6 +400,7 @@ def letter_sheets(tables: dict[str, pl.DataFrame]) -> list[Sheet]:
     years = _years(gaps)
     notes = footnotes(gaps, release)
     every_year = sorted(gaps["year"].unique().to_list())
+    end = every_year[-1]
     sheets = []
     for skill in ("technical", "digital"):
         sheet = gap_table(gaps, skill, years)
@@ -329,5 +414,16 @@ def letter_sheets(tables: dict[str, pl.DataFrame]) -> list[Sheet]:
         parameters(tables["parameters"], tables["gap_parameters"]),
         accuracy(tables["accuracy"]),
         reconciliation(tables["reconciliation"]),
+        # releases from before the scenarios and provinces were published have no such sheets
+        *(
+            [scenarios(tables["skill_gaps_scenarios"], end)]
+            if "scenario" in tables["skill_gaps_scenarios"].columns
+            else []
+        ),
+        *(
+            [provinces(tables["skill_gaps_by_region"], end)]
+            if "region" in tables["skill_gaps_by_region"].columns
+            else []
+        ),
         lineage(gaps),
     ]
