@@ -80,8 +80,14 @@ PUBLISHED_COLUMNS = (
     "lineage",
 )
 GAPS = dg.AssetKey(["forecast", "skill_gaps"])
+
 PUBLISHED = dg.AssetKey(["publish", "skill_gaps"])
 SECTOR_GROUPS = dg.AssetKey(["seeds", "sector_groups"])
+
+
+def _published(name: str, dep: dg.AssetKey, description: str) -> dg.AssetSpec:
+    """A table published beside the gaps, made from `dep`."""
+    return dg.AssetSpec(["publish", name], group_name="publish", kinds={"duckdb"}, deps=[dep], description=description)
 
 
 @dg.multi_asset(
@@ -100,97 +106,73 @@ SECTOR_GROUPS = dg.AssetKey(["seeds", "sector_groups"])
                 "(report.html) and its charts."
             ),
         ),
-        dg.AssetSpec(
-            ["publish", "history"],
-            group_name="publish",
-            kinds={"duckdb"},
-            deps=[dg.AssetKey(["forecast", "gap_calibration"])],
-            description=(
+        _published(
+            "history",
+            dg.AssetKey(["forecast", "gap_calibration"]),
+            (
                 "The observed years behind each release's charts, per group x skill: employment, demand and the gap "
                 "(open vacancies at year end), as the stock-flow account was calibrated on them."
             ),
         ),
-        dg.AssetSpec(
-            ["publish", "checks"],
-            group_name="publish",
-            kinds={"duckdb"},
-            deps=[GAPS],
-            description=(
+        _published(
+            "checks",
+            GAPS,
+            (
                 "The data-quality results each release rests on: every check of the data it was made from, as "
                 "evaluated in the run that wrote that data, and the publication gate's own checks."
             ),
         ),
-        dg.AssetSpec(
-            ["publish", "releases"],
-            group_name="publish",
-            kinds={"duckdb"},
-            deps=[GAPS],
-            description="One row per release: when, from which source vintages, with which code version.",
+        _published("releases", GAPS, "One row per release: when, from which source vintages, with which code version."),
+        _published(
+            "parameters",
+            dg.AssetKey(["seeds", "parameters"]),
+            "The gap model's named assumptions as used by each release, with source and year.",
         ),
-        dg.AssetSpec(
-            ["publish", "parameters"],
-            group_name="publish",
-            kinds={"duckdb"},
-            deps=[dg.AssetKey(["seeds", "parameters"])],
-            description="The gap model's named assumptions as used by each release, with source and year.",
-        ),
-        dg.AssetSpec(
-            ["publish", "gap_parameters"],
-            group_name="publish",
-            kinds={"duckdb"},
-            deps=[dg.AssetKey(["forecast", "gap_parameters"])],
-            description=(
+        _published(
+            "gap_parameters",
+            dg.AssetKey(["forecast", "gap_parameters"]),
+            (
                 "The rates each release calibrated per group x skill (other entrants, demand and employment growth) "
                 "with their mean, spread, minimum and maximum over the calibration years."
             ),
         ),
-        dg.AssetSpec(
-            ["publish", "accuracy"],
-            group_name="publish",
-            kinds={"duckdb"},
-            deps=[dg.AssetKey(["forecast", "accuracy"])],
-            description=(
+        _published(
+            "accuracy",
+            dg.AssetKey(["forecast", "accuracy"]),
+            (
                 "Each release's accuracy against the baselines: the gap model per skill (backtest from earlier base "
                 "years against no change) and the input forecasts per CBS table (MASE against the best baseline)."
             ),
         ),
-        dg.AssetSpec(
-            ["publish", "reconciliation"],
-            group_name="publish",
-            kinds={"duckdb"},
-            deps=[dg.AssetKey(["forecast", "reconciliation"])],
-            description=(
+        _published(
+            "reconciliation",
+            dg.AssetKey(["forecast", "reconciliation"]),
+            (
                 "Each release's national totals and group sizes beside the reference figures (CBS, UWV, EZK, sector "
                 "bodies), the definition on each side and the difference in %."
             ),
         ),
-        dg.AssetSpec(
-            ["publish", "skill_gaps_scenarios"],
-            group_name="publish",
-            kinds={"duckdb"},
-            deps=[dg.AssetKey(["forecast", "skill_gaps_scenarios"])],
-            description=(
+        _published(
+            "skill_gaps_scenarios",
+            dg.AssetKey(["forecast", "skill_gaps_scenarios"]),
+            (
                 "Each release's policy scenarios (seeds/scenarios): per scenario x group x skill x year the gap with "
                 "its intervals and the difference from the baseline with its intervals. The baseline's rows equal "
                 "publish.skill_gaps."
             ),
         ),
-        dg.AssetSpec(
-            ["publish", "gap_sensitivities"],
-            group_name="publish",
-            kinds={"duckdb"},
-            deps=[dg.AssetKey(["forecast", "gap_sensitivities"])],
-            description=(
+        _published(
+            "gap_sensitivities",
+            dg.AssetKey(["forecast", "gap_sensitivities"]),
+            (
                 "Each release's tornado table: what each published gap rests on, the inputs ranked by how far they "
                 "move it over their range."
             ),
         ),
-        dg.AssetSpec(
-            ["publish", "skill_gaps_by_region"],
-            group_name="publish",
-            kinds={"duckdb"},
-            deps=[dg.AssetKey(["forecast", "skill_gaps_by_region"])],
-            description=(
+        _published(
+            "skill_gaps_by_region",
+            dg.AssetKey(["forecast", "skill_gaps_by_region"]),
+            (
                 "Each release's gaps per province: every group x skill x year of publish.skill_gaps shared over the "
                 "twelve provinces (the provinces add up to the national row), with the basis of the split."
             ),

@@ -325,7 +325,7 @@ def _rows(
             "entrants_since_base": 0.0,
             "supply_demand_ratio": None,
         }
-        | _interval(base_gap * factor[:, 0], base_gap)
+        | bands(base_gap * factor[:, 0], base_gap)
     ]
     for j, year in enumerate(years):
         values = {name: float(point[name][j]) for name in point}
@@ -341,7 +341,7 @@ def _rows(
                 "employment": min(values["supply"], values["demand"]),
                 "supply_demand_ratio": ratio,
             }
-            | _interval(gap_draws[:, j], values["gap"])
+            | bands(gap_draws[:, j], values["gap"])
         )
         # employment's 80% interval: its own backtest errors with the share bounds, holding the point
         low, high = np.quantile(employment_draws[:, j], (0.1, 0.9))
@@ -357,14 +357,15 @@ def _rows(
     return rows
 
 
-def _interval(draws: np.ndarray, point: float) -> dict[str, float]:
-    """Quantiles of the draws, widened where needed so the interval holds the published point."""
+def bands(draws: np.ndarray, point: float, name: str = "gap") -> dict[str, float]:
+    """`name`'s 80% and 95% intervals from draws (`<name>_lower`, `_upper`, `_lower_95`, `_upper_95`), widened
+    where needed so that they hold the published point."""
     lower_80, upper_80, lower_95, upper_95 = np.quantile(draws, (0.1, 0.9, 0.025, 0.975))
     return {
-        "gap_lower": min(float(lower_80), point),
-        "gap_upper": max(float(upper_80), point),
-        "gap_lower_95": min(float(lower_95), float(lower_80), point),
-        "gap_upper_95": max(float(upper_95), float(upper_80), point),
+        f"{name}_lower": min(float(lower_80), point),
+        f"{name}_upper": max(float(upper_80), point),
+        f"{name}_lower_95": min(float(lower_95), float(lower_80), point),
+        f"{name}_upper_95": max(float(upper_95), float(upper_80), point),
     }
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from models.gap_inputs import NATIONAL, SKILLS, ModelData, Unit
-from models.gap_model import DRAWS, SEED, Simulation, driver_paths
+from models.gap_model import DRAWS, SEED, Simulation, bands, driver_paths
 from models.stock_flow import Drivers, project
 
 BASELINE = "baseline"
@@ -347,7 +347,8 @@ def scenario_frame(
             "supply": float(unit.history.employment[-1]),
             "baseline_gap": base_gap,
         }
-        observed |= _bands(base_gap * simulation.factor[:, 0], base_gap, "gap") | _bands(np.zeros(1), 0.0, "difference")
+        observed |= {"gap": base_gap, "difference": 0.0} | bands(base_gap * simulation.factor[:, 0], base_gap)
+        observed |= bands(np.zeros(1), 0.0, "difference")
         for scenario in scenarios:
             applies = scenario.name == BASELINE or any(c.applies_to(unit) for c in scenario.changes)
             note = None if applies else "none of this scenario's changes applies to this group and skill"
@@ -356,7 +357,10 @@ def scenario_frame(
                 # a group's lever is not the economy's: the groups overlap and do not make it up
                 note = f"changes {', '.join(scoped)} only: its effect on the whole economy is not modelled"
                 rows.append(observed | {"scenario": scenario.name, "scenario_applies": False, "scenario_note": note})
-                rows += [_not_modelled(scenario.name, unit, int(y), note, simulation) for y in years]
+                rows += [
+                    _not_modelled(scenario.name, unit, int(y), note, float(baseline))
+                    for y, baseline in zip(years, simulation.point["gap"], strict=True)
+                ]
                 continue
             rows.append(observed | {"scenario": scenario.name, "scenario_applies": applies, "scenario_note": note})
             point, effect = simulation.point, np.zeros(len(years))
@@ -383,9 +387,11 @@ def scenario_frame(
                         "baseline_gap": float(simulation.point["gap"][j]),
                         "scenario_applies": applies,
                         "scenario_note": note,
+                        "gap": gap,
+                        "difference": float(effect[j]),
                     }
-                    | _bands(simulation.gap_draws[:, j] + difference[:, j], gap, "gap")
-                    | _bands(difference[:, j], float(effect[j]), "difference")
+                    | bands(simulation.gap_draws[:, j] + difference[:, j], gap)
+                    | bands(difference[:, j], float(effect[j]), "difference")
                 )
     order = {s.name: i for i, s in enumerate(scenarios)}
     frame = pl.DataFrame(rows, infer_schema_length=None).with_columns(
@@ -395,9 +401,8 @@ def scenario_frame(
     return frame.sort(pl.col("scenario").replace_strict(order), "sector_group", "skill", "year")
 
 
-def _not_modelled(scenario: str, unit: Unit, year: int, note: str, simulation: Simulation) -> dict:
+def _not_modelled(scenario: str, unit: Unit, year: int, note: str, baseline: float) -> dict:
     """A projected row whose numbers this scenario cannot give: empty, with the reason."""
-    baseline = float(simulation.point["gap"][list(simulation.years).index(year)])
     empty = {
         f"{name}{end}": None
         for name in ("gap", "difference")
@@ -416,15 +421,3 @@ def _not_modelled(scenario: str, unit: Unit, year: int, note: str, simulation: S
         "scenario_applies": False,
         "scenario_note": note,
     } | empty
-
-
-def _bands(draws: np.ndarray, point: float, name: str) -> dict[str, float]:
-    """The point and its 80% and 95% intervals from draws, widened where needed to hold the point."""
-    lower_80, upper_80, lower_95, upper_95 = np.quantile(draws, (0.1, 0.9, 0.025, 0.975))
-    return {
-        name: point,
-        f"{name}_lower": min(float(lower_80), point),
-        f"{name}_upper": max(float(upper_80), point),
-        f"{name}_lower_95": min(float(lower_95), float(lower_80), point),
-        f"{name}_upper_95": max(float(upper_95), float(upper_80), point),
-    }

@@ -687,43 +687,30 @@ def release_table_suites(gaps: pl.DataFrame, scenarios: pl.DataFrame, regional: 
         .select(cell.alias("cell"), residual.fill_null(1.0).alias("residual"))
     )
     return [
-        Suite(
+        _per_cell(
             "baseline_is_the_publication",
             matched.select(cell.alias("cell"), off.alias("off")),
-            [
-                Expectation(
-                    "baseline_is_the_publication",
-                    "the baseline scenario equals the published gaps row for row (within 1e-9, relative)",
-                    "ExpectColumnValuesToBeBetween",
-                    {"column": "off", "max_value": 1e-9},
-                )
-            ],
-            id_columns=("cell",),
+            "the baseline scenario equals the published gaps row for row (within 1e-9, relative)",
+            "ExpectColumnValuesToBeBetween",
+            {"column": "off", "max_value": 1e-9},
         ),
-        Suite(
+        _per_cell(
             "differences_within_interval",
             differences,
-            [
-                Expectation(
-                    "differences_within_interval",
-                    "difference_lower_95 <= difference_lower <= difference <= difference_upper <= difference_upper_95",
-                    "ExpectColumnValuesToBeInSet",
-                    {"column": "in_interval", "value_set": [True]},
-                )
-            ],
-            id_columns=("cell",),
+            "difference_lower_95 <= difference_lower <= difference <= difference_upper <= difference_upper_95",
+            "ExpectColumnValuesToBeInSet",
+            {"column": "in_interval", "value_set": [True]},
         ),
-        Suite(
+        _per_cell(
             "provinces_add_up",
             provinces,
-            [
-                Expectation(
-                    "provinces_add_up",
-                    "the estimated provinces add up to the national gap and its bounds (within 1e-9, relative)",
-                    "ExpectColumnValuesToBeBetween",
-                    {"column": "residual", "max_value": 1e-9},
-                )
-            ],
-            id_columns=("cell",),
+            "the estimated provinces add up to the national gap and its bounds (within 1e-9, relative)",
+            "ExpectColumnValuesToBeBetween",
+            {"column": "residual", "max_value": 1e-9},
         ),
     ]
+
+
+def _per_cell(check: str, frame: pl.DataFrame, description: str, gx_type: str, kwargs: dict) -> Suite:
+    """A suite of one expectation on a frame with a `cell` column that names each failing row."""
+    return Suite(check, frame, [Expectation(check, description, gx_type, kwargs)], id_columns=("cell",))
