@@ -14,6 +14,7 @@ from pydantic import PrivateAttr, field_validator
 
 from sources import SOURCE_KINDS, Source, make_source
 from sources.cbs import DEFAULT_CBS_URL, DEFAULT_DEADLINE_S
+from sources.demo import MAX_SCALE
 from warehouse import lock
 from warehouse.audit import claim_kind
 
@@ -38,6 +39,7 @@ class TalentgapSettings(dg.ConfigurableResource):
     cbs_url: str = DEFAULT_CBS_URL
     cbs_deadline_s: float = DEFAULT_DEADLINE_S
     end_year: int = 2030
+    demo_scale: int = 1
 
     @field_validator("source")
     @classmethod
@@ -54,10 +56,28 @@ class TalentgapSettings(dg.ConfigurableResource):
             raise SettingsError(f"TALENTGAP_END_YEAR={end_year} is outside {first}-{last}, the years the model serves")
         return end_year
 
+    @field_validator("demo_scale")
+    @classmethod
+    def _known_scale(cls, scale: int) -> int:
+        if not 1 <= scale <= MAX_SCALE:
+            raise SettingsError(f"TALENTGAP_DEMO_SCALE={scale} is outside 1-{MAX_SCALE}")
+        return scale
+
     def make_source(self) -> Source:
         return make_source(
-            self.source, data_dir=self.data_dir, cbs_url=self.cbs_url, cbs_deadline_s=self.cbs_deadline_s
+            self.source,
+            data_dir=self.data_dir,
+            cbs_url=self.cbs_url,
+            cbs_deadline_s=self.cbs_deadline_s,
+            demo_scale=self.demo_scale,
         )
+
+
+def default_warehouse(source: str, demo_scale: int = 1) -> str:
+    """Real data, demo data and each scale of demo data get a warehouse of their own, so releases never mix."""
+    if source != "demo":
+        return DEFAULT_WAREHOUSE
+    return DEMO_WAREHOUSE if demo_scale == 1 else f"warehouse/demo-x{demo_scale}/talentgap.duckdb"
 
 
 def settings_from_env() -> TalentgapSettings:
@@ -66,6 +86,9 @@ def settings_from_env() -> TalentgapSettings:
     end_year = os.environ.get("TALENTGAP_END_YEAR", "2030")
     if not end_year.strip().isdigit():
         raise SettingsError(f"TALENTGAP_END_YEAR={end_year!r} is not a year (a whole number such as 2030)")
+    scale = os.environ.get("TALENTGAP_DEMO_SCALE", "1")
+    if not scale.strip().isdigit():
+        raise SettingsError(f"TALENTGAP_DEMO_SCALE={scale!r} is not a whole number of times the demo series")
     deadline = os.environ.get("TALENTGAP_CBS_DEADLINE", str(DEFAULT_DEADLINE_S))
     try:
         deadline_s = float(deadline)
@@ -75,10 +98,11 @@ def settings_from_env() -> TalentgapSettings:
         return TalentgapSettings(
             source=source,
             data_dir=os.environ.get("TALENTGAP_DATA_DIR", DEFAULT_DATA_DIR),
-            warehouse=os.environ.get("TALENTGAP_WAREHOUSE", DEMO_WAREHOUSE if source == "demo" else DEFAULT_WAREHOUSE),
+            warehouse=os.environ.get("TALENTGAP_WAREHOUSE", default_warehouse(source, int(scale))),
             cbs_url=os.environ.get("TALENTGAP_CBS_URL", DEFAULT_CBS_URL),
             cbs_deadline_s=deadline_s,
             end_year=int(end_year),
+            demo_scale=int(scale),
         )
     except ValueError as error:  # pydantic wraps our SettingsError: say only what is wrong
         messages = [e["ctx"]["error"] for e in getattr(error, "errors", lambda: [])() if "ctx" in e]

@@ -124,6 +124,19 @@ DEMO_MEMBERS: dict[str, dict[str, float]] = {
     # 84916NED's keys: all occupations, and technical and ICT occupations together (07 + 08 above)
     "Beroepsklasse": {"1200000": 100.0, "6000000": 16.0},
 }
+# The dimensions a scaled demo source widens (TALENTGAP_DEMO_SCALE): sectors, occupations, fields and regions.
+SCALABLE_DIMENSIONS = (
+    "Bedrijfskenmerken",
+    "BedrijfstakkenBranchesSBI2008",
+    "SBI2008",
+    "Beroep",
+    "Beroepenindeling",
+    "Beroepsklasse",
+    "Studierichting",
+    "StudierichtingISCED2013",
+    "RegioS",
+)
+MAX_SCALE = 1000
 NOISE = 0.005  # small, so that aggregates stay within rounding of the sums of their parts
 LEVEL_OF_TOTAL = 0.3  # a total (every member weight 100) sits at 30% of its measure's plausible maximum
 _QUARTER_LABELS = ("1e kwartaal", "2e kwartaal", "3e kwartaal", "4e kwartaal")
@@ -147,8 +160,10 @@ class DemoSource:
 
     kind = "demo"
 
-    def __init__(self, seed: int = 2026, first_year: int = 2008, last_year: int = 2022) -> None:
-        self.seed, self.first_year, self.last_year = seed, first_year, last_year
+    def __init__(self, seed: int = 2026, first_year: int = 2008, last_year: int = 2022, scale: int = 1) -> None:
+        if not 1 <= scale <= MAX_SCALE:
+            raise ValueError(f"demo scale {scale} is outside 1-{MAX_SCALE}")
+        self.seed, self.first_year, self.last_year, self.scale = seed, first_year, last_year, scale
 
     def fetch(self, spec: TableSpec) -> RawTable:
         table_seed = int(hashlib.sha256(f"{self.seed}:{spec.table_id}".encode()).hexdigest()[:8], 16)
@@ -165,6 +180,7 @@ class DemoSource:
         ]
         if spec.role == "new_vacancies_by_occupation_and_sector":
             members[0] = _MIX_SECTORS
+        members = self._scaled(spec, members)
         combos: list[tuple[tuple[str, ...], float]] = [((), 1.0)]
         for options in members:
             combos = [((*labels, label), weight * w / 100) for labels, weight in combos for label, w in options.items()]
@@ -193,7 +209,7 @@ class DemoSource:
             table_id=spec.table_id,
             frame=frame,
             data_source=self.kind,
-            location=f"demo://seed={self.seed}/{spec.table_id}",
+            location=f"demo://seed={self.seed}{f',scale={self.scale}' if self.scale > 1 else ''}/{spec.table_id}",
             retrieved_at=datetime.now(UTC),
             table_modified=None,
             rows_expected=frame.height,
@@ -201,3 +217,20 @@ class DemoSource:
             period_status={},
             columns_received=columns_received,
         )
+
+    def _scaled(self, spec: TableSpec, members: list[dict[str, float]]) -> list[dict[str, float]]:
+        """At scale N, the table's last sector, occupation, field or region dimension gets N - 1 synthetic copies of
+        each of its members (not its total), so the table has about N times its series in the same shape. A copy's
+        label starts with `synthetic-<k>`, which is no SBI, BRC or region code: the hierarchy, the groups and the
+        provinces never take a copy for a real member."""
+        widened = [i for i, d in enumerate(spec.dimensions) if d in SCALABLE_DIMENSIONS and d not in spec.slice]
+        if self.scale == 1 or not widened:
+            return members
+        i = widened[-1]
+        copies = {
+            f"synthetic-{k} {label}": weight
+            for k in range(2, self.scale + 1)
+            for label, weight in members[i].items()
+            if weight < 100
+        }
+        return [*members[:i], members[i] | copies, *members[i + 1 :]]
