@@ -19,7 +19,7 @@ from quality.gx import Outcome, validate
 from quality.suites import CHECK_DESCRIPTIONS, PUBLISH_CHECKS, publish_suite, release_table_suites
 from warehouse.audit import unverified_inputs, verified_check_results
 from warehouse.db import read_table
-from warehouse.publish import PUBLISHED_TABLES, latest_release, publish_release, recover
+from warehouse.publish import PUBLISHED_TABLES, latest_release, publish_release, recover, withdrawn_fingerprints
 from warehouse.release import (
     CBS_CREDIT,
     SYNTHETIC_CREDIT,
@@ -285,6 +285,7 @@ def _publish(
         parameters = read_table(conn, "seeds.parameters").with_columns(pl.lit(release_id).alias("release_id"))
         seeds = {name: read_table(conn, f"seeds.{name}") for name in SEEDS}
         previous = latest_release(conn)
+        withdrawn = withdrawn_fingerprints(conn)
     outcomes, gate_results = _gate(context, settings, duckdb, gaps, scenarios, regional)
     failed = [o.summary for o in outcomes if o.blocking and not o.success]
     if failed:
@@ -297,6 +298,10 @@ def _publish(
     change = changes(inputs, json.loads(previous["inputs"]) if previous and previous.get("inputs") else None)
     if previous and previous.get("fingerprint") == fingerprint(inputs) and previous["data_source"] == data_source:
         yield from _unchanged(previous, settings, duckdb)
+        yield from gate_results
+        return
+    if fingerprint(inputs) in withdrawn:  # what was rolled back is never published again by the same inputs
+        yield from _unchanged(previous, settings, duckdb, withdrawn=withdrawn[fingerprint(inputs)])
         yield from gate_results
         return
     release = pl.DataFrame(
@@ -373,13 +378,20 @@ def _publish(
         yield dg.MaterializeResult(asset_key=["publish", name], metadata={"dagster/row_count": frame.height})
 
 
-def _unchanged(previous: dict, settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg.MaterializeResult]:
-    """Identical inputs and code: no new release. The last one stays the latest, its exports and copy made whole."""
+def _unchanged(
+    previous: dict, settings: TalentgapSettings, duckdb: DuckDBResource, withdrawn: str | None = None
+) -> Iterator[dg.MaterializeResult]:
+    """Identical inputs and code (to the latest release, or to a withdrawn one): no new release. The latest stays,
+    its exports and copy made whole."""
     with duckdb.get_connection() as conn:
         recover(conn, Path(settings.warehouse).parent / "exports", _published_path(settings))
+    same_as = (
+        f"withdrawn release {withdrawn} (rolled back); {previous['release_id']} stays the latest"
+        if withdrawn
+        else f"release {previous['release_id']}, which stays the latest"
+    )
     dg.get_dagster_logger().info(
-        f"no new release: the source vintages, seeds, end year and code are those of release "
-        f"{previous['release_id']}, which stays the latest"
+        f"no new release: the source vintages, seeds, end year and code are those of {same_as}"
     )
     metadata = {"release_id": previous["release_id"], "new_release": False}
     for name in PUBLISHED_TABLES:

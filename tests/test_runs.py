@@ -139,7 +139,7 @@ def test_a_run_killed_mid_publish_leaves_a_whole_release_or_none(released, real_
 def test_a_full_disk_under_published_publishes_nothing_and_says_so(released, real_data, monkeypatch):
     before = snapshot(released)
 
-    def disk_full(tables, path):
+    def disk_full(tables, path, withdrawn):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(publication, "_write_copy", disk_full)
@@ -185,3 +185,31 @@ def test_a_demo_run_never_writes_a_warehouse_of_real_data(released):
     assert snapshot(released) == before
     with duckdb.connect(str(released), read_only=True) as conn:
         assert conn.execute("select distinct data_source from raw.vintages").fetchall() == [("files",)]
+
+
+def test_a_roll_back_withdraws_later_releases_and_keeps_them(released, real_data):
+    (first,) = (r for r in snapshot(released)[1])
+    assert run_again(released, real_data).success  # a second release, end year 2029
+    second = snapshot(released)[2]
+    copy = released.parent / "published" / "talentgap.duckdb"
+    command = [sys.executable, "-m", "warehouse.rollback", first, "--warehouse", str(released)]
+    refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode != 0 and "--reason" in refused.stderr
+
+    done = subprocess.run([*command, "--reason", "wrong end year"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"release {first} is the current release again; withdrawn: {second}" in done.stdout
+    for path in (released, copy):
+        with duckdb.connect(str(path), read_only=True) as conn:
+            assert conn.execute("select distinct release_id from publish.latest_skill_gaps").fetchall() == [(first,)]
+            assert conn.execute("select count(distinct release_id) from publish.skill_gaps").fetchone()[0] == 2
+            withdrawn = conn.execute("select release_id, reason, rolled_back_to from publish.withdrawn_releases")
+            assert withdrawn.fetchall() == [(second, "wrong end year", first)]
+    assert "must not be used" in (released.parent / "exports" / second / "WITHDRAWN.txt").read_text()
+
+    assert run_again(released, real_data).success  # the withdrawn release's inputs again: nothing is published
+    with duckdb.connect(str(released), read_only=True) as conn:
+        assert conn.execute("select count(*) from publish.releases").fetchone()[0] == 2
+        assert conn.execute("select distinct release_id from publish.latest_skill_gaps").fetchall() == [(first,)]
+    again = subprocess.run([*command, "--reason", "again"], cwd=ROOT, capture_output=True, text=True)
+    assert again.returncode != 0 and "already the current release" in again.stderr

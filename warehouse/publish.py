@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -37,10 +38,21 @@ PUBLISHED_TABLES = (
     "gap_sensitivities",
     "skill_gaps_by_region",
 )
+# A release rolled back is withdrawn, never deleted: the current release is the newest one not withdrawn.
+WITHDRAWN_TABLE = """
+create table if not exists publish.withdrawn_releases (
+    release_id varchar, withdrawn_at timestamp with time zone, reason varchar, rolled_back_to varchar
+)
+"""
+CURRENT_RELEASE = (
+    "select max(release_id) from publish.releases "
+    "where release_id not in (select release_id from publish.withdrawn_releases)"
+)
 LATEST_VIEW = (
     "create or replace view publish.latest_skill_gaps as select * from publish.skill_gaps "
-    "where release_id = (select max(release_id) from publish.releases)"
+    f"where release_id = ({CURRENT_RELEASE})"
 )
+WITHDRAWN_NOTE = "WITHDRAWN.txt"
 
 
 class PublicationError(RuntimeError):
@@ -59,7 +71,7 @@ def publish_release(
     staged_copy = _temporary(published_path)
     try:
         _write_exports(tables, staged_exports, _previous_gaps(conn, tables["releases"]))
-        _write_copy(_published_tables(conn, tables), staged_copy)
+        _write_copy(_published_tables(conn, tables), staged_copy, _withdrawn(conn))
         _commit(conn, tables)
     except Exception as error:
         shutil.rmtree(staged_exports, ignore_errors=True)
@@ -89,7 +101,7 @@ def recover(conn: duckdb.DuckDBPyConnection, exports_dir: Path, published_path: 
         (exports_dir / f".{latest}.tmp").rename(exports_dir / latest)
         done.append(f"exported release {latest}, committed by a run that ended before exporting it")
     if _copy_latest(published_path) != latest:
-        _write_copy(_committed(conn), _temporary(published_path))
+        _write_copy(_committed(conn), _temporary(published_path), _withdrawn(conn))
         os.replace(_temporary(published_path), published_path)
         done.append(f"rebuilt {published_path} up to release {latest}")
     return done
@@ -101,6 +113,60 @@ def latest_release(conn: duckdb.DuckDBPyConnection) -> dict | None:
     if latest is None:
         return None
     return conn.sql("select * from publish.releases where release_id = ?", params=[latest]).pl().row(0, named=True)
+
+
+def roll_back(
+    conn: duckdb.DuckDBPyConnection, release_id: str, reason: str, exports_dir: Path, published_path: Path
+) -> list[str]:
+    """Make an earlier release the current one again: every later release is withdrawn (kept, with the reason, in
+    publish.withdrawn_releases, and a WITHDRAWN.txt in its export folder), the latest view and the analysts' copy
+    show `release_id`. Returns the releases withdrawn."""
+    if not reason.strip():
+        raise PublicationError("a roll-back needs a reason: it is kept beside every release it withdraws")
+    current = _latest_release(conn)
+    known = [r for (r,) in conn.execute("select release_id from publish.releases order by 1").fetchall()]
+    if release_id not in known:
+        raise PublicationError(f"no release {release_id!r} in the warehouse; it has {known[-5:]} (the last five)")
+    withdrawn = set(_withdrawn(conn)["release_id"].to_list())
+    if release_id in withdrawn:
+        raise PublicationError(f"release {release_id} is withdrawn itself; roll back to one before it")
+    if release_id == current:
+        raise PublicationError(f"release {release_id} is already the current release; nothing to roll back")
+    later = [r for r in known if r > release_id and r not in withdrawn]
+    when = datetime.now(UTC)
+    conn.execute("begin transaction")
+    try:
+        conn.execute(WITHDRAWN_TABLE)
+        conn.executemany(
+            "insert into publish.withdrawn_releases values (?, ?, ?, ?)",
+            [(r, when, reason, release_id) for r in later],
+        )
+        conn.execute(LATEST_VIEW)
+        conn.execute("commit")
+    except Exception:
+        with contextlib.suppress(duckdb.Error):
+            conn.execute("rollback")
+        raise
+    for r in later:
+        if (exports_dir / r).is_dir():
+            (exports_dir / r / WITHDRAWN_NOTE).write_text(
+                f"Release {r} was withdrawn on {when:%Y-%m-%d %H:%M} UTC and must not be used.\n"
+                f"Reason: {reason}\nThe current release is {release_id} (exports/{release_id}/).\n"
+            )
+    _write_copy(_committed(conn), _temporary(published_path), _withdrawn(conn))
+    os.replace(_temporary(published_path), published_path)
+    return later
+
+
+def withdrawn_fingerprints(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """fingerprint -> release id of every withdrawn release: a run with the same inputs and code publishes nothing."""
+    if not _has_table(conn, "withdrawn_releases"):
+        return {}
+    rows = conn.execute(
+        "select fingerprint, release_id from publish.releases "
+        "where release_id in (select release_id from publish.withdrawn_releases)"
+    ).fetchall()
+    return dict(rows)
 
 
 def reexport(conn: duckdb.DuckDBPyConnection, release_id: str, exports_dir: Path) -> Path:
@@ -148,7 +214,23 @@ def _has_table(conn: duckdb.DuckDBPyConnection, name: str) -> bool:
 def _latest_release(conn: duckdb.DuckDBPyConnection) -> str | None:
     if not _has_table(conn, "releases"):
         return None
-    return conn.execute("select max(release_id) from publish.releases").fetchone()[0]
+    return conn.execute(_current_release_sql(conn)).fetchone()[0]
+
+
+def _current_release_sql(conn: duckdb.DuckDBPyConnection) -> str:
+    """Warehouses and copies from before roll-backs existed have no withdrawn_releases table."""
+    if _has_table(conn, "withdrawn_releases"):
+        return CURRENT_RELEASE
+    return "select max(release_id) from publish.releases"
+
+
+def _withdrawn(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    if not _has_table(conn, "withdrawn_releases"):
+        return pl.DataFrame(
+            schema={"release_id": pl.String, "withdrawn_at": pl.Datetime(time_zone="UTC"), "reason": pl.String}
+            | {"rolled_back_to": pl.String}
+        )
+    return conn.sql("select * from publish.withdrawn_releases order by release_id").pl()
 
 
 def _committed(conn: duckdb.DuckDBPyConnection, release_id: str | None = None) -> dict[str, pl.DataFrame]:
@@ -167,7 +249,7 @@ def _copy_latest(published_path: Path) -> str | None:
     if not published_path.exists():
         return None
     with duckdb.connect(str(published_path), read_only=True) as copy:
-        return copy.execute("select max(release_id) from publish.releases").fetchone()[0]
+        return copy.execute(_current_release_sql(copy)).fetchone()[0]
 
 
 def _previous_gaps(conn: duckdb.DuckDBPyConnection, releases: pl.DataFrame) -> pl.DataFrame | None:
@@ -211,8 +293,8 @@ def _published_tables(conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.Data
     }
 
 
-def _write_copy(tables: dict[str, pl.DataFrame], path: Path) -> None:
-    """A fresh DuckDB file with the publish schema and the latest-release view."""
+def _write_copy(tables: dict[str, pl.DataFrame], path: Path, withdrawn: pl.DataFrame) -> None:
+    """A fresh DuckDB file with the publish schema, the withdrawn releases and the latest-release view."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     copy = duckdb.connect(str(path))
@@ -220,6 +302,9 @@ def _write_copy(tables: dict[str, pl.DataFrame], path: Path) -> None:
         copy.execute("create schema publish")
         for name, frame in tables.items():
             write_table(copy, f"publish.{name}", frame)
+        copy.execute(WITHDRAWN_TABLE)
+        copy.register("_withdrawn", withdrawn.to_arrow())
+        copy.execute("insert into publish.withdrawn_releases by name select * from _withdrawn")
         copy.execute(LATEST_VIEW)
     finally:
         copy.close()
@@ -237,6 +322,7 @@ def _commit(conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) ->
             conn.execute(f"delete from publish.{name} where release_id = ?", [release_id])
             conn.execute(f"insert into publish.{name} by name select * from _frame")
             conn.unregister("_frame")
+        conn.execute(WITHDRAWN_TABLE)
         conn.execute(LATEST_VIEW)
         conn.execute("commit")
     except Exception:
