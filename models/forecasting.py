@@ -187,6 +187,17 @@ def backtest_origins(last: int, frequency: str, whole_cycles: bool = True) -> ra
     return range(last - BACKTEST_ORIGINS[frequency], last)
 
 
+BACKTEST_SCHEMA = {
+    "series_id": pl.String,
+    "model": pl.String,
+    "origin": pl.Int64,
+    "horizon": pl.Int64,
+    "actual": pl.Float64,
+    "predicted": pl.Float64,
+    "scale": pl.Float64,
+}
+
+
 def backtest(panel: list[Series], frequency: str, whole_cycles: bool = True) -> pl.DataFrame:
     """Rolling-origin backtest: refit at each origin on data up to it, score horizons 1..H against what followed.
 
@@ -195,7 +206,7 @@ def backtest(panel: list[Series], frequency: str, whole_cycles: bool = True) -> 
     horizon, season_length = BACKTEST_HORIZON[frequency], SEASON_LENGTH[frequency]
     last = max(s.last_index for s in panel)
     by_id = {series.series_id: series for series in panel}
-    records = []
+    parts = []
     for origin in backtest_origins(last, frequency, whole_cycles):
         train = [
             s.until(origin)
@@ -205,27 +216,47 @@ def backtest(panel: list[Series], frequency: str, whole_cycles: bool = True) -> 
         if not train:
             continue
         forecasts = forecast_all(train, horizon, frequency)
-        for series in train:
-            actual_series = by_id[series.series_id]
-            steps = min(horizon, actual_series.last_index - origin)
-            actual = actual_series.values[origin - actual_series.first_index + 1 :][:steps]
-            scale = mase_scale(series.values, season_length)
-            for model, predicted in forecasts[series.series_id].items():
-                for h in range(steps):
-                    records.append((series.series_id, model, origin, h + 1, actual[h], predicted[h], scale))
+        parts.append(_origin_errors(train, forecasts, by_id, origin, horizon, season_length))
+    frame = pl.concat(parts, rechunk=False) if parts else pl.DataFrame(schema=BACKTEST_SCHEMA)
+    return frame.with_columns(((pl.col("predicted") - pl.col("actual")) / pl.col("scale")).alias("scaled_error"))
+
+
+def _origin_errors(
+    train: list[Series],
+    forecasts: dict[str, dict[str, np.ndarray]],
+    by_id: dict[str, Series],
+    origin: int,
+    horizon: int,
+    season_length: int,
+) -> pl.DataFrame:
+    """One origin's rows (series x model x horizon, in that order), built as columns: at a hundred times the series
+    a row per Python tuple would take several times the memory of the frame itself."""
+    ids, models, steps, actuals, predictions, scales = [], [], [], [], [], []
+    for series in train:
+        actual_series = by_id[series.series_id]
+        n = min(horizon, actual_series.last_index - origin)
+        actual = actual_series.values[origin - actual_series.first_index + 1 :][:n]
+        scale = mase_scale(series.values, season_length)
+        for model, predicted in forecasts[series.series_id].items():
+            ids.append(series.series_id)
+            models.append(model)
+            steps.append(n)
+            actuals.append(actual)
+            predictions.append(predicted[:n])
+            scales.append(scale)
+    pair = np.repeat(np.arange(len(ids)), steps)
     return pl.DataFrame(
-        records,
-        schema={
-            "series_id": pl.String,
-            "model": pl.String,
-            "origin": pl.Int64,
-            "horizon": pl.Int64,
-            "actual": pl.Float64,
-            "predicted": pl.Float64,
-            "scale": pl.Float64,
+        {
+            "series_id": pl.Series(ids, dtype=pl.String).gather(pair),
+            "model": pl.Series(models, dtype=pl.String).gather(pair),
+            "origin": np.full(len(pair), origin, dtype=np.int64),
+            "horizon": np.concatenate([np.arange(1, n + 1) for n in steps]) if steps else np.empty(0, np.int64),
+            "actual": np.concatenate(actuals) if actuals else np.empty(0),
+            "predicted": np.concatenate(predictions) if predictions else np.empty(0),
+            "scale": np.asarray(scales, dtype=np.float64)[pair],
         },
-        orient="row",
-    ).with_columns(((pl.col("predicted") - pl.col("actual")) / pl.col("scale")).alias("scaled_error"))
+        schema=BACKTEST_SCHEMA,
+    )
 
 
 def pool_of(series_id: pl.Expr) -> pl.Expr:
