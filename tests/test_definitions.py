@@ -62,6 +62,8 @@ def test_demo_runs_default_to_a_warehouse_of_their_own(monkeypatch):
     monkeypatch.delenv("TALENTGAP_WAREHOUSE", raising=False)
     monkeypatch.setenv("TALENTGAP_SOURCE", "demo")
     assert settings_from_env().warehouse == "warehouse/demo/talentgap.duckdb"
+    monkeypatch.setenv("TALENTGAP_DEMO_SCALE", "10")
+    assert settings_from_env().warehouse == "warehouse/demo-x10/talentgap.duckdb"
     monkeypatch.setenv("TALENTGAP_SOURCE", "files")
     assert settings_from_env().warehouse == "warehouse/talentgap.duckdb"
 
@@ -73,6 +75,8 @@ def test_demo_runs_default_to_a_warehouse_of_their_own(monkeypatch):
         ("TALENTGAP_END_YEAR", "2100", "TALENTGAP_END_YEAR=2100 is outside 2020-2040"),
         ("TALENTGAP_END_YEAR", "2019", "TALENTGAP_END_YEAR=2019 is outside 2020-2040"),
         ("TALENTGAP_SOURCE", "csv", "TALENTGAP_SOURCE='csv' is not one of cbs, files, demo"),
+        ("TALENTGAP_DEMO_SCALE", "ten", "TALENTGAP_DEMO_SCALE='ten' is not a whole number"),
+        ("TALENTGAP_DEMO_SCALE", "0", "TALENTGAP_DEMO_SCALE=0 is outside 1-1000"),
     ],
 )
 def test_a_setting_that_cannot_be_used_is_refused_by_name(monkeypatch, variable, value, message):
@@ -94,3 +98,18 @@ def test_a_warehouse_that_cannot_be_opened_fails_at_once_by_name():
     with pytest.raises(WarehouseUnavailable, match=message), resource.get_connection():
         pass
     assert time.monotonic() - started < 5  # not retried for minutes
+
+
+def test_a_scaled_demo_source_has_n_times_the_series_in_the_same_shape():
+    from sources.demo import DemoSource
+    from sources.registry import get_table
+
+    spec = get_table("83599NED")  # open vacancies per sector and province
+    plain, scaled = DemoSource().fetch(spec), DemoSource(scale=3).fetch(spec)
+    assert scaled.frame.columns == plain.frame.columns and scaled.data_source == "demo"
+    regions = set(plain.frame["RegioS"])
+    copies = set(scaled.frame["RegioS"]) - regions
+    assert len(copies) == 2 * (len(regions) - 1)  # two copies of every province, none of the country
+    assert all(c.startswith(("synthetic-2 ", "synthetic-3 ")) for c in copies)
+    assert scaled.frame.height == plain.frame.height * (len(regions) + len(copies)) // len(regions)
+    assert "scale=3" in scaled.location
