@@ -116,9 +116,9 @@ def skill_gaps(context: AssetExecutionContext, settings: TalentgapSettings, duck
 
 def _skill_gaps(settings: TalentgapSettings, duckdb: DuckDBResource) -> Iterator[dg.MaterializeResult]:
     with duckdb.get_connection() as conn:
-        data = read_model_data(conn)
         marts = read_marts(conn)
         forecasts = read_table(conn, "forecast.series_forecasts")
+        data = read_model_data(conn, marts, forecasts)
         forecast_backtest = read_table(conn, "forecast.backtest")
         seeds = {name: read_table(conn, f"seeds.{name}") for name in SEEDS}
     errors = backtest_intervals(backtest(data))

@@ -51,6 +51,31 @@ def parse_value(text: str, table_id: str, column: str, row: int) -> tuple[float 
     return float(number), None
 
 
+def parse_values(texts: pl.Series, rows: pl.Series, table_id: str, column: str) -> tuple[pl.Series, pl.Series]:
+    """parse_value for a whole column at once, as (value, symbol) series; the first cell that is no number stops it
+    with parse_value's message."""
+    cell = texts.str.strip_chars()
+    number = cell.str.replace_all(" ", "", literal=True)
+    missing = cell.is_in(sorted(MISSING_SYMBOLS))
+    nil = cell == NIL_SYMBOL
+    numeric = number.str.contains(f"^(?:{CBS_NUMBER.pattern})$")
+    bad = ~(missing | nil | numeric).fill_null(False) | cell.is_null()
+    if bad.any():
+        first = int(bad.arg_true()[0])
+        parse_value(texts[first], table_id, column, rows[first])  # raises, naming the cell
+    frame = pl.DataFrame({"cell": cell, "number": number, "missing": missing, "nil": nil})
+    parsed = frame.select(
+        pl.when("missing")
+        .then(None)
+        .when("nil")
+        .then(0.0)
+        .otherwise(pl.col("number").cast(pl.Float64, strict=False))
+        .alias("value"),
+        pl.when("missing").then(pl.col("cell")).when("nil").then(pl.lit(NIL_SYMBOL)).alias("symbol"),
+    )
+    return parsed["value"], parsed["symbol"].cast(pl.String)
+
+
 def period_index(start: pl.Expr, frequency: pl.Expr) -> pl.Expr:
     """Consecutive integers per frequency, so gaps in a series are differences other than 1."""
     year = start.dt.year().cast(pl.Int64)
@@ -78,30 +103,33 @@ def tidy_table(
     series incomplete, and the marts read only complete series.
     """
     period_status = period_status or {}
-    labels = raw[PERIOD_DIMENSION].to_list()
-    parsed = [parse_period(label.rstrip("*")) for label in labels]
-    status = [
-        "provisional" if label.endswith("*") else period_status.get(label.rstrip("*"), "unknown") for label in labels
-    ]
-    base = raw.select(
-        *spec.dimensions,
-        pl.Series("period_label", [label.rstrip("*") for label in labels]),
+    # each distinct period label is parsed once: a table repeats its few dozen periods for every series
+    periods = pl.DataFrame({PERIOD_DIMENSION: raw[PERIOD_DIMENSION].unique()})
+    parsed = [parse_period(label.rstrip("*")) for label in periods[PERIOD_DIMENSION]]
+    periods = periods.with_columns(
+        pl.col(PERIOD_DIMENSION).str.strip_suffix("*").alias("period_label"),
         pl.Series("period_start", [p.start for p in parsed], dtype=pl.Date),
-        pl.Series("frequency", [p.frequency for p in parsed]),
-        pl.Series("status", status),
-        "source_row",
+        pl.Series("frequency", [p.frequency for p in parsed], dtype=pl.String),
+        pl.Series(
+            "status",
+            [
+                "provisional" if label.endswith("*") else period_status.get(label.rstrip("*"), "unknown")
+                for label in periods[PERIOD_DIMENSION]
+            ],
+            dtype=pl.String,
+        ),
+    )
+    base = raw.join(periods, on=PERIOD_DIMENSION, how="left", maintain_order="left").select(
+        *spec.dimensions, "period_label", "period_start", "frequency", "status", "source_row"
     )
     frames = []
     for measure in spec.measures:
-        cells = [
-            parse_value(text, spec.table_id, measure.name, row)
-            for text, row in zip(raw[measure.name], raw["source_row"], strict=True)
-        ]
+        value, symbol = parse_values(raw[measure.name], raw["source_row"], spec.table_id, measure.name)
         frames.append(
             base.with_columns(
                 pl.lit(measure.name).alias("measure"),
-                pl.Series("value", [c[0] for c in cells], dtype=pl.Float64),
-                pl.Series("symbol", [c[1] for c in cells], dtype=pl.String),
+                value,
+                symbol,
                 pl.lit(measure.unit).alias("unit"),
                 pl.lit(measure.scale, dtype=pl.Float64).alias("scale"),
             )

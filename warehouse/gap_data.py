@@ -15,12 +15,15 @@ def read_marts(conn: duckdb.DuckDBPyConnection) -> Marts:
     return Marts(**{role: read_table(conn, f"marts.{role}") for role in Marts.__dataclass_fields__})
 
 
-def read_model_data(conn: duckdb.DuckDBPyConnection) -> ModelData:
-    """The gap model's inputs as the last run left them in the warehouse."""
+def read_model_data(
+    conn: duckdb.DuckDBPyConnection, marts: Marts | None = None, forecasts: pl.DataFrame | None = None
+) -> ModelData:
+    """The gap model's inputs as the last run left them in the warehouse. A caller that has read the marts or the
+    series forecasts already passes them: at scale they are the largest frames of the run."""
     seeds = {name: read_table(conn, f"seeds.{name}") for name in GAP_SEEDS}
     return load_model_data(
-        read_marts(conn),
-        read_table(conn, "forecast.series_forecasts"),
+        marts if marts is not None else read_marts(conn),
+        forecasts if forecasts is not None else read_table(conn, "forecast.series_forecasts"),
         seeds["group_composition"],
         read_hierarchy(conn),
         seeds["occupation_skills"],
