@@ -409,7 +409,12 @@ def score_backtest(errors: pl.DataFrame, selection: pl.DataFrame, calibration: p
 def _out_of_sample_coverage(errors: pl.DataFrame) -> pl.DataFrame:
     """Coverage of intervals whose widths come from the other origins only, so it is an honest estimate."""
     parts = []
-    errors = errors.with_columns(pool_of(pl.col("series_id")).alias("pool"))
+    # the loop copies the frame once per origin: carry a number per series and only the columns the widths need
+    series = errors.select(pl.col("series_id").unique(maintain_order=True)).with_row_index("_series")
+    ids = errors.select("series_id").join(series, on="series_id", how="left", maintain_order="left")["_series"]
+    errors = errors.select(
+        ids, pool_of(pl.col("series_id")).alias("pool"), "model", "origin", "horizon", "scaled_error"
+    )
     for origin in errors["origin"].unique():
         held_out = errors.filter(pl.col("origin") == origin)
         others = errors.filter(pl.col("origin") != origin)
@@ -434,8 +439,10 @@ def _out_of_sample_coverage(errors: pl.DataFrame) -> pl.DataFrame:
         )
     return (
         pl.concat(parts)
-        .group_by("series_id", "model", "horizon")
+        .group_by("_series", "model", "horizon")
         .agg(pl.col("in80").mean().alias("coverage_80"), pl.col("in95").mean().alias("coverage_95"))
+        .join(series, on="_series")
+        .select("series_id", "model", "horizon", "coverage_80", "coverage_95")
     )
 
 
