@@ -296,12 +296,13 @@ def _publish(
         checks = _checks_frame(conn, outcomes, release_id, data_source)
     inputs = release_inputs(vintages, seeds, settings.end_year)
     change = changes(inputs, json.loads(previous["inputs"]) if previous and previous.get("inputs") else None)
-    if previous and previous.get("fingerprint") == fingerprint(inputs) and previous["data_source"] == data_source:
+    inputs_fingerprint = fingerprint(inputs)
+    if previous and previous.get("fingerprint") == inputs_fingerprint and previous["data_source"] == data_source:
         yield from _unchanged(previous, settings, duckdb)
         yield from gate_results
         return
-    if fingerprint(inputs) in withdrawn:  # what was rolled back is never published again by the same inputs
-        yield from _unchanged(previous, settings, duckdb, withdrawn=withdrawn[fingerprint(inputs)])
+    if inputs_fingerprint in withdrawn:  # what was rolled back is never published again by the same inputs
+        yield from _unchanged(previous, settings, duckdb, withdrawn=withdrawn[inputs_fingerprint])
         yield from gate_results
         return
     release = pl.DataFrame(
@@ -315,7 +316,7 @@ def _publish(
             "code_version": [code_version()],
             "source_vintages": [json.dumps(vintages.with_columns(pl.col(pl.Datetime).cast(pl.String)).to_dicts())],
             "credit": [SYNTHETIC_CREDIT if data_source == "demo" else CBS_CREDIT],
-            "fingerprint": [fingerprint(inputs)],
+            "fingerprint": [inputs_fingerprint],
             "inputs": [json.dumps(inputs)],
             "changes": [json.dumps(change)],
             "changes_summary": [describe_changes(change)],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -134,19 +135,13 @@ def roll_back(
         raise PublicationError(f"release {release_id} is already the current release; nothing to roll back")
     later = [r for r in known if r > release_id and r not in withdrawn]
     when = datetime.now(UTC)
-    conn.execute("begin transaction")
-    try:
+    with _transaction(conn):
         conn.execute(WITHDRAWN_TABLE)
         conn.executemany(
             "insert into publish.withdrawn_releases values (?, ?, ?, ?)",
             [(r, when, reason, release_id) for r in later],
         )
         conn.execute(LATEST_VIEW)
-        conn.execute("commit")
-    except Exception:
-        with contextlib.suppress(duckdb.Error):
-            conn.execute("rollback")
-        raise
     for r in later:
         if (exports_dir / r).is_dir():
             (exports_dir / r / WITHDRAWN_NOTE).write_text(
@@ -227,8 +222,12 @@ def _current_release_sql(conn: duckdb.DuckDBPyConnection) -> str:
 def _withdrawn(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     if not _has_table(conn, "withdrawn_releases"):
         return pl.DataFrame(
-            schema={"release_id": pl.String, "withdrawn_at": pl.Datetime(time_zone="UTC"), "reason": pl.String}
-            | {"rolled_back_to": pl.String}
+            schema={
+                "release_id": pl.String,
+                "withdrawn_at": pl.Datetime(time_zone="UTC"),
+                "reason": pl.String,
+                "rolled_back_to": pl.String,
+            }
         )
     return conn.sql("select * from publish.withdrawn_releases order by release_id").pl()
 
@@ -313,8 +312,7 @@ def _write_copy(tables: dict[str, pl.DataFrame], path: Path, withdrawn: pl.DataF
 def _commit(conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
     """Append one release's rows to each publish.<table>, in one transaction."""
     release_id = tables["releases"]["release_id"][0]
-    conn.execute("begin transaction")
-    try:
+    with _transaction(conn):
         for name, frame in tables.items():
             conn.register("_frame", frame.to_arrow())
             conn.execute(f"create table if not exists publish.{name} as select * from _frame limit 0")
@@ -324,6 +322,14 @@ def _commit(conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) ->
             conn.unregister("_frame")
         conn.execute(WITHDRAWN_TABLE)
         conn.execute(LATEST_VIEW)
+
+
+@contextlib.contextmanager
+def _transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Everything inside commits together or not at all."""
+    conn.execute("begin transaction")
+    try:
+        yield
         conn.execute("commit")
     except Exception:
         # a failed commit may have ended the transaction already: the error that matters is the first one

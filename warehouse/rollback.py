@@ -15,7 +15,6 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.resources import DEFAULT_WAREHOUSE
 from warehouse import lock
 from warehouse.publish import PublicationError, roll_back
 
@@ -24,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("release_id", help="the release that becomes the current one again")
     parser.add_argument("--reason", required=True, help="why the later releases are withdrawn (kept beside them)")
-    parser.add_argument("--warehouse", default=os.environ.get("TALENTGAP_WAREHOUSE", DEFAULT_WAREHOUSE))
+    parser.add_argument("--warehouse", default=os.environ.get("TALENTGAP_WAREHOUSE", "warehouse/talentgap.duckdb"))
     args = parser.parse_args(argv)
     warehouse = Path(args.warehouse)
     if not warehouse.exists():
