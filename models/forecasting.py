@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from sklearn.linear_model import Ridge
 
 from models.smoothing import smoothing_forecasts
 
@@ -109,13 +108,15 @@ class GlobalRidge:
     def __init__(self, frequency: str, horizon: int, alpha: float = 1.0) -> None:
         self.frequency, self.horizon, self.alpha = frequency, horizon, alpha
         self.lags, self.season_length = LAGS[frequency], SEASON_LENGTH[frequency]
-        self.models: dict[int, Ridge] = {}
+        self.models: dict[int, object] = {}  # horizon -> fitted sklearn Ridge
 
     def usable(self, series: Series) -> bool:
         return len(series.values) > self.lags + 1 and bool(np.all(series.values > 0))
 
     def fit(self, panel: list[Series]) -> GlobalRidge:
         """One Ridge per horizon with at least MIN_ROWS training rows; short panels get only the near horizons."""
+        from sklearn.linear_model import Ridge  # seconds to import: only where a model is fitted
+
         for h in range(1, self.horizon + 1):
             rows, targets = [], []
             for series in filter(self.usable, panel):

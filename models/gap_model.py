@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from models.gap_inputs import NATIONAL, ModelData, Unit, units_at
 from models.stock_flow import Drivers, project
@@ -158,6 +157,8 @@ class ErrorModel:
     df: int
 
     def quantiles(self, probabilities: tuple[float, ...]) -> np.ndarray:
+        from scipy import stats  # imported where used: definitions load without scipy
+
         return self.scale * stats.t.ppf(probabilities, self.df)
 
     def draws(self, rng: np.random.Generator, n: int) -> np.ndarray:

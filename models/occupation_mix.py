@@ -17,8 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.optimize import linprog
-from scipy.sparse import hstack, lil_matrix
 
 CELL_ROUNDING = 50.0  # 85081NED publishes thousands with one decimal: a published cell is within 50 persons
 TOTAL_ROUNDING = 500.0  # 80472ned's yearly new vacancies are whole thousands
@@ -50,6 +48,8 @@ class YearMix:
 
     def bounds(self, weights: dict[str, float], occupation: str) -> tuple[float, float]:
         """Smallest and largest possible value of sum(weight x cell(sector, occupation)) over the weighted sectors."""
+        from scipy.optimize import linprog  # scipy is imported where it is used: definitions load without it
+
         objective = np.zeros(len(self.sectors) * len(self.classes))
         for sector, weight in weights.items():
             objective[self._index(sector, occupation)] = weight
@@ -102,6 +102,8 @@ def solve_year(
     `totals`: new vacancies per sector (80472ned). `hierarchy`: parent, child, complete. `class_employment`: national
     employment per class (85276NED), which splits unpublished new vacancies where nothing else tells.
     """
+    from scipy.sparse import lil_matrix
+
     totals = derive_totals(totals, hierarchy)
     sectors = sorted(set(cells["sector"]) | set(hierarchy["parent"]) | set(hierarchy["child"]))
     n_classes = len(classes)
@@ -242,6 +244,9 @@ def _closest_feasible(a_ub, b_ub, bounds, prior: dict[int, float], size: int) ->
     The penalty rises with the deviation (slopes 1, 2, 4, 8, 16 per unit of prior over bands of 10%, 15%, 25%, 50%
     and beyond), like a chi-square distance: an adjustment is spread over many cells rather than emptying one.
     """
+    from scipy.optimize import linprog
+    from scipy.sparse import hstack, lil_matrix
+
     guessed = sorted(prior)
     bands = len(PENALTY_BANDS)
     n_dev = len(guessed) * bands * 2

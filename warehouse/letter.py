@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+FORMULA_STARTS = ("=", "+", "-", "@")  # what spreadsheet programs read as the start of a formula
 LETTER_YEARS = (2025, 2027, 2030)  # beside the base year: the years the letter quotes
 # the order the letter lists them in: the priority sectors, then the domains
 GROUP_ORDER = (

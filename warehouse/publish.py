@@ -21,9 +21,7 @@ import duckdb
 import polars as pl
 
 from warehouse.db import write_table
-from warehouse.letter import letter_sheets
-from warehouse.release_report import write_report
-from warehouse.workbook import FORMULA_STARTS, write_workbook
+from warehouse.letter import FORMULA_STARTS, letter_sheets
 
 # every published table has a release_id column; the workbook leaves out long JSON columns that CSV and Parquet keep
 PUBLISHED_TABLES = (
@@ -263,6 +261,9 @@ def _write_exports(tables: dict[str, pl.DataFrame], folder: Path, previous_gaps:
     """One release in `folder` (made afresh): every published table as CSV and Parquet, the letter's workbook, the
     letter's gap tables as CSV (`letter_*.csv`), and the release report with its charts (`report.html`,
     `charts/`)."""
+    from warehouse.release_report import write_report  # matplotlib and openpyxl: imported only to render
+    from warehouse.workbook import write_workbook
+
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     release = tables["releases"]

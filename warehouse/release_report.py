@@ -14,11 +14,14 @@ from __future__ import annotations
 import json
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from warehouse.charts import Chart, group_chart, overview_chart, regional_chart
 from warehouse.letter import SKILL_ADJECTIVES, SKILL_NAMES, group_contents, groups_in_order, hundreds
+
+if TYPE_CHECKING:  # matplotlib is imported only when charts are drawn
+    from warehouse.charts import Chart
 
 REPORT_NAME = "report.html"
 CHART_FOLDER = "charts"
@@ -39,6 +42,8 @@ section#samenvatting{page-break-after:always}
 
 def write_report(folder: Path, tables: dict[str, pl.DataFrame], previous_gaps: pl.DataFrame | None = None) -> Path:
     """Write `report.html` and `charts/*.png|svg` for one release into `folder`; return the report's path."""
+    from warehouse.charts import regional_chart
+
     gaps = tables["skill_gaps"]
     release = tables["releases"].row(0, named=True)
     charts = _charts(gaps, _history(tables["history"]), _survey_break(tables["parameters"]))
@@ -84,6 +89,8 @@ def _survey_break(parameters: pl.DataFrame) -> int | None:
 
 
 def _charts(gaps: pl.DataFrame, history: pl.DataFrame, survey_break: int | None) -> list[Chart]:
+    from warehouse.charts import group_chart, overview_chart
+
     end = int(gaps["year"].max())
     names = {code: nl for code, nl, _ in groups_in_order(gaps)}
     charts = [
