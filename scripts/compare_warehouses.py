@@ -29,6 +29,7 @@ VOLATILE = {
     "source_vintages",
     "rolled_back_at",
     "run_id",
+    "evaluated_at",
 }
 # polars sums in parallel, so the last digits of a float sum may differ between runs of the same code
 RELATIVE_TOLERANCE = 1e-9
