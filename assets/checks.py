@@ -8,10 +8,9 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
 from assets.raw import raw_asset_key
-from pipelines.resources import TalentgapSettings
+from assets.resources import TalentgapSettings, WarehouseResource
 from quality.gx import WARNING_ONLY, Outcome, validate
 from quality.report import write_section
 from quality.suites import (
@@ -28,6 +27,7 @@ from quality.suites import (
 from sources.registry import TABLES
 from warehouse.audit import record_checks
 from warehouse.db import newest_vintages, read_table, read_vintage
+from warehouse.paths import WarehousePaths
 
 MART_ROLES = [spec.role for spec in TABLES]
 STAGING = dg.AssetKey(["staging", "observations"])
@@ -79,7 +79,7 @@ def check_results(outcomes: list[tuple[dg.AssetKey, Outcome]], report: Path) -> 
 def report_checks(
     context: dg.AssetCheckExecutionContext | dg.AssetExecutionContext,
     settings: TalentgapSettings,
-    duckdb: DuckDBResource,
+    duckdb: WarehouseResource,
     layer: str,
     outcomes,
 ) -> Iterator[dg.AssetCheckResult]:
@@ -91,7 +91,7 @@ def report_checks(
         record_checks(
             conn, context.run.run_id, [(key.to_user_string(), o.check, o.blocking, o.success) for key, o in outcomes]
         )
-    folder = (Path(settings.warehouse).parent / "reports" / context.run.run_id).resolve()
+    folder = WarehousePaths.of(settings.warehouse).run_reports(context.run.run_id).resolve()
     report = write_section(folder, layer, [(key.to_user_string(), o) for key, o in outcomes])
     context.log.info(f"validation report: {report}")
     yield from check_results(outcomes, report)
@@ -102,7 +102,7 @@ def report_checks(
     description="Raw: registered columns as text, the announced row count, no empty table.",
     can_subset=True,
 )
-def raw_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
+def raw_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource):
     outcomes = []
     checked = {key.asset_key for key in context.selected_asset_check_keys}
     with duckdb.get_connection() as conn:
@@ -124,7 +124,7 @@ def raw_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettin
     description="Staging: unique keys, parsed periods, plausible values, no internal gaps, known dimension labels.",
     can_subset=True,
 )
-def staging_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
+def staging_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource):
     with duckdb.get_connection() as conn:
         observations = read_table(conn, "staging.observations")
     outcomes = [(STAGING, o) for o in validate(staging_suite(observations, list(TABLES)))]
@@ -145,7 +145,7 @@ def staging_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSe
     description="Marts: sectors add up, year-on-year jumps, crosswalks cover the data, group codes exist.",
     can_subset=True,
 )
-def marts_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
+def marts_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource):
     with duckdb.get_connection() as conn:
         marts = {role: read_table(conn, f"marts.{role}") for role in MART_ROLES}
         seeds = {
@@ -174,7 +174,7 @@ def marts_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSett
     ),
     can_subset=True,
 )
-def forecast_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource):
+def forecast_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource):
     with duckdb.get_connection() as conn:
         forecasts = read_table(conn, "forecast.series_forecasts")
         coherence = read_table(conn, "forecast.coherence")

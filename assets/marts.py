@@ -1,9 +1,9 @@
 """Marts: per registered table, the complete series of the slice the model reads, in persons."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from assets.metadata import preview, record_write
+from assets.resources import WarehouseResource
 from sources.registry import TABLES, TableSpec
 
 STAGING = dg.AssetKey(["staging", "observations"])
@@ -34,7 +34,7 @@ def _mart_asset(spec: TableSpec) -> dg.AssetsDefinition:
         ),
         metadata={"cbs_table": spec.table_id},
     )
-    def mart(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    def mart(context: dg.AssetExecutionContext, duckdb: WarehouseResource) -> dg.MaterializeResult:
         with duckdb.get_connection() as conn:
             conn.execute(f"create or replace table marts.{spec.role} as {mart_sql(spec)}")
             frame = conn.sql(f"select * from marts.{spec.role}").pl()

@@ -6,9 +6,14 @@ from collections.abc import Iterable, Iterator
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
+from assets.resources import WarehouseResource
 from warehouse.audit import record_writes
+
+
+def asset_key(table: str) -> dg.AssetKey:
+    """The asset of a warehouse table: `forecast.skill_gaps` -> forecast/skill_gaps (keys read like the warehouse)."""
+    return dg.AssetKey(table.split("."))
 
 
 def preview(frame: pl.DataFrame, rows: int = 10) -> dg.MetadataValue:
@@ -40,7 +45,7 @@ def only_selected(
             yield result
 
 
-def record_write(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> None:
+def record_write(context: dg.AssetExecutionContext, duckdb: WarehouseResource) -> None:
     """Note in the warehouse that this run wrote the selected assets (the publication gate reads it)."""
     with duckdb.get_connection() as conn:
         record_writes(conn, [key.to_user_string() for key in context.selected_asset_keys], context.run.run_id)

@@ -1,10 +1,9 @@
 """Raw layer: each registered CBS table as received, appended as a new vintage when its content changed."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from assets.metadata import record_write
-from pipelines.resources import TalentgapSettings
+from assets.resources import TalentgapSettings, WarehouseResource
 from sources.registry import TABLES, TableSpec
 from warehouse.db import append_vintage, ensure_schemas, raw_table_name
 
@@ -28,7 +27,7 @@ def _raw_asset(spec: TableSpec) -> dg.AssetsDefinition:
         metadata={"cbs_table": spec.table_id, "role": spec.role},
     )
     def raw_table(
-        context: dg.AssetExecutionContext, config: RawLoadConfig, settings: TalentgapSettings, duckdb: DuckDBResource
+        context: dg.AssetExecutionContext, config: RawLoadConfig, settings: TalentgapSettings, duckdb: WarehouseResource
     ) -> dg.MaterializeResult:
         raw = settings.make_source().fetch(spec)
         with duckdb.get_connection() as conn:

@@ -1,13 +1,13 @@
 """Seeds: the reviewed crosswalks and parameters in warehouse/seeds, loaded as tables."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from assets.metadata import preview, record_write
-from models.scenarios import parameter_ranges, read_scenarios
-from warehouse.db import ensure_schemas, read_seed, write_table
+from assets.resources import WarehouseResource
+from models.gap.scenarios import parameter_ranges, read_scenarios
+from warehouse.db import SEED_NAMES, ensure_schemas, read_seed, write_table
 
-SEEDS = {
+DESCRIPTIONS = {
     "sector_groups": "The eight priority groups of the Talent Strategy: codes, Dutch and English names, definitions.",
     "group_composition": (
         "SBI or BRC codes (per CBS table) that make up each group's employment, vacancies and occupation mix, "
@@ -38,7 +38,7 @@ VALIDATORS = {
 
 def _seed_asset(name: str, description: str) -> dg.AssetsDefinition:
     @dg.asset(key=["seeds", name], group_name="seeds", kinds={"duckdb"}, description=description)
-    def seed(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    def seed(context: dg.AssetExecutionContext, duckdb: WarehouseResource) -> dg.MaterializeResult:
         frame = read_seed(name)
         if name in VALIDATORS:
             VALIDATORS[name](frame)
@@ -51,4 +51,4 @@ def _seed_asset(name: str, description: str) -> dg.AssetsDefinition:
     return seed
 
 
-SEED_ASSETS = [_seed_asset(name, description) for name, description in SEEDS.items()]
+SEED_ASSETS = [_seed_asset(name, DESCRIPTIONS[name]) for name in SEED_NAMES]

@@ -4,11 +4,10 @@ import json
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
 from assets.metadata import record_write
 from assets.raw import raw_asset_key
-from pipelines.resources import TalentgapSettings
+from assets.resources import TalentgapSettings, WarehouseResource
 from sources.registry import TABLES, get_table
 from sources.tidy import tidy_table
 from warehouse.db import newest_vintages, read_vintage, write_table
@@ -38,7 +37,7 @@ order by table_id, series_id
     ),
 )
 def observations(
-    context: dg.AssetExecutionContext, settings: TalentgapSettings, duckdb: DuckDBResource
+    context: dg.AssetExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource
 ) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
         vintages = newest_vintages(conn, settings.source)

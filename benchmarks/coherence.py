@@ -3,10 +3,10 @@ pipeline reconciles the published ones, against the same forecasts left as they 
 
     uv run python benchmarks/coherence.py [warehouse]   # after a pipeline run; default warehouse/talentgap.duckdb
 
-For each frequency: the rolling-origin backtest (models/forecasting.py), each series' chosen model (selected on the
+For each frequency: the rolling-origin backtest (models/forecasting/), each series' chosen model (selected on the
 whole backtest, as the pipeline does), then at each origin the chosen forecasts reconciled with the history up to
-that origin (models/coherence.py). Prints mean MASE per table, for the series in a sector relation, both ways, and
-how far the unreconciled forecasts missed adding up.
+that origin (models/forecasting/coherence.py). Prints mean MASE per table, for the series in a sector relation, both
+ways, and how far the unreconciled forecasts missed adding up.
 """
 
 from __future__ import annotations
@@ -20,24 +20,18 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.coherence import families, make_coherent  # noqa: E402
-from models.forecasting import (  # noqa: E402
-    SEASON_LENGTH,
-    backtest,
-    mase_by_horizon,
-    panel_from_frame,
-    pool_of,
-    select_models,
-    usable_series,
-)
+
+from models.forecasting.backtest import backtest_series, mase_by_horizon, select_models  # noqa: E402
+from models.forecasting.coherence import families, make_coherent  # noqa: E402
+from models.forecasting.panel import SEASON_LENGTH, panel_from_frame, pool_of, usable_series  # noqa: E402
 from sources.registry import TABLES  # noqa: E402
-from warehouse.gap_data import read_hierarchy  # noqa: E402
+from warehouse.db import read_table  # noqa: E402
 
 
 def main(warehouse: Path) -> None:
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         history = pl.concat([conn.sql(s.model_history_sql()).pl() for s in TABLES if s.model_frequency])
-        hierarchy = read_hierarchy(conn).select("parent", "child", "complete").rows()
+        hierarchy = read_table(conn, "seeds.sbi_hierarchy").select("parent", "child", "complete").rows()
     usable = usable_series(history)[0]
     codes = {c for p, ch, _ in hierarchy for c in (p, ch)}
     rows = []
@@ -49,7 +43,7 @@ def main(warehouse: Path) -> None:
         if not members:
             continue
         panel = panel_from_frame(observed)
-        errors = backtest(panel, frequency)
+        errors = backtest_series(panel, frequency)
         selection = select_models(mase_by_horizon(errors))
         chosen = errors.join(selection.select("series_id", "model"), on=["series_id", "model"])
         chosen = chosen.filter(pl.col("series_id").is_in(list(members)))

@@ -28,22 +28,19 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.forecasting import (  # noqa: E402
-    BACKTEST_HORIZON,
-    BACKTEST_ORIGINS,
+from models.forecasting.backtest import SELECTION_MARGIN, backtest_series, mase_by_horizon, select_models  # noqa: E402
+from models.forecasting.candidates import forecast_all  # noqa: E402
+from models.forecasting.forecast import forecast_panel  # noqa: E402
+from models.forecasting.panel import (  # noqa: E402
     SEASON_LENGTH,
-    SELECTION_MARGIN,
-    backtest,
-    forecast_all,
-    forecast_panel,
+    SERIES_BACKTEST_HORIZON,
+    SERIES_BACKTEST_ORIGINS,
     last_period_index,
-    mase_by_horizon,
     panel_from_frame,
     pool_of,
-    select_models,
     usable_series,
 )
-from models.regimes import regimes_of_panel  # noqa: E402
+from models.forecasting.regimes import regimes_of_panel  # noqa: E402
 from sources.registry import TABLES  # noqa: E402
 
 PEERS = ("AutoETS", "AutoTheta", "AutoARIMA")
@@ -77,7 +74,7 @@ def run_peers(
         frame.select("series_id", "period_index", "value").write_parquet(source)
         command = ["uv", "run", "--quiet", "--no-project", "--python", "3.11", "--with", "statsforecast>=2.0,<3",
                    "--with", "pandas<3", "--with", "pyarrow", "python", str(Path(__file__).parent / "peers.py"),
-                   str(source), str(target), str(SEASON_LENGTH[frequency]), str(BACKTEST_HORIZON[frequency]),
+                   str(source), str(target), str(SEASON_LENGTH[frequency]), str(SERIES_BACKTEST_HORIZON[frequency]),
                    *map(str, origins)]  # fmt: skip
         subprocess.run(command, check=True)
         peers, timings = pl.read_parquet(target), pl.read_parquet(str(target).replace(".parquet", "_timings.parquet"))
@@ -95,7 +92,7 @@ def main(warehouse: Path, reuse: bool, until: int | None, tables: set[str] | Non
         together = panel_from_frame(pl.concat([frame for (_, f), frame in panels.items() if f == frequency]))
         # the last five years, as before the whole-cycle backtest: the peers take hours at 71 quarterly origins
         # (benchmarks/forecast_cycles.py scores the whole window without them)
-        backtests[frequency] = backtest(together, frequency, whole_cycles=False)
+        backtests[frequency] = backtest_series(together, frequency, whole_cycles=False)
         # the pipeline's own selection, and the coverage of its published intervals
         last = last_period_index(frequency, 2030)
         regimes = regimes_of_panel(pl.concat([frame for (_, f), frame in panels.items() if f == frequency]))
@@ -175,7 +172,7 @@ def main(warehouse: Path, reuse: bool, until: int | None, tables: set[str] | Non
     print(timing.pivot("model", index="table", values="seconds").sort("table"))
     print("\nAll tables together, seconds")
     print(timing.group_by("model").agg(pl.col("seconds").sum()).sort("seconds"))
-    print(f"\norigins per table: {BACKTEST_ORIGINS}; horizons: {BACKTEST_HORIZON}; np {np.__version__}")
+    print(f"\norigins per table: {SERIES_BACKTEST_ORIGINS}; horizons: {SERIES_BACKTEST_HORIZON}; np {np.__version__}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 """Forecasts judged over whole business cycles: the quarterly tables (80472ned open vacancies, 85920NED employment)
-backtested from every quarter since WHOLE_CYCLES_FROM (2001 Q1), scored per labour-market regime (models/regimes.py),
-against the simple baselines and statsforecast's AutoETS, AutoTheta and AutoARIMA.
+backtested from every quarter since WHOLE_CYCLES_FROM (2001 Q1), scored per labour-market regime
+(models/forecasting/regimes.py), against the simple baselines and statsforecast's AutoETS, AutoTheta and AutoARIMA.
 
     uv run python benchmarks/forecast_cycles.py [warehouse] [--reuse-peers | --no-peers]
 
 Run after a pipeline run (default warehouse/talentgap.duckdb). The pipeline backtests these tables the same way
-(models/forecasting.py) and chooses each series' model on all of it. Honest in time here: at each origin the model of
+(models/forecasting/) and chooses each series' model on all of it. Honest in time here: at each origin the model of
 each series is chosen, and the interval widths calibrated (calibration_errors, as the pipeline does: on the origins
 of the regime the forecaster stands in, else all), only on the backtest errors already known then (outcomes seen by
 the origin), as a forecaster at that origin could have done. Scored from 2008 on, so the window holds the 2008-09
@@ -29,27 +29,22 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.forecast_accuracy import PEERS, run_peers  # noqa: E402
-from models.forecasting import (  # noqa: E402
-    BACKTEST_HORIZON,
-    BASELINES,
+from models.forecasting.backtest import backtest_series, mase_by_horizon, select_models  # noqa: E402
+from models.forecasting.candidates import BASELINES  # noqa: E402
+from models.forecasting.intervals import calibration_errors, chosen_errors, current_regime, interval_widths  # noqa: E402
+from models.forecasting.panel import (  # noqa: E402
+    SERIES_BACKTEST_HORIZON,
     WHOLE_CYCLES_FROM,
-    backtest,
-    calibration_errors,
-    chosen_errors,
-    current_regime,
-    interval_widths,
-    mase_by_horizon,
     panel_from_frame,
     pool_of,
-    select_models,
     usable_series,
 )
-from models.regimes import REGIMES, regimes_of_panel  # noqa: E402
+from models.forecasting.regimes import REGIMES, regimes_of_panel  # noqa: E402
 from sources.registry import TABLES  # noqa: E402
 
 FIRST_SCORED = 2008 * 4
 TABLES_SCORED = ("80472ned", "85920NED")
-HORIZON = BACKTEST_HORIZON["Q"]
+HORIZON = SERIES_BACKTEST_HORIZON["Q"]
 
 
 def _widths(calibration: tuple[pl.DataFrame, str], suffix: str) -> pl.DataFrame:
@@ -159,7 +154,7 @@ def main(warehouse: Path, peers: bool, reuse: bool) -> None:
         sys.exit(f"{warehouse}: no open-vacancies total for the whole economy (80472ned, A-U) to read regimes from")
     last = int(usable["period_index"].max())
     started = time.perf_counter()
-    errors = backtest(panel_from_frame(usable), "Q")
+    errors = backtest_series(panel_from_frame(usable), "Q")
     seconds = time.perf_counter() - started
     selected = honest_selection(errors, labels)
     columns = ["series_id", "model", "origin", "scaled_error"]

@@ -13,7 +13,7 @@ Prints:
   residual), and how far a constant other-entrant rate would be off a year ahead (the rate's real spread);
 - the share of published rows whose 80% interval excludes zero, and each group's skill employment against its
   reference size;
-- variants: the supply rules of models/stock_flow.py (the model's, supply on the trend whatever the flows, a
+- variants: the supply rules of models/gap/stock_flow.py (the model's, supply on the trend whatever the flows, a
   constant other-entrant rate) at trend dampings 1.0, 0.8 (used), 0.5 and 0;
 - the time the gap model takes, and with --run-pipeline the whole run.
 """
@@ -35,10 +35,11 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.gap_inputs import NATIONAL, ModelData, units_at  # noqa: E402
-from models.gap_model import backtest, backtest_intervals, employment_coverage, publish_frame  # noqa: E402
-from models.stock_flow import SUPPLY_RULES  # noqa: E402
-from warehouse.gap_data import read_model_data  # noqa: E402
+from models.gap.backtest import backtest_gaps, backtest_intervals, employment_coverage  # noqa: E402
+from models.gap.inputs import GAP_INPUT_TABLES, NATIONAL, ModelData, model_data, units_at  # noqa: E402
+from models.gap.model import publish_frame  # noqa: E402
+from models.gap.stock_flow import SUPPLY_RULES  # noqa: E402
+from warehouse.db import read_tables  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,11 +114,11 @@ def main() -> None:
         warehouse, seconds = run_pipeline(Path(args.data_dir).resolve())
         print(f"whole pipeline on the real data (dagster asset materialize --select '*'): {seconds:.1f} s\n")
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        data = read_model_data(conn)
+        data = model_data(read_tables(conn, GAP_INPUT_TABLES))
         reconciliation = conn.sql("select * from forecast.reconciliation").pl()
 
     start = time.perf_counter()
-    errors = backtest_intervals(backtest(data))
+    errors = backtest_intervals(backtest_gaps(data))
     backtest_seconds = time.perf_counter() - start
     table, _ = publish_frame(data, errors, 2030)
     model_seconds = time.perf_counter() - start
@@ -157,7 +158,7 @@ def main() -> None:
     for rule in SUPPLY_RULES:
         for damping in (1.0, 0.8, 0.5, 0.0):
             changed = dataclasses.replace(data, parameters=data.parameters | {"trend_damping": damping})
-            row = scores(backtest(changed, supply_rule=rule), ["skill"]).select("skill", "vs_no_change_pct")
+            row = scores(backtest_gaps(changed, supply_rule=rule), ["skill"]).select("skill", "vs_no_change_pct")
             variants.append(row.with_columns(pl.lit(rule).alias("supply_rule"), pl.lit(damping).alias("damping")))
     table = pl.concat(variants).with_columns(pl.col("vs_no_change_pct").round(1).cast(pl.String))
     print(table.pivot(on="damping", index=["supply_rule", "skill"], values="vs_no_change_pct"))

@@ -3,7 +3,7 @@
     uv run python benchmarks/release_exports.py [warehouse]  # after a run; default warehouse/talentgap.duckdb
 
 Reads the latest release from the warehouse read-only and writes its exports into a temporary folder, part by part,
-as the publish step does (warehouse/publish.py), so the figures are the time the exports add to a run.
+as the publish step does (release/publish.py), so the figures are the time the exports add to a run.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from warehouse.letter import letter_sheets  # noqa: E402
-from warehouse.publish import PUBLISHED_TABLES, _committed, _previous_gaps, neutralise_formulas  # noqa: E402
-from warehouse.release_report import write_report  # noqa: E402
-from warehouse.workbook import write_workbook  # noqa: E402
+from release.publish import PUBLISHED_TABLES, _committed, _previous_gaps, neutralise_formulas  # noqa: E402
+from rendering.letter import letter_sheets  # noqa: E402
+from rendering.report import write_report  # noqa: E402
+from rendering.workbook import write_workbook  # noqa: E402
 
 
 def size(path: Path) -> int:

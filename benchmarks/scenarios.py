@@ -18,12 +18,15 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.gap_model import backtest, backtest_intervals, simulate, simulations_frame  # noqa: E402
-from models.regions import regional_frame, regional_split  # noqa: E402
-from models.scenarios import parameter_ranges, read_scenarios, scenario_frame  # noqa: E402
-from models.sensitivity import sensitivity_frame  # noqa: E402
-from warehouse.db import read_table  # noqa: E402
-from warehouse.gap_data import read_marts, read_model_data  # noqa: E402
+
+from models.gap.backtest import backtest_gaps, backtest_intervals  # noqa: E402
+from models.gap.inputs import GAP_INPUT_TABLES, model_data  # noqa: E402
+from models.gap.model import simulate, simulations_frame  # noqa: E402
+from models.gap.regions import regional_frame, regional_split  # noqa: E402
+from models.gap.scenarios import parameter_ranges, read_scenarios, scenario_frame  # noqa: E402
+from models.gap.sensitivity import sensitivity_frame  # noqa: E402
+from models.gap.tables import REGIONAL_TABLES  # noqa: E402
+from warehouse.db import read_table, read_tables  # noqa: E402
 
 END_YEAR = 2030
 
@@ -38,11 +41,11 @@ def timed(label: str, work):
 def main() -> None:
     warehouse = Path(sys.argv[1] if len(sys.argv) > 1 else "warehouse/talentgap.duckdb")
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        data = read_model_data(conn)
-        marts = read_marts(conn)
+        data = model_data(read_tables(conn, GAP_INPUT_TABLES))
+        regional = read_tables(conn, REGIONAL_TABLES)
         seeds = {n: read_table(conn, f"seeds.{n}") for n in ("parameters", "scenarios", "sector_groups")}
         composition = read_table(conn, "seeds.group_composition")
-    errors = timed("gap model backtest (for its errors)", lambda: backtest_intervals(backtest(data)))
+    errors = timed("gap model backtest (for its errors)", lambda: backtest_intervals(backtest_gaps(data)))
     simulations = timed("simulation of the published gaps", lambda: simulate(data, errors, END_YEAR))
     ranges = parameter_ranges(seeds["parameters"])
     scenarios = read_scenarios(seeds["scenarios"], seeds["sector_groups"]["sector_group"].to_list())
@@ -53,8 +56,8 @@ def main() -> None:
     split = timed(
         "provincial split",
         lambda: regional_split(
-            marts.vacancies_by_region,
-            marts.employment_by_occupation_and_region,
+            regional["marts.vacancies_by_region"],
+            regional["marts.employment_by_occupation_and_region"],
             data.skill_employment,
             composition,
             data.last_year,

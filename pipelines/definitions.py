@@ -5,8 +5,8 @@ import warnings
 import dagster as dg
 
 import assets
+from assets.resources import resources_from_env
 from pipelines.jobs import materialize_everything
-from pipelines.resources import resources_from_env
 from pipelines.schedules import weekly_refresh
 from pipelines.sensors import cbs_release_sensor
 

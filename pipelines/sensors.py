@@ -4,8 +4,8 @@ import json
 
 import dagster as dg
 
+from assets.resources import TalentgapSettings
 from pipelines.jobs import materialize_everything
-from pipelines.resources import TalentgapSettings
 from sources.cbs import CbsSource
 from sources.registry import TABLES
 

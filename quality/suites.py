@@ -10,8 +10,8 @@ from datetime import date
 
 import polars as pl
 
-from models.gap_inputs import SKILLS, code_of, dim
-from models.regions import GAP_COLUMNS
+from models.gap.inputs import SKILLS, code_of, dim
+from models.gap.regions import GAP_COLUMNS
 from quality.gx import Expectation, Suite
 from sources.registry import TableSpec
 
@@ -502,7 +502,7 @@ def coherence_flags(forecasts: pl.DataFrame, coherence: pl.DataFrame) -> pl.Data
 
 
 def forecast_suite(forecasts: pl.DataFrame, end_year: int, coherence: pl.DataFrame | None = None) -> Suite:
-    from models.forecasting import last_period_index, period_start_expr
+    from models.forecasting.panel import last_period_index, period_start_expr
 
     last = forecasts.group_by("series_id", "frequency").agg(pl.col("period_start").max().alias("last_period"))
     expected = last.with_columns(

@@ -230,7 +230,7 @@ TABLES: tuple[TableSpec, ...] = (
         table_id="84916NED",
         title="Werkzame beroepsbevolking; beroepsklasse, regio",
         role="employment_by_occupation_and_region",
-        # Beroepsklasse comes as keys; matched on the 2022 national values of 85276NED (models/regions.py)
+        # Beroepsklasse comes as keys; matched on the 2022 national values of 85276NED (models/gap/regions.py)
         dimensions=("Beroepsklasse", "RegioS"),
         measures=(Measure("WerkzameBeroepsbevolking_1", "employed labour force", THOUSANDS, 1000, 13_000_000),),
         export_file="cbs_dertje/84916NED.csv",

@@ -6,10 +6,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from models.gap_inputs import ModelData
+from assets.resources import TalentgapSettings, duckdb_resource
+from models.gap.inputs import GAP_INPUT_TABLES, ModelData, model_data
 from pipelines.definitions import all_assets, all_checks
-from pipelines.resources import TalentgapSettings, duckdb_resource
-from warehouse.gap_data import read_model_data
+from warehouse.db import read_tables
 
 REAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"
 
@@ -52,4 +52,4 @@ def real_run(real_data, tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResu
 def real_model_data(real_run) -> ModelData:
     """The gap model's inputs as the real run read them (later tests run broken inputs through the same warehouse)."""
     with duckdb.connect(str(real_run[0]), read_only=True) as conn:
-        return read_model_data(conn)
+        return model_data(read_tables(conn, GAP_INPUT_TABLES))

@@ -4,8 +4,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from assets.resources import TalentgapSettings
 from pipelines.definitions import defs
-from pipelines.resources import TalentgapSettings
 from pipelines.sensors import cbs_release_sensor
 from sources.registry import TABLES
 from tests.conftest import run_pipeline

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from models.coherence import Relation, complete_relations, families, make_coherent, reconcile
+from models.forecasting.coherence import Relation, complete_relations, families, make_coherent, reconcile
 
 HIERARCHY = [("A-U", "A", True), ("A-U", "B-F", True), ("B-F", "C", False), ("B-F", "F", True)]
 

@@ -4,7 +4,7 @@ import pytest
 from pipelines.definitions import defs
 from sources.registry import TABLES
 
-LAYERS = {"raw", "staging", "seeds", "marts", "forecast", "gaps", "publish"}
+LAYERS = {"raw", "staging", "seeds", "marts", "forecast", "publish"}
 
 
 def test_definitions_load_with_the_job_the_schedule_and_the_sensor():
@@ -23,6 +23,33 @@ def test_every_asset_has_a_layer_group_and_a_description():
     assert {"staging/observations", "forecast/series_forecasts", "forecast/backtest", "publish/skill_gaps"} <= keys
     assert {"forecast/gap_backtest", "publish/reconciliation", "publish/gap_parameters"} <= keys
     assert {"publish/history", "publish/checks", "publish/accuracy"} <= keys
+
+
+def test_every_asset_key_names_its_warehouse_table_and_its_group_is_that_tables_schema():
+    for spec in defs.resolve_all_asset_specs():
+        assert len(spec.key.path) == 2 and spec.key.path[0] == spec.group_name, spec.key
+
+
+def test_each_gap_table_declares_only_the_tables_it_is_made_from():
+    """What the UI draws: a table made from another gap table names that one, not every input again."""
+    graph = defs.resolve_asset_graph()
+
+    def parents(key: str) -> set[str]:
+        return {k.to_user_string() for k in graph.get(dg.AssetKey(key.split("/"))).parent_keys}
+
+    assert parents("forecast/reconciliation") == {"forecast/skill_gaps", "seeds/reference_figures"}
+    assert parents("forecast/skill_gaps_by_region") == {
+        "forecast/skill_gaps",
+        "marts/vacancies_by_region",
+        "marts/employment_by_occupation_and_region",
+        "seeds/group_composition",
+    }
+    assert parents("forecast/gap_parameters") == {"forecast/gap_calibration"}
+    assert "marts/vacancies_by_region" not in parents("forecast/gap_backtest")
+    assert "seeds/scenarios" in parents("forecast/skill_gaps_scenarios")
+    assert not any(p.startswith("seeds/scenarios") for p in parents("forecast/skill_gaps"))
+    edges = sum(len(graph.get(key).parent_keys) for key in graph.get_all_asset_keys())
+    assert edges < 160  # was 250, 180 of them the nine gap tables each listing all 20 inputs
 
 
 def test_lineage_runs_from_every_source_table_to_the_published_gaps():
@@ -57,7 +84,7 @@ def test_every_check_says_in_the_ui_what_it_makes_sure_of_and_how_severe_it_is()
 
 
 def test_demo_runs_default_to_a_warehouse_of_their_own(monkeypatch):
-    from pipelines.resources import settings_from_env
+    from assets.resources import settings_from_env
 
     monkeypatch.delenv("TALENTGAP_WAREHOUSE", raising=False)
     monkeypatch.setenv("TALENTGAP_SOURCE", "demo")
@@ -80,7 +107,7 @@ def test_demo_runs_default_to_a_warehouse_of_their_own(monkeypatch):
     ],
 )
 def test_a_setting_that_cannot_be_used_is_refused_by_name(monkeypatch, variable, value, message):
-    from pipelines.resources import SettingsError, settings_from_env
+    from assets.resources import SettingsError, settings_from_env
 
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
@@ -90,7 +117,7 @@ def test_a_setting_that_cannot_be_used_is_refused_by_name(monkeypatch, variable,
 def test_a_warehouse_that_cannot_be_opened_fails_at_once_by_name():
     import time
 
-    from pipelines.resources import WarehouseResource, WarehouseUnavailable
+    from assets.resources import WarehouseResource, WarehouseUnavailable
 
     started = time.monotonic()
     resource = WarehouseResource(database="/proc/talentgap/talentgap.duckdb")  # not writable, even for root

@@ -3,9 +3,10 @@
 import openpyxl
 import polars as pl
 
-from warehouse.letter import Column, Sheet, hundreds
-from warehouse.publish import neutralise_formulas
-from warehouse.workbook import write_workbook
+from rendering.exports import neutralise_formulas
+from rendering.letter import Column, Sheet
+from rendering.vocabulary import hundreds
+from rendering.workbook import write_workbook
 
 RISKY = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "plain"]
 RELEASE = {

@@ -2,26 +2,21 @@ import numpy as np
 import polars as pl
 import pytest
 
-from models.forecasting import (
-    ALL_TABLES,
+from models.forecasting.backtest import backtest_series, mase_by_horizon, select_models
+from models.forecasting.candidates import (
     DAMPED_TREND,
     GLOBAL_MODEL,
     NAIVE_DAMPED,
     SMOOTHING_COMBINATION,
     GlobalRidge,
-    Series,
-    accuracy_by_table,
-    backtest,
     baseline_forecast,
     features,
     forecast_all,
-    forecast_panel,
-    interval_widths,
-    mase_by_horizon,
-    panel_from_frame,
-    select_models,
 )
-from models.smoothing import seasonal_indices, smoothing_forecasts
+from models.forecasting.forecast import accuracy_by_table, forecast_panel
+from models.forecasting.intervals import ALL_TABLES, interval_widths
+from models.forecasting.panel import Series, panel_from_frame
+from models.forecasting.smoothing import seasonal_indices, smoothing_forecasts
 
 
 def test_baselines():
@@ -78,7 +73,7 @@ def growing_panel(n_series: int = 12, n_years: int = 14, seed: int = 1) -> list[
 
 
 def test_the_global_model_beats_naive_on_steadily_growing_series():
-    scores = mase_by_horizon(backtest(growing_panel(), "Y"))
+    scores = mase_by_horizon(backtest_series(growing_panel(), "Y"))
     mean = scores.group_by("model").agg(pl.col("mase").mean())
     mase = dict(mean.iter_rows())
     assert mase[GLOBAL_MODEL] < 0.5 * mase["naive"]

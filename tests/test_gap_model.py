@@ -9,10 +9,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from models.gap_inputs import NATIONAL, units_at
-from models.gap_model import backtest, backtest_intervals, project_unit, publish_frame, ratio_class
-from models.occupation_mix import MixError, solve_year
-from models.stock_flow import Drivers, History, calibrate, project
+from models.gap.backtest import backtest_gaps, backtest_intervals
+from models.gap.inputs import NATIONAL, units_at
+from models.gap.model import publish_frame, ratio_class
+from models.gap.occupation_mix import MixError, solve_year
+from models.gap.projection import project_unit
+from models.gap.stock_flow import Drivers, History, calibrate, project
 
 HISTORY = History(
     years=np.array([2020, 2021, 2022]),
@@ -157,7 +159,7 @@ def test_the_backtest_uses_only_what_was_known_at_its_origin(real_model_data):
 
 @pytest.fixture(scope="module")
 def real_backtest(real_model_data) -> pl.DataFrame:
-    return backtest_intervals(backtest(real_model_data))
+    return backtest_intervals(backtest_gaps(real_model_data))
 
 
 def test_the_backtest_beats_no_change_and_its_intervals_cover(real_backtest):

@@ -13,7 +13,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.resources import TalentgapSettings
+from assets.resources import TalentgapSettings
 from sources.registry import TABLES
 from tests.conftest import run_pipeline
 
@@ -60,12 +60,12 @@ def published(warehouse: Path, sql: str) -> list[tuple]:
 
 
 def test_the_run_ends_by_saying_what_it_published_and_which_warnings_failed(real_run):
-    from assets.publish import run_summary
-    from pipelines.resources import TalentgapSettings
+    from release.summary import run_summary
+    from warehouse.paths import WarehousePaths
 
     warehouse, result = real_run
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        summary = run_summary(conn, result.run_id, TalentgapSettings(warehouse=str(warehouse)))
+        summary = run_summary(conn, result.run_id, WarehousePaths(warehouse))
     first, *files = summary.splitlines()
     assert first.startswith("release r") and "published (files, base year 2022)" in first
     report, workbook = (Path(line.split(":", 1)[1].strip()) for line in files[:2])
@@ -264,7 +264,7 @@ def test_identical_inputs_make_no_new_release_and_a_new_one_says_what_changed(wa
 
     first = before[0][0]
     shutil.rmtree(warehouse.parent / "exports" / first)
-    from warehouse.reexport import main as reexport
+    from release.reexport import main as reexport
 
     assert reexport([first, "--warehouse", str(warehouse)]) == 0
     assert (warehouse.parent / "exports" / first / "skill_gaps.csv").exists()
@@ -307,7 +307,7 @@ def test_demo_run_is_labelled_synthetic_everywhere(tmp_path):
 
 
 def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(warehouse):
-    from warehouse.letter import hundreds
+    from rendering.vocabulary import hundreds
 
     (release_id,) = published(warehouse, "select max(release_id) from publish.releases")[0]
     export = warehouse.parent / "exports" / release_id

@@ -9,13 +9,12 @@ import duckdb
 import polars as pl
 import pytest
 
-from models.gap_inputs import dim
-from models.regions import GAP_COLUMNS, RegionError, regional_split
+from models.gap.inputs import dim
+from models.gap.regions import GAP_COLUMNS, RegionError, regional_split
 from quality.gx import validate
 from quality.suites import release_table_suites
 from sources.registry import PROVINCES
 from warehouse.db import read_table
-from warehouse.gap_data import read_marts
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +27,12 @@ def regional(real_run) -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def inputs(real_run, real_model_data) -> dict:
     with duckdb.connect(str(real_run[0]), read_only=True) as conn:
-        marts = read_marts(conn)
+        vacancies = read_table(conn, "marts.vacancies_by_region")
+        occupations = read_table(conn, "marts.employment_by_occupation_and_region")
         composition = read_table(conn, "seeds.group_composition")
     return {
-        "vacancies": marts.vacancies_by_region,
-        "occupations": marts.employment_by_occupation_and_region,
+        "vacancies": vacancies,
+        "occupations": occupations,
         "skill_employment": real_model_data.skill_employment,
         "composition": composition,
         "base_year": real_model_data.last_year,

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.letter import GROUP_ORDER, hundreds
-from warehouse.release_report import INPUT_NAMES
+from rendering.report import INPUT_NAMES
+from rendering.vocabulary import GROUP_ORDER, hundreds
 
 SECTIONS = [
     "samenvatting",

@@ -20,10 +20,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.resources import TalentgapSettings
+from assets.resources import TalentgapSettings
+from release import publish as publication
 from tests.conftest import run_pipeline
-from warehouse import publish as publication
 from warehouse.lock import lock_path
+from warehouse.paths import WarehousePaths
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW_END_YEAR = 2029
@@ -166,9 +167,7 @@ def test_the_next_publication_repairs_one_killed_between_commit_and_rename(relea
         ahead = {name: frame.with_columns(later) for name, frame in tables.items()}
         publication._commit(conn, ahead)
         (released.parent / "exports" / ".stray.tmp").mkdir()
-        done = publication.recover(
-            conn, released.parent / "exports", released.parent / "published" / "talentgap.duckdb"
-        )
+        done = publication.recover(conn, WarehousePaths(released))
     new_id = ahead["releases"]["release_id"][0]
     assert any("exported release" in d for d in done) and any("rebuilt" in d for d in done)
     _, exports, latest = snapshot(released)
@@ -192,7 +191,7 @@ def test_a_roll_back_withdraws_later_releases_and_keeps_them(released, real_data
     assert run_again(released, real_data).success  # a second release, end year 2029
     second = snapshot(released)[2]
     copy = released.parent / "published" / "talentgap.duckdb"
-    command = [sys.executable, "-m", "warehouse.rollback", first, "--warehouse", str(released)]
+    command = [sys.executable, "-m", "release.rollback", first, "--warehouse", str(released)]
     refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert refused.returncode != 0 and "--reason" in refused.stderr
 

@@ -9,9 +9,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from models.gap_inputs import load_model_data, units_at
-from models.gap_model import project_unit
-from models.scenarios import (
+from models.gap.inputs import GAP_INPUT_TABLES, model_data, units_at
+from models.gap.projection import project_unit
+from models.gap.scenarios import (
     BASELINE,
     ScenarioError,
     check_years,
@@ -21,10 +21,9 @@ from models.scenarios import (
     read_scenarios,
     run,
 )
-from models.stock_flow import project
+from models.gap.stock_flow import project
 from tests.conftest import run_pipeline
-from warehouse.db import read_seed, read_table
-from warehouse.gap_data import GAP_SEEDS, read_hierarchy, read_marts
+from warehouse.db import read_seed, read_tables
 
 GROUPS = read_seed("sector_groups")["sector_group"].to_list()
 HEADER = "scenario,lever,sector_group,skill,value,from_year,description"
@@ -231,19 +230,10 @@ def test_the_tornado_ranks_inputs_by_their_swing_and_agrees_with_a_rerun_of_the_
         )
     # the assumption's swing is what the whole model gives when it is loaded again with the assumption changed
     with duckdb.connect(str(real_run[0]), read_only=True) as conn:
-        seeds = {name: read_table(conn, f"seeds.{name}") for name in GAP_SEEDS}
-        inputs = (read_marts(conn), read_table(conn, "forecast.series_forecasts"))
-        hierarchy = read_hierarchy(conn)
-    parameters = {r["name"]: float(r["value"]) for r in seeds["parameters"].iter_rows(named=True)}
+        inputs = read_tables(conn, GAP_INPUT_TABLES)
+    parameters = {r["name"]: float(r["value"]) for r in inputs["seeds.parameters"].iter_rows(named=True)}
     for name, value in (("unemployed_reactivation_rate", 0.4), ("field_match_rate", 0.4), ("mbo_entry_rate", 0.7)):
-        changed = load_model_data(
-            *inputs,
-            seeds["group_composition"],
-            hierarchy,
-            seeds["occupation_skills"],
-            seeds["education_skills"],
-            parameters | {name: value},
-        )
+        changed = model_data(inputs, {name: value})
         end = "gap_at_high" if value > parameters[name] else "gap_at_low"
         for unit in units_at(changed, 2022):
             if unit.group == "national":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,17 @@ from sources.base import RawTable, SourceError
 
 SCHEMAS = ("raw", "staging", "marts", "seeds", "forecast", "publish")
 SEEDS_DIR = Path(__file__).parent / "seeds"
+# the reviewed CSV files in warehouse/seeds, each loaded as seeds.<name>
+SEED_NAMES = (
+    "sector_groups",
+    "group_composition",
+    "occupation_skills",
+    "education_skills",
+    "parameters",
+    "sbi_hierarchy",
+    "reference_figures",
+    "scenarios",
+)
 
 _VINTAGES_DDL = """
 create table if not exists raw.vintages (
@@ -174,6 +186,16 @@ def read_vintage(conn: duckdb.DuckDBPyConnection, table_id: str, vintage_id: str
     return frame
 
 
+def read_tables(conn: duckdb.DuckDBPyConnection, names: Iterable[str]) -> dict[str, pl.DataFrame]:
+    """Whole tables by their warehouse name (`marts.unemployment`, `seeds.parameters`, ...)."""
+    return {name: read_table(conn, name) for name in names}
+
+
+# seed columns read as booleans ("true"/"false"); the rest stay text, so codes keep their leading zeros (`01`, not 1)
+SEED_BOOLEANS = {"sbi_hierarchy": ("complete",)}
+
+
 def read_seed(name: str) -> pl.DataFrame:
-    """A reviewed crosswalk or parameter file from warehouse/seeds; codes stay text (`01`, not 1)."""
-    return pl.read_csv(SEEDS_DIR / f"{name}.csv", infer_schema=False)
+    """A reviewed crosswalk or parameter file from warehouse/seeds."""
+    frame = pl.read_csv(SEEDS_DIR / f"{name}.csv", infer_schema=False)
+    return frame.with_columns(pl.col(column) == "true" for column in SEED_BOOLEANS.get(name, ()))

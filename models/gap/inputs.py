@@ -9,14 +9,14 @@ last observed year.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
-from models.occupation_mix import YearMix, solve_year
-from models.stock_flow import Calibration, History, calibrate
+from models.gap.occupation_mix import YearMix, solve_year
+from models.gap.stock_flow import Calibration, History, calibrate
 
 SKILLS = ("technical", "digital")
 NATIONAL = "national"
@@ -57,8 +57,6 @@ class Marts:
     mbo_graduates_by_field: pl.DataFrame
     higher_education_enrolment_by_field: pl.DataFrame
     employment_by_age: pl.DataFrame
-    vacancies_by_region: pl.DataFrame
-    employment_by_occupation_and_region: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -179,6 +177,34 @@ def _lookup(
     key = dim(dimension) if whole_label else code_of(dim(dimension))
     rows = frame.select(key.alias("code"), pl.col("period_start").dt.year(), "value").rows()
     return {(code, year): float(value) for code, year, value in rows}
+
+
+# the warehouse tables the gap model reads: its lineage in the UI, and what model_data() takes
+GAP_SEEDS = ("group_composition", "occupation_skills", "education_skills", "parameters", "sbi_hierarchy")
+GAP_INPUT_TABLES = (
+    *(f"marts.{role}" for role in Marts.__dataclass_fields__),
+    *(f"seeds.{name}" for name in GAP_SEEDS),
+    "forecast.series_forecasts",
+)
+
+
+def marts_of(tables: Mapping[str, pl.DataFrame]) -> Marts:
+    return Marts(**{role: tables[f"marts.{role}"] for role in Marts.__dataclass_fields__})
+
+
+def model_data(tables: Mapping[str, pl.DataFrame], parameters: Mapping[str, float] | None = None) -> ModelData:
+    """The gap model's inputs from the warehouse tables named in GAP_INPUT_TABLES; `parameters` replace the seed's
+    values of the assumptions they name."""
+    seeded = {row["name"]: float(row["value"]) for row in tables["seeds.parameters"].iter_rows(named=True)}
+    return load_model_data(
+        marts_of(tables),
+        tables["forecast.series_forecasts"],
+        tables["seeds.group_composition"],
+        tables["seeds.sbi_hierarchy"],
+        tables["seeds.occupation_skills"],
+        tables["seeds.education_skills"],
+        seeded | dict(parameters or {}),
+    )
 
 
 def load_model_data(

@@ -1,4 +1,4 @@
-"""The release as a workbook an analyst can use as it is: a cover sheet, then the letter's sheets (warehouse/letter.py)
+"""The release as a workbook an analyst can use as it is: a cover sheet, then the letter's sheets (rendering/letter.py)
 with a Dutch and English header, numbers stored as numbers in the format they are published in, an autofilter, frozen
 headers and the footnotes under each table. Text that a spreadsheet would run as a formula stays text.
 """
@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from warehouse.letter import FORMULA_STARTS, Sheet
+from rendering.letter import FORMULA_STARTS, Sheet
 
 FORMATS = {"persons": "#,##0", "ratio": "0.00", "share": "0.0%", "number": "General", "text": "@"}
 HEADER_ROW = 3  # title in row 1, a blank row, then the header

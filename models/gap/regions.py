@@ -21,7 +21,7 @@ import json
 
 import polars as pl
 
-from models.gap_inputs import NATIONAL, code_of, dim
+from models.gap.inputs import NATIONAL, code_of, dim
 from sources.registry import PROVINCES
 
 # 84916NED's Beroepsklasse keys are not labelled in the export. Matched on the 2022 national values: 1200000 is all
@@ -63,7 +63,7 @@ def occupation_quotients(
         raise RegionError(
             f"84916NED {latest}: Beroepsklasse key {TECHNICAL_AND_ICT} holds {technical_ict:,.0f} employed "
             f"nationally, 85276NED's BRC classes 07 + 08 {expected:,.0f}: the key no longer means technical and ICT "
-            "occupations (see models/regions.py)"
+            "occupations (see models/gap/regions.py)"
         )
     national_rate = technical_ict / national[ALL_OCCUPATIONS][0]
     return wide.filter(pl.col("region").is_in(list(PROVINCES.values()))).select(

@@ -1,4 +1,4 @@
-"""Roll the published release back to an earlier one: `uv run python -m warehouse.rollback <release_id> --reason ...`.
+"""Roll the published release back to an earlier one: `uv run python -m release.rollback <release_id> --reason ...`.
 
 Every later release is withdrawn, never deleted: publish.withdrawn_releases keeps it with the reason, its export
 folder gets a WITHDRAWN.txt, and publish.latest_skill_gaps and the analysts' copy show `release_id` again. A later run
@@ -15,8 +15,9 @@ from pathlib import Path
 
 import duckdb
 
+from release.publish import PublicationError, roll_back
 from warehouse import lock
-from warehouse.publish import PublicationError, roll_back
+from warehouse.paths import WarehousePaths
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,13 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         with duckdb.connect(str(warehouse)) as conn:
-            withdrawn = roll_back(
-                conn,
-                args.release_id,
-                args.reason,
-                warehouse.parent / "exports",
-                warehouse.parent / "published" / "talentgap.duckdb",
-            )
+            withdrawn = roll_back(conn, args.release_id, args.reason, WarehousePaths(warehouse))
     except (PublicationError, duckdb.Error) as error:
         print(f"roll-back failed: {error}", file=sys.stderr)
         return 1

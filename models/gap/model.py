@@ -1,8 +1,8 @@
-"""The gap model as a whole: the stock-flow account per group x skill, its backtest from earlier base years, and
-intervals set from the backtest's errors (which hold the input forecasts' errors) and the skill-share bounds.
+"""The gap model as a whole: per group x skill the account projected to the end year, with intervals drawn from the
+backtest's errors (which hold the input forecasts' errors) and the skill-share bounds; and the frames the release
+reports beside the gaps (calibration, history, parameters, accuracy).
 
-Pure: takes `ModelData` (models/gap_inputs.py) and returns polars frames. The asset in assets/gaps.py writes them.
-"""
+Pure: takes `ModelData` (models/gap/inputs.py) and returns polars frames."""
 
 from __future__ import annotations
 
@@ -11,14 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from models.gap_inputs import NATIONAL, ModelData, Unit, units_at
-from models.stock_flow import Drivers, project
+from models.gap.backtest import error_model, interval_errors
+from models.gap.inputs import ModelData, Unit, units_at
+from models.gap.projection import project_unit
 
 GAP_MODEL = (
     "talentgap stock-flow gap model v2 (demand = filled + unfilled jobs; supply = calibrated stock-flow account)"
 )
-BACKTEST_ORIGINS = 5  # base years of the backtest: the five ending two years before the last observed year
-BACKTEST_HORIZON = 4
 DRAWS = 4000
 SEED = 20261129
 # ROA's ITA classes on supply / demand, read as prospects for the worker: a low ratio is a shortage
@@ -29,194 +28,6 @@ def ratio_class(ratio: float | None) -> str | None:
     if ratio is None or not np.isfinite(ratio):
         return None
     return next(label for limit, label in RATIO_CLASSES if ratio <= limit)
-
-
-def _drift_path(values: dict[int, float], years: np.ndarray) -> np.ndarray:
-    """The backtest's forecast of an input: its average change carried on from the last known year."""
-    known = sorted(values)
-    slope = (values[known[-1]] - values[known[0]]) / max(known[-1] - known[0], 1)
-    return np.array([max(values[known[-1]] + slope * (y - known[-1]), 0.0) for y in years])
-
-
-@dataclass(frozen=True)
-class DriverPaths:
-    """National inputs per skill for the projected years."""
-
-    school: np.ndarray  # school-leavers who start in the skill's jobs, in the year
-    unemployed: np.ndarray  # the unemployed, yearly average of the year before
-
-
-def driver_paths(data: ModelData, skill: str, origin: int, years: np.ndarray, forecasts: bool) -> DriverPaths:
-    """From the series forecasts for the publication; carried on by drift in the backtest, where the short school
-    series (mbo graduates begin in 2015/'16) cannot be backtested."""
-    school, unemployed = data.school_leavers[skill], data.unemployed
-    before = years - 1
-    if forecasts:
-        return DriverPaths(
-            np.array([school.values[int(y)] for y in years]), np.array([unemployed.values[int(y)] for y in before])
-        )
-    known = unemployed.known_until(origin)
-    u = np.array([known.get(int(y), np.nan) for y in before])
-    u[np.isnan(u)] = _drift_path(known, before)[np.isnan(u)]
-    return DriverPaths(_drift_path(school.known_until(origin), years), u)
-
-
-def _drivers(unit: Unit, data: ModelData, paths: DriverPaths, years: np.ndarray) -> Drivers:
-    """The unit's share of the national inputs, and its outflow rate held at the base year's."""
-    rate = data.parameters[f"unemployed_share_{unit.skill}"] * data.parameters["unemployed_reactivation_rate"]
-    return Drivers(
-        years=years,
-        school_leavers=paths.school * unit.hires_share,
-        unemployed_inflow=paths.unemployed * rate * unit.hires_share,
-        outflow_rate=np.full(len(years), unit.history.outflow_rate[-1]),
-    )
-
-
-def project_unit(
-    unit: Unit,
-    data: ModelData,
-    years: np.ndarray,
-    forecasts: bool,
-    supply_rule: str = "base_shares",
-) -> dict[str, np.ndarray]:
-    """The unit's account over `years`, on the input forecasts (`forecasts`) or on their drift (the backtest)."""
-    drivers = _drivers(unit, data, driver_paths(data, unit.skill, unit.origin, years, forecasts), years)
-    damping = data.parameters["trend_damping"]
-    return project(unit.history, unit.calibration, drivers, damping, unit.long_run_growth, supply_rule)
-
-
-def backtest_origins(data: ModelData) -> list[int]:
-    last = data.last_year
-    return list(range(last - 1 - BACKTEST_ORIGINS, last - 1))
-
-
-def backtest(data: ModelData, supply_rule: str = "base_shares") -> pl.DataFrame:
-    """The whole model from each earlier base year, with only what was known then, against the unfilled jobs
-    observed later (as measured with today's data); `baseline` is no change from the base year."""
-    observed = {(u.group, u.skill): u.history for u in units_at(data, data.last_year)}
-    rows = []
-    for origin in backtest_origins(data):
-        for unit in units_at(data, origin):
-            truth = observed[(unit.group, unit.skill)]
-            years = np.array([y for y in truth.years if origin < y <= origin + BACKTEST_HORIZON])
-            projected = project_unit(unit, data, years, forecasts=False, supply_rule=supply_rule)
-            employment = np.minimum(projected["supply"], projected["demand"])
-            for j, year in enumerate(years):
-                rows.append(
-                    (
-                        unit.group,
-                        unit.skill,
-                        origin,
-                        int(year - origin),
-                        int(year),
-                        float(projected["gap"][j]),
-                        float(truth.unfilled[truth.years == year][0]),
-                        float(unit.history.unfilled[-1]),
-                        float(employment[j]),
-                        float(truth.employment[truth.years == year][0]),
-                        float(unit.history.employment[-1]),
-                    )
-                )
-    return pl.DataFrame(
-        rows,
-        schema=[
-            "sector_group",
-            "skill",
-            "origin",
-            "horizon",
-            "year",
-            "predicted",
-            "observed",
-            "baseline",
-            "employment_predicted",
-            "employment_observed",
-            "employment_baseline",
-        ],
-        orient="row",
-    ).with_columns(
-        ((pl.col("observed") - pl.col("predicted")) / pl.col("baseline")).alias("relative_error"),
-        ((pl.col("employment_observed") - pl.col("employment_predicted")) / pl.col("employment_baseline")).alias(
-            "employment_relative_error"
-        ),
-    )
-
-
-def _pool(errors: pl.DataFrame) -> pl.DataFrame:
-    """The errors that calibrate intervals: the groups (not the national rows), where the base gap is not empty."""
-    return errors.filter(pl.col("sector_group") != NATIONAL, pl.col("baseline") > 0)
-
-
-@dataclass(frozen=True)
-class ErrorModel:
-    """Relative errors (observed - predicted) / base gap at one horizon, centred on the published point: a Student-t
-    whose scale is their root mean square and whose degrees of freedom are the base years behind them. The groups'
-    errors share one macro shock per base year (2020 for all), so the base years, not the rows, are the sample; with
-    the centre fixed, each independent base year is one degree of freedom."""
-
-    scale: float
-    df: int
-
-    def quantiles(self, probabilities: tuple[float, ...]) -> np.ndarray:
-        from scipy import stats  # imported where used: definitions load without scipy
-
-        return self.scale * stats.t.ppf(probabilities, self.df)
-
-    def draws(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return self.scale * rng.standard_t(self.df, n)
-
-
-def error_model(errors: pl.DataFrame, horizon: int, column: str = "relative_error", pooled: bool = True) -> ErrorModel:
-    """The errors in `column` (the gap's, or employment's) at one horizon: the groups' pool, or (`pooled` False) the
-    rows given. Beyond the backtested horizons, the last one's spread widened by sqrt(horizon / last), as a random
-    walk's."""
-    pool = _pool(errors) if pooled else errors
-    last = int(pool["horizon"].max())
-    at = pool.filter(pl.col("horizon") == min(horizon, last))
-    values = at[column].to_numpy()
-    widen = np.sqrt(horizon / last) if horizon > last else 1.0
-    return ErrorModel(float(np.sqrt(np.mean(values**2))) * widen, at["origin"].n_unique())
-
-
-def backtest_intervals(errors: pl.DataFrame) -> pl.DataFrame:
-    """Each backtest row's 80% and 95% interval from the other origins' errors (leave one origin out), so coverage
-    is measured on errors the interval did not see."""
-    parts = []
-    for origin in errors["origin"].unique().sort():
-        others = errors.filter(pl.col("origin") != origin)
-        part = errors.filter(pl.col("origin") == origin)
-        bounds = {
-            h: error_model(others, h).quantiles((0.1, 0.9, 0.025, 0.975)) for h in part["horizon"].unique().to_list()
-        }
-        parts.append(
-            part.with_columns(
-                (
-                    pl.col("predicted")
-                    + pl.col("baseline")
-                    * pl.col("horizon").replace_strict({h: q[i] for h, q in bounds.items()}, return_dtype=pl.Float64)
-                ).alias(name)
-                for i, name in enumerate(("lower_80", "upper_80", "lower_95", "upper_95"))
-            )
-        )
-    return pl.concat(parts).with_columns(
-        pl.col("observed").is_between(pl.col("lower_80"), pl.col("upper_80")).alias("in_80"),
-        pl.col("observed").is_between(pl.col("lower_95"), pl.col("upper_95")).alias("in_95"),
-    )
-
-
-def employment_coverage(errors: pl.DataFrame) -> pl.DataFrame:
-    """How often employment's published 80% interval (the unit's own errors of the other base years) held what was
-    observed, per horizon: leave one base year out, as for the gap."""
-    rows = []
-    for (group, skill, origin, horizon), part in _pool(errors).group_by("sector_group", "skill", "origin", "horizon"):
-        others = _pool(errors).filter(
-            pl.col("sector_group") == group, pl.col("skill") == skill, pl.col("origin") != origin
-        )
-        if others.filter(pl.col("horizon") == horizon).is_empty():
-            continue
-        low, high = error_model(others, horizon, "employment_relative_error", pooled=False).quantiles((0.1, 0.9))
-        error = part["employment_relative_error"][0]
-        rows.append({"horizon": horizon, "in_80": bool(low <= error <= high)})
-    return pl.DataFrame(rows).group_by("horizon").agg(pl.len().alias("n"), pl.col("in_80").mean().alias("coverage_80"))
 
 
 def _triangular(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
@@ -443,7 +254,7 @@ def accuracy_frame(errors: pl.DataFrame, forecast_accuracy: pl.DataFrame) -> pl.
     """How well the release's models did against their baselines, on one table: the gap model per skill (mean
     absolute error against no change, in persons) and the input forecasts per CBS table (mean MASE against each
     series' best baseline); with the coverage of their 80% and 95% intervals."""
-    groups = _pool(errors)
+    groups = interval_errors(errors)
     gaps = (
         groups.group_by("skill")
         .agg(

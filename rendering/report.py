@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from warehouse.letter import SKILL_ADJECTIVES, SKILL_NAMES, group_contents, groups_in_order, hundreds
+from rendering.letter import group_contents
+from rendering.vocabulary import INPUT_NAMES, SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds
 
 if TYPE_CHECKING:  # matplotlib is imported only when charts are drawn
-    from warehouse.charts import Chart
+    from rendering.charts import Chart
 
 REPORT_NAME = "report.html"
 CHART_FOLDER = "charts"
@@ -42,7 +43,7 @@ section#samenvatting{page-break-after:always}
 
 def write_report(folder: Path, tables: dict[str, pl.DataFrame], previous_gaps: pl.DataFrame | None = None) -> Path:
     """Write `report.html` and `charts/*.png|svg` for one release into `folder`; return the report's path."""
-    from warehouse.charts import regional_chart
+    from rendering.charts import regional_chart
 
     gaps = tables["skill_gaps"]
     release = tables["releases"].row(0, named=True)
@@ -89,7 +90,7 @@ def _survey_break(parameters: pl.DataFrame) -> int | None:
 
 
 def _charts(gaps: pl.DataFrame, history: pl.DataFrame, survey_break: int | None) -> list[Chart]:
-    from warehouse.charts import group_chart, overview_chart
+    from rendering.charts import group_chart, overview_chart
 
     end = int(gaps["year"].max())
     names = {code: nl for code, nl, _ in groups_in_order(gaps)}
@@ -293,24 +294,6 @@ def _chart_section(gaps: pl.DataFrame, figures: dict[str, str]) -> str:
         parts += [figures[f"{code}_{skill}"] for skill in SKILL_NAMES]
     parts.append("</section>")
     return "".join(parts)
-
-
-INPUT_NAMES = {
-    "model_error": "fout van het model (backtest)",
-    "unemployed_forecast": "raming werklozen",
-    "school_leavers_forecast": "raming schoolverlaters",
-    "skill_share": "aandeel van de vaardigheid in de groep",
-    "trend_damping": "demping van de trend",
-    "unemployed_reactivation_rate": "werklozen die aan de slag gaan",
-    "unemployed_share_technical": "aandeel technici onder werklozen",
-    "unemployed_share_digital": "aandeel ict'ers onder werklozen",
-    "field_match_rate": "schoolverlaters in eigen vak",
-    "mbo_entry_rate": "mbo'ers die gaan werken",
-    "he_entry_rate": "hbo/wo'ers die gaan werken",
-    "he_graduates_per_enrolled": "afgestudeerden per ingeschrevene",
-    "retirement_window_years": "uitstroomvenster 55-plussers",
-    "other_exit_rate": "overige uitstroom",
-}
 
 
 def _absent(section: str, title: str) -> str:

@@ -1,4 +1,4 @@
-"""Export an older release again, from the warehouse: `uv run python -m warehouse.reexport <release_id>`.
+"""Export an older release again, from the warehouse: `uv run python -m release.reexport <release_id>`.
 
 Reads the warehouse read-only (`TALENTGAP_WAREHOUSE`, default warehouse/talentgap.duckdb) and writes
 `exports/<release_id>/` beside it, replacing that folder whole.
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.publish import PublicationError, reexport
+from release.publish import PublicationError, reexport
+from warehouse.paths import WarehousePaths
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     warehouse = Path(args.warehouse)
     try:
         with duckdb.connect(str(warehouse), read_only=True) as conn:
-            folder = reexport(conn, args.release_id, warehouse.parent / "exports")
+            folder = reexport(conn, args.release_id, WarehousePaths(warehouse))
     except (PublicationError, duckdb.Error) as error:
         print(f"re-export failed: {error}", file=sys.stderr)
         return 1

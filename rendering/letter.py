@@ -7,26 +7,14 @@ Built from one release's published tables only, so an older release can be expor
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 
 import polars as pl
 
+from rendering.vocabulary import SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds
+
 FORMULA_STARTS = ("=", "+", "-", "@")  # what spreadsheet programs read as the start of a formula
 LETTER_YEARS = (2025, 2027, 2030)  # beside the base year: the years the letter quotes
-# the order the letter lists them in: the priority sectors, then the domains
-GROUP_ORDER = (
-    "care",
-    "education",
-    "childcare",
-    "housing_construction",
-    "digital_ai",
-    "security_resilience",
-    "energy_climate",
-    "life_sciences",
-)
-SKILL_NAMES = {"technical": ("technisch", "technical"), "digital": ("digitaal", "digital")}
-SKILL_ADJECTIVES = {"technical": "technische", "digital": "digitale"}  # before a noun: technische, digitale vakmensen
 
 
 @dataclass(frozen=True)
@@ -52,23 +40,9 @@ class Sheet:
         return pl.DataFrame(self.rows, schema=names, orient="row", infer_schema_length=None)
 
 
-def hundreds(value: float | None) -> int | None:
-    """Persons rounded to hundreds as CBS publishes them, halves away from zero (not to even)."""
-    if value is None:
-        return None
-    return int(math.copysign(math.floor(abs(value) / 100.0 + 0.5) * 100, value))
-
-
 def _years(gaps: pl.DataFrame) -> list[int]:
     base, end = int(gaps["base_year"][0]), int(gaps["year"].max())
     return [base, *(y for y in LETTER_YEARS if base < y <= end)] + ([end] if end not in LETTER_YEARS else [])
-
-
-def groups_in_order(gaps: pl.DataFrame) -> list[tuple[str, str, str]]:
-    """(code, Dutch name, English name) in the letter's order; a group it does not know comes last."""
-    groups = gaps.select("sector_group", "sector_group_nl", "sector_group_en").unique().rows()
-    rank = {code: i for i, code in enumerate(GROUP_ORDER)}
-    return sorted(groups, key=lambda g: (rank.get(g[0], len(rank)), g[0]))
 
 
 def gap_table(gaps: pl.DataFrame, skill: str, years: list[int], all_years: bool = False) -> Sheet:

@@ -14,9 +14,10 @@ import dataclasses
 import numpy as np
 import polars as pl
 
-from models.gap_inputs import ModelData, YearlySeries
-from models.gap_model import Simulation, error_model
-from models.scenarios import Range, run
+from models.gap.backtest import error_model
+from models.gap.inputs import ModelData, YearlySeries
+from models.gap.model import Simulation
+from models.gap.scenarios import Range, run
 
 FORECAST_INPUTS = {
     "school_leavers_forecast": "forecast of school-leavers (mbo graduates, higher-education enrolment): 80% interval",

@@ -20,8 +20,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from rendering.exports import write_release_files
 from warehouse.db import write_table
-from warehouse.letter import FORMULA_STARTS, letter_sheets
+from warehouse.paths import WarehousePaths
 
 # every published table has a release_id column; the workbook leaves out long JSON columns that CSV and Parquet keep
 PUBLISHED_TABLES = (
@@ -58,18 +59,17 @@ class PublicationError(RuntimeError):
     """A release could not be published; nothing of it became visible."""
 
 
-def publish_release(
-    conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame], exports_dir: Path, published_path: Path
-) -> Path:
+def publish_release(conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame], paths: WarehousePaths) -> Path:
     """Publish one release (`tables`, keyed as PUBLISHED_TABLES): exports, analysts' copy and warehouse, all or
     nothing. Returns the release's export folder."""
     _check_tables(tables)
     release_id = tables["releases"]["release_id"][0]
-    recover(conn, exports_dir, published_path)
+    recover(conn, paths)
+    exports_dir, published_path = paths.exports, paths.published_copy
     staged_exports = exports_dir / f".{release_id}.tmp"
     staged_copy = _temporary(published_path)
     try:
-        _write_exports(tables, staged_exports, _previous_gaps(conn, tables["releases"]))
+        write_release_files(tables, staged_exports, _previous_gaps(conn, tables["releases"]))
         _write_copy(_published_tables(conn, tables), staged_copy, _withdrawn(conn))
         _commit(conn, tables)
     except Exception as error:
@@ -81,9 +81,10 @@ def publish_release(
     return _move_into_place(staged_exports, exports_dir / release_id, staged_copy, published_path)
 
 
-def recover(conn: duckdb.DuckDBPyConnection, exports_dir: Path, published_path: Path) -> list[str]:
+def recover(conn: duckdb.DuckDBPyConnection, paths: WarehousePaths) -> list[str]:
     """Remove what an interrupted publication left aside, and give the warehouse's latest release its exports and
     the analysts' copy if it lacks them. Returns what it did, in words."""
+    exports_dir, published_path = paths.exports, paths.published_copy
     done = []
     for leftover in [*exports_dir.glob(".*.tmp"), *exports_dir.glob(".*.old")]:
         shutil.rmtree(leftover, ignore_errors=True)
@@ -96,7 +97,7 @@ def recover(conn: duckdb.DuckDBPyConnection, exports_dir: Path, published_path: 
         return done
     if not (exports_dir / latest).is_dir():
         committed = _committed(conn, latest)
-        _write_exports(committed, exports_dir / f".{latest}.tmp", _previous_gaps(conn, committed["releases"]))
+        write_release_files(committed, exports_dir / f".{latest}.tmp", _previous_gaps(conn, committed["releases"]))
         (exports_dir / f".{latest}.tmp").rename(exports_dir / latest)
         done.append(f"exported release {latest}, committed by a run that ended before exporting it")
     if _copy_latest(published_path) != latest:
@@ -114,14 +115,13 @@ def latest_release(conn: duckdb.DuckDBPyConnection) -> dict | None:
     return conn.sql("select * from publish.releases where release_id = ?", params=[latest]).pl().row(0, named=True)
 
 
-def roll_back(
-    conn: duckdb.DuckDBPyConnection, release_id: str, reason: str, exports_dir: Path, published_path: Path
-) -> list[str]:
+def roll_back(conn: duckdb.DuckDBPyConnection, release_id: str, reason: str, paths: WarehousePaths) -> list[str]:
     """Make an earlier release the current one again: every later release is withdrawn (kept, with the reason, in
     publish.withdrawn_releases, and a WITHDRAWN.txt in its export folder), the latest view and the analysts' copy
     show `release_id`. Returns the releases withdrawn."""
     if not reason.strip():
         raise PublicationError("a roll-back needs a reason: it is kept beside every release it withdraws")
+    exports_dir, published_path = paths.exports, paths.published_copy
     current = _latest_release(conn)
     known = [r for (r,) in conn.execute("select release_id from publish.releases order by 1").fetchall()]
     if release_id not in known:
@@ -162,30 +162,19 @@ def withdrawn_fingerprints(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(rows)
 
 
-def reexport(conn: duckdb.DuckDBPyConnection, release_id: str, exports_dir: Path) -> Path:
+def reexport(conn: duckdb.DuckDBPyConnection, release_id: str, paths: WarehousePaths) -> Path:
     """Write an older release's exports again from the warehouse, replacing its folder whole."""
     tables = _committed(conn, release_id)
     if tables["releases"].is_empty():
         known = [r for (r,) in conn.execute("select release_id from publish.releases order by 1").fetchall()]
         raise PublicationError(f"no release {release_id!r} in the warehouse; it has {known[-5:]} (the last five)")
-    staged = exports_dir / f".{release_id}.tmp"
-    _write_exports(tables, staged, _previous_gaps(conn, tables["releases"]))
-    final = exports_dir / release_id
+    staged = paths.exports / f".{release_id}.tmp"
+    write_release_files(tables, staged, _previous_gaps(conn, tables["releases"]))
+    final = paths.release_folder(release_id)
     if final.exists():
         shutil.rmtree(final)
     staged.rename(final)
     return final
-
-
-def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text cells a spreadsheet would run as a formula (starting with =, +, - or @) get a leading apostrophe in CSV,
-    as OWASP advises; the Parquet and the database keep the text as it is."""
-    starts = "^[" + "".join("\\" + c for c in FORMULA_STARTS) + "]"
-    return frame.with_columns(
-        pl.when(pl.col(c).str.contains(starts)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c, dtype in frame.schema.items()
-        if dtype == pl.String
-    )
 
 
 def _check_tables(tables: dict[str, pl.DataFrame]) -> None:
@@ -255,27 +244,6 @@ def _previous_gaps(conn: duckdb.DuckDBPyConnection, releases: pl.DataFrame) -> p
     if previous is None or not _has_table(conn, "skill_gaps"):
         return None
     return conn.sql("select * from publish.skill_gaps where release_id = ?", params=[previous]).pl()
-
-
-def _write_exports(tables: dict[str, pl.DataFrame], folder: Path, previous_gaps: pl.DataFrame | None) -> None:
-    """One release in `folder` (made afresh): every published table as CSV and Parquet, the letter's workbook, the
-    letter's gap tables as CSV (`letter_*.csv`), and the release report with its charts (`report.html`,
-    `charts/`)."""
-    from warehouse.release_report import write_report  # matplotlib and openpyxl: imported only to render
-    from warehouse.workbook import write_workbook
-
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    release = tables["releases"]
-    for name, frame in tables.items():
-        frame.write_parquet(folder / f"{name}.parquet")
-        neutralise_formulas(frame).write_csv(folder / f"{name}.csv")
-    sheets = letter_sheets(tables)
-    for sheet in sheets[:4]:  # the gap tables, per skill: key years and every year
-        file_name = "letter_" + sheet.name.lower().replace(" ", "_") + ".csv"
-        neutralise_formulas(sheet.frame()).write_csv(folder / file_name)
-    write_workbook(folder / f"talentgap_{release['release_id'][0]}.xlsx", sheets, release.row(0, named=True))
-    write_report(folder, tables, previous_gaps)
 
 
 def _published_tables(conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from models.gap_inputs import NATIONAL, ModelData, Unit, weights
+from models.gap.inputs import NATIONAL, ModelData, Unit, weights
 
 OUR_DEFINITIONS = {
     "skill_employment": "employed labour force in BRC class {cls} (85276NED), yearly average {year}",

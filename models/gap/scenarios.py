@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from models.gap_inputs import NATIONAL, SKILLS, ModelData, Unit
-from models.gap_model import DRAWS, SEED, Simulation, bands, driver_paths
-from models.stock_flow import Drivers, project
+from models.gap.inputs import NATIONAL, SKILLS, ModelData, Unit
+from models.gap.model import DRAWS, SEED, Simulation, bands
+from models.gap.projection import driver_paths
+from models.gap.stock_flow import Drivers, project
 
 BASELINE = "baseline"
 ALL = "all"

@@ -1,0 +1,156 @@
+"""Prediction intervals from the backtest's errors (split conformal): |scaled error| quantiles per table pool, model
+and horizon; the chosen models' errors that calibrate them, by labour-market regime where there are enough; and the
+leave-one-origin-out coverage that says how honest they are."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from models.forecasting.panel import pool_of
+
+Z_80, Z_95 = 0.8, 0.95
+MIN_POOL_ERRORS = 30  # fewer backtest errors than this in a table: its intervals are no narrower than all tables'
+MIN_POOL_ORIGINS = 3  # ... and so for a table backtested at fewer origins than this (one year is no sample)
+CHOSEN = "chosen"  # the model label of the errors of each series' chosen model, which calibrate its intervals
+ALL_TABLES = "*"  # the pool of widths calibrated on every table of the frequency
+# fewer chosen-model errors of origins in the current regime at a horizon: all of a table's origins calibrate
+MIN_REGIME_ERRORS = 200
+
+
+def _quantiles(errors: pl.DataFrame) -> pl.DataFrame:
+    """|scaled error| quantiles per table pool, model and horizon; thin pools no narrower than all tables'. The pool
+    is the `pool` column where the frame has one (worked out once by a caller that calls this many times)."""
+    aggregations = (
+        pl.col("scaled_error").abs().quantile(Z_80, "higher").alias("q80"),
+        pl.col("scaled_error").abs().quantile(Z_95, "higher").alias("q95"),
+        pl.len().alias("n"),
+        pl.col("origin").n_unique().alias("origins"),
+    )
+    pooled = errors if "pool" in errors.columns else errors.with_columns(pool_of(pl.col("series_id")).alias("pool"))
+    per_pool = pooled.group_by("pool", "model", "horizon").agg(*aggregations)
+    overall = errors.group_by("model", "horizon").agg(*aggregations)
+    thick = (pl.col("n") >= MIN_POOL_ERRORS) & (pl.col("origins") >= MIN_POOL_ORIGINS)
+    return per_pool.join(overall, on=["model", "horizon"], suffix="_all").select(
+        "pool",
+        "model",
+        "horizon",
+        pl.when(thick).then(pl.col("q80")).otherwise(pl.max_horizontal("q80", "q80_all")).alias("q80"),
+        pl.when(thick).then(pl.col("q95")).otherwise(pl.max_horizontal("q95", "q95_all")).alias("q95"),
+    )
+
+
+def interval_widths(errors: pl.DataFrame, horizon: int) -> pl.DataFrame:
+    """Split-conformal quantiles of |scaled error| per table pool, model and horizon, over series and origins, plus
+    the pool ALL_TABLES over every table.
+
+    Horizons past the backtest grow with the square root of the horizon; widths never shrink with the horizon.
+    """
+    everywhere = errors.with_columns(pl.lit(ALL_TABLES).alias("series_id"))  # one pool: the fallback
+    quantiles = pl.concat([_quantiles(errors), _quantiles(everywhere)])
+    rows = []
+    for pool, model in quantiles.select("pool", "model").unique().sort("pool", "model").iter_rows():
+        known = quantiles.filter(pl.col("pool") == pool, pl.col("model") == model).sort("horizon")
+        q80 = dict(zip(known["horizon"], known["q80"], strict=True))
+        q95 = dict(zip(known["horizon"], known["q95"], strict=True))
+        top = max(q80)
+        w80 = w95 = 0.0
+        for h in range(1, horizon + 1):
+            base = min(h, top)
+            growth = np.sqrt(h / top) if h > top else 1.0
+            w80 = max(w80, q80[base] * growth)
+            w95 = max(w95, q95[base] * growth, w80)
+            rows.append((pool, model, h, w80, w95))
+    return pl.DataFrame(rows, schema=["pool", "model", "horizon", "q80", "q95"], orient="row")
+
+
+def chosen_errors(errors: pl.DataFrame, selection: pl.DataFrame) -> pl.DataFrame:
+    """The backtest errors of each series' chosen model, labelled CHOSEN: they calibrate the published intervals.
+
+    Calibrating on the chosen models' own errors, not on every series' errors of that model, keeps intervals from
+    inheriting the misses of series that did not choose it (which made them too wide).
+    """
+    return errors.join(selection.select("series_id", "model"), on=["series_id", "model"]).with_columns(
+        pl.lit(CHOSEN).alias("model")
+    )
+
+
+def current_regime(origin_regimes: pl.DataFrame | None, last_index: int) -> str | None:
+    """The regime of the last labelled period at or before `last_index` (a table may run a quarter ahead of the
+    vacancies the regimes are read from), or None without labels."""
+    if origin_regimes is None:
+        return None
+    known = origin_regimes.filter(pl.col("period_index") <= last_index).sort("period_index")
+    return known["regime"][-1] if known.height else None
+
+
+def calibration_errors(
+    chosen: pl.DataFrame, origin_regimes: pl.DataFrame | None, regime: str | None
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The chosen models' errors that calibrate the intervals, and per table the words that say which they are.
+
+    Where the labour-market regime of every origin is known (models/forecasting/regimes.py) and a table has at least
+    MIN_REGIME_ERRORS errors at every horizon from origins in the regime its forecasts start in, only those
+    calibrate its intervals (Mondrian conformal): errors made in a boom say more about forecasts made in a boom, and
+    over whole cycles all-regime widths were too narrow in expansions and too wide in recoveries. Otherwise all of
+    the table's origins do.
+    """
+    labelled = chosen.with_columns(pool_of(pl.col("series_id")).alias("_pool"))
+    basis = dict.fromkeys(labelled["_pool"].unique().to_list(), "chosen models' backtest errors, all origins")
+    if origin_regimes is None or regime is None:
+        return chosen, basis
+    labelled = labelled.join(origin_regimes.rename({"period_index": "origin"}), on="origin", how="left")
+    in_regime = pl.col("regime") == regime
+    counts = labelled.filter(in_regime).group_by("_pool", "horizon").len()
+    thick = (
+        labelled.select("_pool", "horizon")
+        .unique()
+        .join(counts, on=["_pool", "horizon"], how="left")
+        .group_by("_pool")
+        .agg((pl.col("len").fill_null(0) >= MIN_REGIME_ERRORS).all().alias("thick"))
+        .filter("thick")["_pool"]
+        .to_list()
+    )
+    basis |= dict.fromkeys(thick, f"chosen models' backtest errors, origins in the current regime ({regime})")
+    by_regime = pl.col("_pool").is_in(thick)
+    return labelled.filter(~by_regime | in_regime).select(chosen.columns), basis
+
+
+def out_of_sample_coverage(errors: pl.DataFrame) -> pl.DataFrame:
+    """Coverage of intervals whose widths come from the other origins only, so it is an honest estimate."""
+    parts = []
+    # the loop copies the frame once per origin: carry a number per series and only the columns the widths need
+    series = errors.select(pl.col("series_id").unique(maintain_order=True)).with_row_index("_series")
+    ids = errors.select("series_id").join(series, on="series_id", how="left", maintain_order="left")["_series"]
+    errors = errors.select(
+        ids, pool_of(pl.col("series_id")).alias("pool"), "model", "origin", "horizon", "scaled_error"
+    )
+    for origin in errors["origin"].unique():
+        held_out = errors.filter(pl.col("origin") == origin)
+        others = errors.filter(pl.col("origin") != origin)
+        if others.is_empty():
+            continue
+        widths = _quantiles(others)
+        parts.append(
+            held_out.join(widths, on=["pool", "model", "horizon"], how="inner").with_columns(
+                (pl.col("scaled_error").abs() <= pl.col("q80")).alias("in80"),
+                (pl.col("scaled_error").abs() <= pl.col("q95")).alias("in95"),
+            )
+        )
+    if not parts:
+        return pl.DataFrame(
+            schema={
+                "series_id": pl.String,
+                "model": pl.String,
+                "horizon": pl.Int64,
+                "coverage_80": pl.Float64,
+                "coverage_95": pl.Float64,
+            }
+        )
+    return (
+        pl.concat(parts)
+        .group_by("_series", "model", "horizon")
+        .agg(pl.col("in80").mean().alias("coverage_80"), pl.col("in95").mean().alias("coverage_95"))
+        .join(series, on="_series")
+        .select("series_id", "model", "horizon", "coverage_80", "coverage_95")
+    )
