@@ -25,7 +25,7 @@ from quality.suites import (
     staging_suite,
 )
 from sources.registry import TABLES
-from warehouse.audit import record_checks
+from warehouse.audit import current_checks, record_checks
 from warehouse.db import newest_vintages, read_table, read_vintage
 from warehouse.paths import WarehousePaths
 
@@ -81,20 +81,47 @@ def report_checks(
     settings: TalentgapSettings,
     duckdb: WarehouseResource,
     layer: str,
-    outcomes,
+    outcomes: list[tuple[dg.AssetKey, Outcome]],
+    reused: list[tuple[dg.AssetKey, Outcome]] = (),
 ) -> Iterator[dg.AssetCheckResult]:
-    """Write the layer's report, note the results in the warehouse's audit (the publication gate reads it) and yield
-    the results of the checks the run selected (a run of one asset selects only its checks)."""
+    """Write the layer's report, note the results evaluated in this run in the warehouse's audit (the publication
+    gate reads it) and yield the results of the checks the run selected (a run of one asset selects only its
+    checks); `reused` results stand from an earlier run and are reported, not noted again."""
     selected = context.selected_asset_check_keys
     outcomes = [(key, o) for key, o in outcomes if dg.AssetCheckKey(key, o.check) in selected]
     with duckdb.get_connection() as conn:
         record_checks(
             conn, context.run.run_id, [(key.to_user_string(), o.check, o.blocking, o.success) for key, o in outcomes]
         )
+    every = [*outcomes, *reused]
     folder = WarehousePaths.of(settings.warehouse).run_reports(context.run.run_id).resolve()
-    report = write_section(folder, layer, [(key.to_user_string(), o) for key, o in outcomes])
-    context.log.info(f"validation report: {report}")
-    yield from check_results(outcomes, report)
+    report = write_section(folder, layer, [(key.to_user_string(), o) for key, o in every])
+    if outcomes:
+        context.log.info(f"validation report: {report}")
+    yield from check_results(every, report)
+
+
+def split_unchanged(
+    context: dg.AssetCheckExecutionContext, duckdb: WarehouseResource, reads: dict[dg.AssetKey, list[dg.AssetKey]]
+) -> tuple[set[dg.AssetKey], list[tuple[dg.AssetKey, Outcome]]]:
+    """The checked assets whose checks must be evaluated, and the results that stand for the others: checks
+    evaluated since every table they read (`reads`, per checked asset) was last written need not run again."""
+    wanted: dict[dg.AssetKey, set[str]] = {}
+    for key in context.selected_asset_check_keys:
+        wanted.setdefault(key.asset_key, set()).add(key.name)
+    stale, reused = set(), []
+    with duckdb.get_connection() as conn:
+        for asset, names in wanted.items():
+            inputs = [key.to_user_string() for key in reads[asset]]
+            prior = {row[0]: row[1:] for row in current_checks(conn, asset.to_user_string(), inputs)}
+            if not names <= prior.keys():
+                stale.add(asset)
+                continue
+            for name in sorted(names):
+                blocking, passed, run_id = prior[name]
+                observed = f"not evaluated again: what it checks is unchanged since run {run_id} evaluated it"
+                reused.append((asset, Outcome(name, CHECK_DESCRIPTIONS[name], blocking, passed, observed, 0, [])))
+    return stale, reused
 
 
 @dg.multi_asset_check(
@@ -103,11 +130,11 @@ def report_checks(
     can_subset=True,
 )
 def raw_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource):
+    stale, reused = split_unchanged(context, duckdb, {raw_asset_key(spec): [raw_asset_key(spec)] for spec in TABLES})
     outcomes = []
-    checked = {key.asset_key for key in context.selected_asset_check_keys}
     with duckdb.get_connection() as conn:
         vintages = {v["table_id"]: v for v in newest_vintages(conn, settings.source).iter_rows(named=True)}
-        for spec in (spec for spec in TABLES if raw_asset_key(spec) in checked):
+        for spec in (spec for spec in TABLES if raw_asset_key(spec) in stale):
             vintage = vintages.get(spec.table_id)
             frame = (
                 read_vintage(conn, spec.table_id, vintage["vintage_id"])
@@ -116,7 +143,7 @@ def raw_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettin
             )
             expected = vintage["rows_expected"] if vintage else None
             outcomes += [(raw_asset_key(spec), o) for o in validate(raw_suite(spec, frame, expected))]
-    yield from report_checks(context, settings, duckdb, "1_raw", outcomes)
+    yield from report_checks(context, settings, duckdb, "1_raw", outcomes, reused)
 
 
 @dg.multi_asset_check(
@@ -125,10 +152,20 @@ def raw_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettin
     can_subset=True,
 )
 def staging_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource):
-    with duckdb.get_connection() as conn:
-        observations = read_table(conn, "staging.observations")
-    outcomes = [(STAGING, o) for o in validate(staging_suite(observations, list(TABLES)))]
-    yield from report_checks(context, settings, duckdb, "2_staging", outcomes)
+    stale, reused = split_unchanged(context, duckdb, {STAGING: [STAGING]})
+    outcomes = []
+    if stale:
+        with duckdb.get_connection() as conn:
+            observations = read_table(conn, "staging.observations")
+        outcomes = [(STAGING, o) for o in validate(staging_suite(observations, list(TABLES)))]
+    yield from report_checks(context, settings, duckdb, "2_staging", outcomes, reused)
+
+
+MARTS_CHECK_SEEDS = ("group_composition", "occupation_skills", "education_skills", "sbi_hierarchy")
+MARTS_CHECK_READS = [
+    *(dg.AssetKey(["marts", r]) for r in MART_ROLES),
+    *(dg.AssetKey(["seeds", n]) for n in MARTS_CHECK_SEEDS),
+]
 
 
 @dg.multi_asset_check(
@@ -136,9 +173,7 @@ def staging_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSe
         check_spec(
             name,
             MARTS_CHECK_ASSETS[name],
-            additional_deps=[
-                dg.AssetKey(["marts", r]) for r in MART_ROLES if ["marts", r] != MARTS_CHECK_ASSETS[name].path
-            ],
+            additional_deps=[key for key in MARTS_CHECK_READS if key != MARTS_CHECK_ASSETS[name]],
         )
         for name in MARTS_CHECKS
     ],
@@ -146,28 +181,29 @@ def staging_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSe
     can_subset=True,
 )
 def marts_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource):
-    with duckdb.get_connection() as conn:
-        marts = {role: read_table(conn, f"marts.{role}") for role in MART_ROLES}
-        seeds = {
-            n: read_table(conn, f"seeds.{n}")
-            for n in ("group_composition", "occupation_skills", "education_skills", "sbi_hierarchy")
-        }
-    suites = marts_suite(
-        marts,
-        seeds["group_composition"],
-        seeds["occupation_skills"],
-        seeds["education_skills"],
-        seeds["sbi_hierarchy"],
-    )
-    outcomes = [(MARTS_CHECK_ASSETS[name], o) for name, suite in suites.items() for o in validate(suite)]
-    yield from report_checks(context, settings, duckdb, "3_marts", outcomes)
+    stale, reused = split_unchanged(context, duckdb, dict.fromkeys(MARTS_CHECK_ASSETS.values(), MARTS_CHECK_READS))
+    outcomes = []
+    if stale:  # the suite reads every mart: all its checks run together
+        reused = []
+        with duckdb.get_connection() as conn:
+            marts = {role: read_table(conn, f"marts.{role}") for role in MART_ROLES}
+            seeds = {n: read_table(conn, f"seeds.{n}") for n in MARTS_CHECK_SEEDS}
+        suites = marts_suite(
+            marts,
+            seeds["group_composition"],
+            seeds["occupation_skills"],
+            seeds["education_skills"],
+            seeds["sbi_hierarchy"],
+        )
+        outcomes = [(MARTS_CHECK_ASSETS[name], o) for name, suite in suites.items() for o in validate(suite)]
+    yield from report_checks(context, settings, duckdb, "3_marts", outcomes, reused)
+
+
+COHERENCE = dg.AssetKey(["forecast", "coherence"])
 
 
 @dg.multi_asset_check(
-    specs=[
-        check_spec(name, FORECASTS, additional_deps=[dg.AssetKey(["forecast", "coherence"])])
-        for name in FORECAST_CHECKS
-    ],
+    specs=[check_spec(name, FORECASTS, additional_deps=[COHERENCE]) for name in FORECAST_CHECKS],
     description=(
         "Forecasts: lower <= point <= upper at 80% and 95%, no negative counts, horizon complete, sectors that add "
         "up to their parent's."
@@ -175,11 +211,14 @@ def marts_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSett
     can_subset=True,
 )
 def forecast_checks(context: dg.AssetCheckExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource):
-    with duckdb.get_connection() as conn:
-        forecasts = read_table(conn, "forecast.series_forecasts")
-        coherence = read_table(conn, "forecast.coherence")
-    outcomes = [(FORECASTS, o) for o in validate(forecast_suite(forecasts, settings.end_year, coherence))]
-    yield from report_checks(context, settings, duckdb, "4_forecast", outcomes)
+    stale, reused = split_unchanged(context, duckdb, {FORECASTS: [FORECASTS, COHERENCE]})
+    outcomes = []
+    if stale:
+        with duckdb.get_connection() as conn:
+            forecasts = read_table(conn, "forecast.series_forecasts")
+            coherence = read_table(conn, "forecast.coherence")
+        outcomes = [(FORECASTS, o) for o in validate(forecast_suite(forecasts, settings.end_year, coherence))]
+    yield from report_checks(context, settings, duckdb, "4_forecast", outcomes, reused)
 
 
 # asset -> its blocking checks, for the publication gate (warehouse/audit.py)

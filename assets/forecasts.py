@@ -5,16 +5,16 @@ import dagster as dg
 import polars as pl
 from dagster import AssetExecutionContext
 
-from assets.metadata import only_selected, preview, record_write
+from assets.metadata import log_unchanged, made_by, only_selected, preview, record_write, step_version, versioned
 from assets.resources import TalentgapSettings, WarehouseResource
 from models.forecasting.forecast import accuracy_by_table
 from models.forecasting.tables import ForecastTables, NothingToForecast, forecast_tables
-from release.identity import new_release_id
 from sources.registry import TABLES
 from warehouse.db import read_table, write_table
 
 MODELLED = [spec for spec in TABLES if spec.model_frequency]
 DEPS = [*(dg.AssetKey(["marts", spec.role]) for spec in MODELLED), dg.AssetKey(["seeds", "sbi_hierarchy"])]
+KEYS = [dg.AssetKey(["forecast", name]) for name in ("series_forecasts", "coherence", "backtest")]
 
 
 @dg.multi_asset(
@@ -58,31 +58,36 @@ DEPS = [*(dg.AssetKey(["marts", spec.role]) for spec in MODELLED), dg.AssetKey([
     can_subset=True,
 )
 def series_forecasts(context: AssetExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource):
+    version = step_version(duckdb, DEPS, end_year=settings.end_year)
+    if previous := made_by(duckdb, KEYS, version):
+        log_unchanged(context, previous)
+        yield from only_selected(context, (versioned(key, version, unchanged_since=previous) for key in KEYS))
+        return
     with duckdb.get_connection() as conn:
         history = pl.concat([conn.sql(spec.model_history_sql()).pl() for spec in MODELLED])
         hierarchy = read_table(conn, "seeds.sbi_hierarchy").select("parent", "child", "complete").rows()
     try:
-        # the release these forecasts feed: gaps and publish carry its id on
-        tables = forecast_tables(history, hierarchy, settings.end_year, new_release_id())
+        tables = forecast_tables(history, hierarchy, settings.end_year)
     except NothingToForecast as error:
         raise dg.Failure(str(error)) from None
     with duckdb.get_connection() as conn:
         write_table(conn, "forecast.series_forecasts", tables.series_forecasts)
         write_table(conn, "forecast.coherence", tables.coherence)
         write_table(conn, "forecast.backtest", tables.backtest)
-    yield from only_selected(context, _results(tables))
-    record_write(context, duckdb)
+    record_write(context, duckdb, dict.fromkeys(KEYS, version))
+    yield from only_selected(context, _results(tables, version))
 
 
-def _results(tables: ForecastTables) -> list[dg.MaterializeResult]:
+def _results(tables: ForecastTables, version: str) -> list[dg.MaterializeResult]:
     forecasts, backtest, coherence = tables.series_forecasts, tables.backtest, tables.coherence
     selected = backtest.filter(pl.col("chosen"))
     accuracy = accuracy_by_table(forecasts, backtest).with_columns(pl.selectors.float().round(3))
     adjustment = forecasts["coherence_adjustment"].abs() / forecasts["point"].abs().clip(lower_bound=1.0)
     return [
-        dg.MaterializeResult(
-            asset_key=["forecast", "series_forecasts"],
-            metadata={
+        versioned(
+            KEYS[0],
+            version,
+            {
                 "dagster/row_count": forecasts.height,
                 "series": forecasts["series_id"].n_unique(),
                 "series_left_out": tables.left_out.height,
@@ -93,17 +98,19 @@ def _results(tables: ForecastTables) -> list[dg.MaterializeResult]:
                 "preview": preview(forecasts.drop("dims")),
             },
         ),
-        dg.MaterializeResult(
-            asset_key=["forecast", "coherence"],
-            metadata={
+        versioned(
+            KEYS[1],
+            version,
+            {
                 "dagster/row_count": coherence.height,
                 "relations": coherence["parent_series_id"].n_unique(),
                 "largest_adjustment_%": float(adjustment.max() * 100),
             },
         ),
-        dg.MaterializeResult(
-            asset_key=["forecast", "backtest"],
-            metadata={
+        versioned(
+            KEYS[2],
+            version,
+            {
                 "dagster/row_count": backtest.height,
                 "mean_mase_selected": float(selected["mase"].mean()),
                 "coverage_80_selected": float(selected["coverage_80"].mean()),

@@ -7,12 +7,22 @@ import dagster as dg
 import polars as pl
 from dagster import AssetExecutionContext
 
-from assets.metadata import asset_key, only_selected, preview, record_write
+from assets.metadata import (
+    asset_key,
+    log_unchanged,
+    made_by,
+    only_selected,
+    preview,
+    record_write,
+    step_version,
+    versioned,
+)
 from assets.resources import TalentgapSettings, WarehouseResource
 from models.gap.inputs import NATIONAL
 from models.gap.tables import GAP_TABLES, STEP_INPUTS, TABLE_INPUTS, gap_tables
 from warehouse.db import SEED_NAMES, read_tables, write_table
 
+KEYS = [dg.AssetKey(["forecast", name]) for name in GAP_TABLES]
 DESCRIPTIONS = {
     "skill_gaps": (
         "Per priority group x skill x year, from the base year (observed) to the end year: demand (filled + unfilled "
@@ -74,17 +84,22 @@ DESCRIPTIONS = {
     can_subset=True,
 )
 def skill_gaps(context: AssetExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource):
+    version = step_version(duckdb, [asset_key(table) for table in STEP_INPUTS], end_year=settings.end_year)
+    if previous := made_by(duckdb, KEYS, version):
+        log_unchanged(context, previous)
+        yield from only_selected(context, (versioned(key, version, unchanged_since=previous) for key in KEYS))
+        return
     with duckdb.get_connection() as conn:
         inputs = read_tables(conn, STEP_INPUTS)
     outputs = gap_tables(inputs, settings.end_year, list(SEED_NAMES))
     with duckdb.get_connection() as conn:
         for name, frame in outputs.items():
             write_table(conn, f"forecast.{name}", frame)
-    yield from only_selected(context, _results(outputs, settings.end_year))
-    record_write(context, duckdb)
+    record_write(context, duckdb, dict.fromkeys(KEYS, version))
+    yield from only_selected(context, _results(outputs, settings.end_year, version))
 
 
-def _results(outputs: dict[str, pl.DataFrame], end_year: int) -> Iterator[dg.MaterializeResult]:
+def _results(outputs: dict[str, pl.DataFrame], end_year: int, version: str) -> Iterator[dg.MaterializeResult]:
     """What the UI shows beside each table: its size and the rows a reader looks at first."""
     gaps, scenarios = outputs["skill_gaps"], outputs["skill_gaps_scenarios"]
     regional, sensitivities = outputs["skill_gaps_by_region"], outputs["gap_sensitivities"]
@@ -135,9 +150,10 @@ def _results(outputs: dict[str, pl.DataFrame], end_year: int) -> Iterator[dg.Mat
         "reconciliation": {"preview": preview(outputs["reconciliation"], rows=20)},
     }
     for name in GAP_TABLES:  # in the order they are made from each other, as Dagster wants them
-        yield dg.MaterializeResult(
-            asset_key=["forecast", name],
-            metadata={"dagster/row_count": outputs[name].height, **metadata.get(name, {})},
+        yield versioned(
+            dg.AssetKey(["forecast", name]),
+            version,
+            {"dagster/row_count": outputs[name].height, **metadata.get(name, {})},
         )
 
 

@@ -2,9 +2,11 @@
 
 import dagster as dg
 
-from assets.metadata import preview, record_write
+from assets.metadata import made_by, preview, record_write, versioned
 from assets.resources import WarehouseResource
+from release.identity import code_fingerprint
 from sources.registry import TABLES, TableSpec
+from warehouse.audit import version_of
 
 STAGING = dg.AssetKey(["staging", "observations"])
 
@@ -22,35 +24,49 @@ def mart_sql(spec: TableSpec) -> str:
     """
 
 
-def _mart_asset(spec: TableSpec) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=["marts", spec.role],
-        group_name="marts",
-        kinds={"duckdb"},
-        deps=[STAGING],
-        description=(
-            f"CBS {spec.table_id} ({spec.title}): complete series of the slice "
-            f"{spec.slice or 'all dimension values'}, values in persons."
-        ),
-        metadata={"cbs_table": spec.table_id},
-    )
-    def mart(context: dg.AssetExecutionContext, duckdb: WarehouseResource) -> dg.MaterializeResult:
+def mart_key(spec: TableSpec) -> dg.AssetKey:
+    return dg.AssetKey(["marts", spec.role])
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            mart_key(spec),
+            group_name="marts",
+            kinds={"duckdb"},
+            deps=[STAGING],
+            description=(
+                f"CBS {spec.table_id} ({spec.title}): complete series of the slice "
+                f"{spec.slice or 'all dimension values'}, values in persons."
+            ),
+            metadata={"cbs_table": spec.table_id},
+        )
+        for spec in TABLES
+    ],
+    can_subset=True,
+)
+def marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
+    """Each selected mart, made again only when its table's vintage in staging (or the code) changed since."""
+    with duckdb.get_connection() as conn:
+        staged = dict(conn.execute("select table_id, min(vintage_id) from staging.observations group by 1").fetchall())
+    for spec in (spec for spec in TABLES if mart_key(spec) in context.selected_asset_keys):
+        key, version = mart_key(spec), version_of(code_fingerprint(), spec.role, staged.get(spec.table_id))
+        if previous := made_by(duckdb, [key], version):
+            yield versioned(key, version, unchanged_since=previous)
+            continue
         with duckdb.get_connection() as conn:
             conn.execute(f"create or replace table marts.{spec.role} as {mart_sql(spec)}")
             frame = conn.sql(f"select * from marts.{spec.role}").pl()
         if frame.is_empty():
             raise dg.Failure(f"marts.{spec.role}: no complete series of {spec.table_id} in the slice {spec.slice}")
-        record_write(context, duckdb)
-        return dg.MaterializeResult(
-            metadata={
+        record_write(context, duckdb, {key: version})
+        yield versioned(
+            key,
+            version,
+            {
                 "dagster/row_count": frame.height,
                 "series": frame["series_id"].n_unique(),
                 "periods": f"{frame['period_start'].min()} .. {frame['period_start'].max()}",
                 "preview": preview(frame.drop("dims")),
-            }
+            },
         )
-
-    return mart
-
-
-MART_ASSETS = [_mart_asset(spec) for spec in TABLES]

@@ -8,7 +8,8 @@ import dagster as dg
 import polars as pl
 
 from assets.resources import WarehouseResource
-from warehouse.audit import record_writes
+from release.identity import code_fingerprint
+from warehouse.audit import record_writes, version_of, written
 
 
 def asset_key(table: str) -> dg.AssetKey:
@@ -45,7 +46,44 @@ def only_selected(
             yield result
 
 
-def record_write(context: dg.AssetExecutionContext, duckdb: WarehouseResource) -> None:
-    """Note in the warehouse that this run wrote the selected assets (the publication gate reads it)."""
+def record_write(
+    context: dg.AssetExecutionContext, duckdb: WarehouseResource, versions: dict[dg.AssetKey, str]
+) -> None:
+    """Note in the warehouse that this run wrote these assets, and the version each was made from (the publication
+    gate and the next run's skipping read it)."""
     with duckdb.get_connection() as conn:
-        record_writes(conn, [key.to_user_string() for key in context.selected_asset_keys], context.run.run_id)
+        record_writes(conn, {key.to_user_string(): version for key, version in versions.items()}, context.run.run_id)
+
+
+def step_version(duckdb: WarehouseResource, inputs: Iterable[dg.AssetKey], **settings: object) -> str:
+    """What a step's assets are made from: the versions its inputs were made from, the settings it reads and the
+    code. Equal version, equal tables: the step need not run again."""
+    keys = sorted(key.to_user_string() for key in inputs)
+    with duckdb.get_connection() as conn:
+        made = written(conn, keys)
+    return version_of(code_fingerprint(), settings, [(key, made.get(key, (None, None))[1]) for key in keys])
+
+
+def made_by(duckdb: WarehouseResource, keys: Iterable[dg.AssetKey], version: str) -> str | None:
+    """The run that made every one of `keys` from `version` (their tables are as this run would make them), or
+    None when any must be made again."""
+    names = [key.to_user_string() for key in keys]
+    with duckdb.get_connection() as conn:
+        made = written(conn, names)
+    if not names or any(made.get(name, (None, None))[1] != version for name in names):
+        return None
+    return max(made[name][0] for name in names)
+
+
+def versioned(
+    key: dg.AssetKey, version: str, metadata: dict | None = None, unchanged_since: str | None = None
+) -> dg.MaterializeResult:
+    """An asset's result with its data version; one left as it was says so, and by which run it was made."""
+    metadata = dict(metadata or {})
+    if unchanged_since:
+        metadata["unchanged"] = f"not made again: its inputs, settings and code are those run {unchanged_since} used"
+    return dg.MaterializeResult(asset_key=key, data_version=dg.DataVersion(version), metadata=metadata)
+
+
+def log_unchanged(context: dg.AssetExecutionContext, run_id: str) -> None:
+    context.log.info(f"skipped: inputs, settings and code unchanged since run {run_id}, whose tables stand")

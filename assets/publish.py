@@ -10,9 +10,9 @@ from assets.checks import BLOCKING_CHECKS, check_spec, report_checks
 from assets.metadata import asset_key, only_selected, preview
 from assets.resources import TalentgapSettings, WarehouseResource
 from models.gap.model import history_frame
-from quality.gx import validate
+from quality.gx import Outcome, validate
 from quality.suites import CHECK_DESCRIPTIONS, PUBLISH_CHECKS, publish_suite, release_table_suites
-from release.identity import fingerprint, release_inputs
+from release.identity import fingerprint, new_release_id, release_inputs
 from release.publish import PUBLISHED_TABLES, latest_release, publish_release, recover, withdrawn_fingerprints
 from release.summary import run_summary
 from release.tables import FROM_GAP_STEP, REGIONAL, checks_table, no_new_release, release_row, release_tables
@@ -107,14 +107,17 @@ def _spec(name: str) -> dg.AssetSpec:
     can_subset=True,
 )
 def publish(context: AssetExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource):
-    yield from only_selected(context, _publish(context, settings, duckdb))
+    outcome: dict[str, str] = {}
+    yield from only_selected(context, _publish(context, settings, duckdb, outcome))
     with duckdb.get_connection() as conn:
-        context.log.info(run_summary(conn, context.run.run_id, WarehousePaths.of(settings.warehouse)))
+        summary = run_summary(conn, context.run.run_id, WarehousePaths.of(settings.warehouse), outcome.get("same_as"))
+    context.log.info(summary)
 
 
 def _publish(
-    context: AssetExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource
+    context: AssetExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource, outcome: dict[str, str]
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Publish a new release, or note in `outcome` why there is none."""
     paths = WarehousePaths.of(settings.warehouse)
     with duckdb.get_connection() as conn:
         refused = unverified_inputs(conn, BLOCKING_CHECKS)
@@ -124,29 +127,34 @@ def _publish(
                 + "\n".join(refused)
                 + "\nRerun the assets named (their checks run with them), or the whole pipeline."
             )
-        made = {name: read_table(conn, f"forecast.{name}") for name in ("skill_gaps", *FROM_GAP_STEP, REGIONAL)}
-        history = history_frame(read_table(conn, "forecast.gap_calibration"))
         vintages = conn.sql(VINTAGES_SQL).pl()
         seeds = {name: read_table(conn, f"seeds.{name}") for name in SEED_NAMES}
-        groups = seeds["sector_groups"]["sector_group"].to_list()
         previous, withdrawn = latest_release(conn), withdrawn_fingerprints(conn)
-    gaps = made["skill_gaps"]
-    # the publication gate: its checks on the rows about to be published, noted like every layer's
-    outcomes = validate(publish_suite(gaps, groups, settings.end_year))
-    for suite in release_table_suites(gaps, made["skill_gaps_scenarios"], made[REGIONAL]):
-        outcomes += validate(suite)
-    gate_results = list(report_checks(context, settings, duckdb, "5_publish", [(PUBLISHED, o) for o in outcomes]))
+    inputs = release_inputs(vintages, seeds, settings.end_year)
+    same_as = no_new_release(previous, withdrawn, fingerprint(inputs), vintages["data_source"][0])
+    if same_as:
+        with duckdb.get_connection() as conn:
+            recover(conn, paths)
+            standing = _standing_gate(conn, context, previous)
+        outcome["same_as"] = same_as
+        for name in PUBLISHED_TABLES:
+            yield dg.MaterializeResult(
+                asset_key=["publish", name], metadata={"release_id": previous["release_id"], "new_release": False}
+            )
+        if len(standing) == len(context.selected_asset_check_keys):
+            yield from report_checks(context, settings, duckdb, "5_publish", [], standing)
+        else:  # a release from before one of the gate's checks: evaluate them all on what the gap step made
+            yield from report_checks(context, settings, duckdb, "5_publish", _gate(duckdb, seeds, settings)[2])
+        return
+    tables, history, outcomes = _gate(duckdb, seeds, settings)
+    gaps = tables["skill_gaps"]
+    gate_results = list(report_checks(context, settings, duckdb, "5_publish", outcomes))
+    outcomes = [o for _, o in outcomes]
     failed = [o.summary for o in outcomes if o.blocking and not o.success]
     if failed:
         yield from gate_results
         raise dg.Failure("publication refused: the gap table fails its publication checks\n" + "\n".join(failed))
-    inputs = release_inputs(vintages, seeds, settings.end_year)
-    same_as = no_new_release(previous, withdrawn, fingerprint(inputs), gaps["data_source"][0])
-    if same_as:
-        yield from _unchanged(duckdb, paths, previous, same_as)
-        yield from gate_results
-        return
-    release_id, data_source = gaps["release_id"][0], gaps["data_source"][0]
+    release_id, data_source = new_release_id(), gaps["data_source"][0]
     with duckdb.get_connection() as conn:
         checks = checks_table(
             verified_check_results(conn),
@@ -155,10 +163,11 @@ def _publish(
             release_id,
             data_source,
         )
-    tables = release_tables(made, history, checks, release_row(gaps, vintages, inputs, previous), seeds["parameters"])
+    release = release_row(release_id, gaps, vintages, inputs, previous)
+    published_tables = release_tables(tables, history, checks, release, seeds["parameters"])
     with duckdb.get_connection() as conn:
-        export_dir = publish_release(conn, tables, paths)
-    published = tables["skill_gaps"]
+        export_dir = publish_release(conn, published_tables, paths)
+    published = published_tables["skill_gaps"]
     key_years = published.filter(pl.col("year").is_in([published["base_year"][0], published["year"].max()]))
     yield dg.MaterializeResult(
         asset_key=PUBLISHED,
@@ -178,7 +187,7 @@ def _publish(
         },
     )
     yield from gate_results
-    for name, frame in tables.items():
+    for name, frame in published_tables.items():
         if name == "skill_gaps":
             continue
         metadata = {"release_id": release_id} if name == "releases" else {"dagster/row_count": frame.height}
@@ -187,15 +196,31 @@ def _publish(
         yield dg.MaterializeResult(asset_key=["publish", name], metadata=metadata)
 
 
-def _unchanged(
-    duckdb: WarehouseResource, paths: WarehousePaths, previous: dict, same_as: str
-) -> Iterator[dg.MaterializeResult]:
-    """No new release: the latest stays, its exports and copy made whole."""
+def _gate(
+    duckdb: WarehouseResource, seeds: dict[str, pl.DataFrame], settings: TalentgapSettings
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, list[tuple[dg.AssetKey, Outcome]]]:
+    """The gap step's tables a release takes, its history, and the publication gate's checks on them."""
     with duckdb.get_connection() as conn:
-        recover(conn, paths)
-    dg.get_dagster_logger().info(
-        f"no new release: the source vintages, seeds, end year and code are those of {same_as}"
-    )
-    metadata = {"release_id": previous["release_id"], "new_release": False}
-    for name in PUBLISHED_TABLES:
-        yield dg.MaterializeResult(asset_key=["publish", name], metadata=metadata)
+        tables = {name: read_table(conn, f"forecast.{name}") for name in ("skill_gaps", *FROM_GAP_STEP, REGIONAL)}
+        history = history_frame(read_table(conn, "forecast.gap_calibration"))
+    gaps, groups = tables["skill_gaps"], seeds["sector_groups"]["sector_group"].to_list()
+    outcomes = validate(publish_suite(gaps, groups, settings.end_year))
+    for suite in release_table_suites(gaps, tables["skill_gaps_scenarios"], tables[REGIONAL]):
+        outcomes += validate(suite)
+    return tables, history, [(PUBLISHED, o) for o in outcomes]
+
+
+def _standing_gate(conn, context: AssetExecutionContext, latest: dict) -> list[tuple[dg.AssetKey, Outcome]]:
+    """The publication gate's results the release that stays rests on (publish.checks), for a run that publishes
+    nothing: no rows are about to be published, so there is nothing to evaluate again."""
+    rows = conn.execute(
+        "select check_name, blocking, passed from publish.checks where release_id = ? and asset_key = ?",
+        [latest["release_id"], PUBLISHED.to_user_string()],
+    ).fetchall()
+    known = {name: (blocking, passed) for name, blocking, passed in rows}
+    observed = f"not evaluated again: no new release; release {latest['release_id']} stays, which passed it"
+    return [
+        (PUBLISHED, Outcome(key.name, CHECK_DESCRIPTIONS[key.name], *known[key.name], observed, 0, []))
+        for key in sorted(context.selected_asset_check_keys, key=lambda key: key.name)
+        if key.name in known
+    ]

@@ -2,40 +2,62 @@
 
 import dagster as dg
 
-from assets.metadata import record_write
+from assets.metadata import record_write, versioned
 from assets.resources import TalentgapSettings, WarehouseResource
+from sources.base import SourceError
 from sources.registry import TABLES, TableSpec
+from warehouse.audit import written
 from warehouse.db import append_vintage, ensure_schemas, raw_table_name
 
 
 class RawLoadConfig(dg.Config):
-    """Set accept_schema_change after reviewing a table whose columns CBS changed on purpose."""
+    """List a table in accept_schema_change (e.g. ["80590ned"]) after reviewing that CBS changed its columns on
+    purpose."""
 
-    accept_schema_change: bool = False
+    accept_schema_change: list[str] = []
 
 
 def raw_asset_key(spec: TableSpec) -> dg.AssetKey:
     return dg.AssetKey(raw_table_name(spec.table_id).split("."))
 
 
-def _raw_asset(spec: TableSpec) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=raw_asset_key(spec),
+SPECS = {
+    raw_asset_key(spec): dg.AssetSpec(
+        raw_asset_key(spec),
         group_name="raw",
         kinds={"duckdb"},
         description=f"CBS {spec.table_id}: {spec.title}. Rows as received (text), one vintage per distinct content.",
         metadata={"cbs_table": spec.table_id, "role": spec.role},
     )
-    def raw_table(
-        context: dg.AssetExecutionContext, config: RawLoadConfig, settings: TalentgapSettings, duckdb: WarehouseResource
-    ) -> dg.MaterializeResult:
-        raw = settings.make_source().fetch(spec)
-        with duckdb.get_connection() as conn:
-            ensure_schemas(conn)
-            vintage_id, added = append_vintage(conn, raw, accept_schema_change=config.accept_schema_change)
-        record_write(context, duckdb)
-        return dg.MaterializeResult(
-            metadata={
+    for spec in TABLES
+}
+
+
+@dg.multi_asset(specs=list(SPECS.values()), can_subset=True)
+def raw_tables(
+    context: dg.AssetExecutionContext, config: RawLoadConfig, settings: TalentgapSettings, duckdb: WarehouseResource
+):
+    """Fetch every selected table; its version is its vintage (a hash of its content), so a table CBS did not
+    change is not written again. Every table is tried; the step fails after, naming each table that failed."""
+    source, failures = settings.make_source(), []
+    accepted = {table_id.lower() for table_id in config.accept_schema_change}
+    for spec in (spec for spec in TABLES if raw_asset_key(spec) in context.selected_asset_keys):
+        key = raw_asset_key(spec)
+        try:
+            raw = source.fetch(spec)
+            with duckdb.get_connection() as conn:
+                ensure_schemas(conn)
+                vintage_id, added = append_vintage(conn, raw, accept_schema_change=spec.table_id.lower() in accepted)
+                before = written(conn, [key.to_user_string()]).get(key.to_user_string())
+        except SourceError as error:
+            failures.append(str(error))
+            continue
+        if before is None or before[1] != vintage_id:
+            record_write(context, duckdb, {key: vintage_id})
+        yield versioned(
+            key,
+            vintage_id,
+            {
                 "dagster/row_count": raw.rows_received,
                 "vintage_id": vintage_id,
                 "new_vintage": added,
@@ -44,10 +66,8 @@ def _raw_asset(spec: TableSpec) -> dg.AssetsDefinition:
                 "rows_expected": raw.rows_expected if raw.rows_expected is not None else "not stated by the source",
                 "table_modified": raw.table_modified.isoformat() if raw.table_modified else "not stated by the source",
                 "truncation_suspected": raw.truncation_suspected,
-            }
+            },
+            unchanged_since=before[0] if before and before[1] == vintage_id else None,
         )
-
-    return raw_table
-
-
-RAW_ASSETS = [_raw_asset(spec) for spec in TABLES]
+    if failures:
+        raise dg.Failure("\n".join(failures))

@@ -2,9 +2,11 @@
 
 import dagster as dg
 
-from assets.metadata import preview, record_write
+from assets.metadata import made_by, preview, record_write, versioned
 from assets.resources import WarehouseResource
 from models.gap.scenarios import parameter_ranges, read_scenarios
+from release.identity import code_fingerprint, frame_hash
+from warehouse.audit import version_of
 from warehouse.db import SEED_NAMES, ensure_schemas, read_seed, write_table
 
 DESCRIPTIONS = {
@@ -36,19 +38,32 @@ VALIDATORS = {
 }
 
 
-def _seed_asset(name: str, description: str) -> dg.AssetsDefinition:
-    @dg.asset(key=["seeds", name], group_name="seeds", kinds={"duckdb"}, description=description)
-    def seed(context: dg.AssetExecutionContext, duckdb: WarehouseResource) -> dg.MaterializeResult:
-        frame = read_seed(name)
+def seed_key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["seeds", name])
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(seed_key(name), group_name="seeds", kinds={"duckdb"}, description=DESCRIPTIONS[name])
+        for name in SEED_NAMES
+    ],
+    can_subset=True,
+)
+def seeds(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
+    """Each selected seed, validated first; written again only when its file changed (its version is a hash of
+    its content)."""
+    frames = {name: read_seed(name) for name in SEED_NAMES if seed_key(name) in context.selected_asset_keys}
+    for name, frame in frames.items():  # every seed checked before any is written
         if name in VALIDATORS:
             VALIDATORS[name](frame)
+    for name, frame in frames.items():
+        version = version_of(code_fingerprint(), frame_hash(frame))
+        metadata = {"dagster/row_count": frame.height, "preview": preview(frame)}
+        if previous := made_by(duckdb, [seed_key(name)], version):
+            yield versioned(seed_key(name), version, metadata, unchanged_since=previous)
+            continue
         with duckdb.get_connection() as conn:
             ensure_schemas(conn)
             write_table(conn, f"seeds.{name}", frame)
-        record_write(context, duckdb)
-        return dg.MaterializeResult(metadata={"dagster/row_count": frame.height, "preview": preview(frame)})
-
-    return seed
-
-
-SEED_ASSETS = [_seed_asset(name, DESCRIPTIONS[name]) for name in SEED_NAMES]
+        record_write(context, duckdb, {seed_key(name): version})
+        yield versioned(seed_key(name), version, metadata)

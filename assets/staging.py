@@ -5,12 +5,16 @@ import json
 import dagster as dg
 import polars as pl
 
-from assets.metadata import record_write
+from assets.metadata import log_unchanged, made_by, record_write, versioned
 from assets.raw import raw_asset_key
 from assets.resources import TalentgapSettings, WarehouseResource
+from release.identity import code_fingerprint
 from sources.registry import TABLES, get_table
 from sources.tidy import tidy_table
+from warehouse.audit import version_of
 from warehouse.db import newest_vintages, read_vintage, write_table
+
+STAGING = dg.AssetKey(["staging", "observations"])
 
 # Which slices of each table are complete: a series cut off part-way never reaches the marts.
 SERIES_SQL = """
@@ -40,10 +44,17 @@ def observations(
     context: dg.AssetExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource
 ) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
-        vintages = newest_vintages(conn, settings.source)
-        missing = sorted({spec.table_id for spec in TABLES} - set(vintages["table_id"]))
-        if missing:
-            raise dg.Failure(f"no {settings.source} vintage loaded for table(s) {', '.join(missing)}")
+        vintages = newest_vintages(conn, settings.source).filter(pl.col("table_id").is_in([s.table_id for s in TABLES]))
+    missing = sorted({spec.table_id for spec in TABLES} - set(vintages["table_id"]))
+    if missing:
+        raise dg.Failure(f"no {settings.source} vintage loaded for table(s) {', '.join(missing)}")
+    # what staging is made from: the vintage of each table, read with this code
+    version = version_of(code_fingerprint(), sorted(vintages["vintage_id"]))
+    listed = {"vintages": dg.MetadataValue.md("\n".join(f"- {v}" for v in vintages["vintage_id"]))}
+    if previous := made_by(duckdb, [STAGING], version):
+        log_unchanged(context, previous)
+        return versioned(STAGING, version, listed, unchanged_since=previous)
+    with duckdb.get_connection() as conn:
         frames = [
             tidy_table(
                 get_table(v["table_id"]),
@@ -53,19 +64,20 @@ def observations(
                 period_status=json.loads(v["period_status"] or "{}"),
             )
             for v in vintages.iter_rows(named=True)
-            if v["table_id"] in {spec.table_id for spec in TABLES}
         ]
         staged = pl.concat(frames)
         write_table(conn, "staging.observations", staged)
         conn.execute(SERIES_SQL)
-    record_write(context, duckdb)
+    record_write(context, duckdb, {STAGING: version})
     incomplete = staged.filter(~pl.col("series_complete"))["series_id"].unique().sort().to_list()
-    return dg.MaterializeResult(
-        metadata={
+    return versioned(
+        STAGING,
+        version,
+        {
             "dagster/row_count": staged.height,
             "series": staged["series_id"].n_unique(),
             "incomplete_series": len(incomplete),
             "incomplete_examples": dg.MetadataValue.md("\n".join(f"- {s}" for s in incomplete[:20]) or "none"),
-            "vintages": dg.MetadataValue.md("\n".join(f"- {v}" for v in vintages["vintage_id"])),
-        }
+            **listed,
+        },
     )

@@ -10,6 +10,7 @@ import hashlib
 import json
 import subprocess
 from datetime import UTC, datetime
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -45,19 +46,29 @@ def code_version() -> str:
     return f"{package}+{commit}"
 
 
-def _uncommitted_changes() -> bytes:
-    try:
-        return subprocess.run(["git", "diff", "HEAD"], cwd=ROOT, capture_output=True, check=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return b""
+# the code a release's numbers come from: every package's source and the locked dependencies
+SOURCE_PACKAGES = ("assets", "models", "pipelines", "quality", "release", "rendering", "sources", "warehouse")
+
+
+@cache
+def source_hash() -> str:
+    """A hash of the code that makes the numbers, read from the files themselves: it sees every change, committed
+    or not, in a checkout or in a container image without git."""
+    digest = hashlib.sha256()
+    files = sorted(p for package in SOURCE_PACKAGES for p in (ROOT / package).rglob("*.py"))
+    for path in [*files, ROOT / "uv.lock"]:
+        if path.exists():
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def code_fingerprint() -> str:
-    """The code version, plus a hash of the uncommitted changes when the checkout has any."""
-    version_ = code_version()
-    if version_.endswith("-dirty"):
-        version_ += ":" + hashlib.sha256(_uncommitted_changes()).hexdigest()[:12]
-    return version_
+    """The package version and the hash of its code: what a release's fingerprint and every step's version hold."""
+    try:
+        package = version("talentgap")
+    except PackageNotFoundError:
+        package = "unknown"
+    return f"{package}+src.{source_hash()[:12]}"
 
 
 def frame_hash(frame: pl.DataFrame) -> str:

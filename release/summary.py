@@ -4,26 +4,32 @@ checks that failed."""
 from __future__ import annotations
 
 import duckdb
+import polars as pl
 
 from release.publish import latest_release
 from rendering.report import REPORT_NAME
+from warehouse.audit import verified_check_results
 from warehouse.paths import WarehousePaths
 
 
-def run_summary(conn: duckdb.DuckDBPyConnection, run_id: str, paths: WarehousePaths) -> str:
+def run_summary(conn: duckdb.DuckDBPyConnection, run_id: str, paths: WarehousePaths, same_as: str | None = None) -> str:
+    """`same_as`: why the run made no new release (the release whose inputs and code it has), None if it made one."""
     release = latest_release(conn)
     exports = paths.release_folder(release["release_id"]).resolve()
-    made = conn.execute("select max(release_id) from forecast.skill_gaps").fetchone()[0]
-    warnings = conn.execute(
-        "select check_name || ' (' || asset_key || ')' from audit.checks "
-        "where run_id = ? and not blocking and not passed order by 1",
-        [run_id],
-    ).fetchall()
+    # the warnings the data now in the warehouse fails, whether this run or the one that wrote it evaluated them
+    warnings = (
+        verified_check_results(conn)
+        .filter(~pl.col("blocking"), ~pl.col("passed"))
+        .select(pl.format("{} ({})", "check_name", "asset_key"))
+        .to_series()
+        .sort()
+        .to_list()
+    )
     headline = (
         f"release {release['release_id']} published ({release['data_source']}, base year {release['base_year']}). "
         f"{release.get('changes_summary') or ''}"
-        if made == release["release_id"]
-        else f"no new release: {release['release_id']} stays the latest (same inputs and code)"
+        if same_as is None
+        else f"no new release: the source vintages, seeds, end year and code are those of {same_as}"
     )
     return "\n".join(
         [
@@ -33,6 +39,6 @@ def run_summary(conn: duckdb.DuckDBPyConnection, run_id: str, paths: WarehousePa
             f"  CSV and Parquet: {exports}",
             f"  published copy:  {paths.published_copy.resolve()}",
             f"  checks report:   {(paths.run_reports(run_id) / 'report.html').resolve()}",
-            "  warnings that failed: " + (", ".join(w for (w,) in warnings) or "none"),
+            "  warnings that failed: " + (", ".join(warnings) or "none"),
         ]
     )

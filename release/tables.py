@@ -80,13 +80,15 @@ def no_new_release(
     return None
 
 
-def release_row(gaps: pl.DataFrame, vintages: pl.DataFrame, inputs: dict, previous: Mapping | None) -> pl.DataFrame:
+def release_row(
+    release_id: str, gaps: pl.DataFrame, vintages: pl.DataFrame, inputs: dict, previous: Mapping | None
+) -> pl.DataFrame:
     """publish.releases' row: when, from which source vintages, with which code, and what changed since `previous`."""
     data_source = gaps["data_source"][0]
     change = changes(inputs, json.loads(previous["inputs"]) if previous and previous.get("inputs") else None)
     return pl.DataFrame(
         {
-            "release_id": [gaps["release_id"][0]],
+            "release_id": [release_id],
             "published_at": [datetime.now(UTC)],
             "data_source": [data_source],
             "synthetic": [data_source == "demo"],
@@ -132,15 +134,24 @@ def release_tables(
     release: pl.DataFrame,
     parameters: pl.DataFrame,
 ) -> dict[str, pl.DataFrame]:
-    """The release's tables in PUBLISHED_TABLES' order; `made`: the gap step's tables by name."""
+    """The release's tables in PUBLISHED_TABLES' order, every row stamped with the release's id; `made`: the gap
+    step's tables by name."""
     release_id = release["release_id"][0]
     tables = {
-        "skill_gaps": made["skill_gaps"].select(PUBLISHED_COLUMNS),
-        "history": history,
+        "skill_gaps": stamped(made["skill_gaps"], release_id).select(PUBLISHED_COLUMNS),
+        "history": stamped(history, release_id),
         "checks": checks,
         "releases": release,
-        "parameters": parameters.with_columns(pl.lit(release_id).alias("release_id")),
-        **{name: made[name] for name in FROM_GAP_STEP},
-        REGIONAL: made[REGIONAL],
+        "parameters": stamped(parameters, release_id),
+        **{name: stamped(made[name], release_id) for name in (*FROM_GAP_STEP, REGIONAL)},
     }
     return {name: tables[name] for name in PUBLISHED_TABLES}
+
+
+def stamped(frame: pl.DataFrame, release_id: str) -> pl.DataFrame:
+    """`frame` with the release's id, just before its data_source column (or last, without one)."""
+    columns = list(frame.columns)
+    at = columns.index("data_source") if "data_source" in columns else len(columns)
+    return frame.with_columns(pl.lit(release_id).alias("release_id")).select(
+        [*columns[:at], "release_id", *columns[at:]]
+    )

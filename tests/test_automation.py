@@ -45,6 +45,7 @@ def test_the_sensor_skips_when_the_source_is_not_cbs():
     assert isinstance(cbs_release_sensor(context), dg.SkipReason)
 
 
+@pytest.mark.slow
 def test_the_weekly_schedule_runs_the_full_job_and_the_cbs_source_feeds_the_whole_pipeline(real_data, tmp_path):
     schedule = defs.get_repository_def().get_schedule_def("weekly_refresh")
     request = schedule.evaluate_tick(dg.build_schedule_context()).run_requests[0]

@@ -32,6 +32,7 @@ BIN = Path(sys.executable).parent
 RUN_TIMEOUT_S = 900
 
 
+@pytest.mark.slow
 def test_command_line_runs_and_the_daemon_share_the_projects_instance(tmp_path, monkeypatch):
     """`dagster asset materialize` and `dagster dev` without DAGSTER_HOME read ./dagster.yaml; the daemon and a shell
     with DAGSTER_HOME=$PWD read the same file: one run history in .dagster/."""
@@ -104,6 +105,7 @@ def _code_server_up(env: dict[str, str], port: int) -> bool:
     return subprocess.run(check, env=env, capture_output=True).returncode == 0
 
 
+@pytest.mark.slow
 def test_a_queued_run_runs_through_the_daemon_and_code_server_on_postgres(postgres, real_data, tmp_path, monkeypatch):
     home, logs = tmp_path / "dagster_home", tmp_path / "logs"
     home.mkdir()

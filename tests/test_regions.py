@@ -18,15 +18,15 @@ from warehouse.db import read_table
 
 
 @pytest.fixture(scope="module")
-def regional(real_run) -> pl.DataFrame:
-    with duckdb.connect(str(real_run[0]), read_only=True) as conn:
+def regional(golden) -> pl.DataFrame:
+    with duckdb.connect(str(golden.warehouse), read_only=True) as conn:
         latest = conn.execute("select max(release_id) from publish.releases").fetchone()[0]
         return conn.sql("select * from publish.skill_gaps_by_region where release_id = ?", params=[latest]).pl()
 
 
 @pytest.fixture(scope="module")
-def inputs(real_run, real_model_data) -> dict:
-    with duckdb.connect(str(real_run[0]), read_only=True) as conn:
+def inputs(golden, real_model_data) -> dict:
+    with duckdb.connect(str(golden.warehouse), read_only=True) as conn:
         vacancies = read_table(conn, "marts.vacancies_by_region")
         occupations = read_table(conn, "marts.employment_by_occupation_and_region")
         composition = read_table(conn, "seeds.group_composition")
@@ -99,8 +99,8 @@ def test_the_split_covers_exactly_the_twelve_provinces(inputs):
     assert split.filter(pl.col("region_share").is_null()).is_empty()
 
 
-def test_the_publication_gate_refuses_provinces_or_a_baseline_that_do_not_add_up(regional, real_run):
-    with duckdb.connect(str(real_run[0]), read_only=True) as conn:
+def test_the_publication_gate_refuses_provinces_or_a_baseline_that_do_not_add_up(regional, golden):
+    with duckdb.connect(str(golden.warehouse), read_only=True) as conn:
         latest = conn.execute("select max(release_id) from publish.releases").fetchone()[0]
         gaps = conn.sql("select * from publish.skill_gaps where release_id = ?", params=[latest]).pl()
         scenarios = conn.sql("select * from publish.skill_gaps_scenarios where release_id = ?", params=[latest]).pl()

@@ -50,8 +50,8 @@ class Outline(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def release(real_run) -> tuple[Path, Path]:
-    warehouse = real_run[0]
+def release(golden) -> tuple[Path, Path]:
+    warehouse = golden.warehouse
     with duckdb.connect(str(warehouse.parent / "published" / "talentgap.duckdb"), read_only=True) as conn:
         (release_id,) = conn.execute("select max(release_id) from publish.releases").fetchone()
     return warehouse, warehouse.parent / "exports" / release_id

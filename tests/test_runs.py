@@ -50,11 +50,9 @@ def leftovers(warehouse: Path) -> list[Path]:
 
 
 @pytest.fixture
-def released(tmp_path, real_data) -> Path:
-    """A warehouse of its own with one good release."""
-    warehouse = tmp_path / "wh" / "talentgap.duckdb"
-    assert run_pipeline("files", warehouse, real_data).success
-    return warehouse
+def released(golden_copy) -> Path:
+    """A warehouse of its own with one good release (a copy of the golden warehouse)."""
+    return golden_copy
 
 
 def start_cli(warehouse: Path, data: Path, log: Path, source: str = "files") -> subprocess.Popen:
@@ -84,6 +82,7 @@ def wait_for(log: Path, text: str, process: subprocess.Popen, seconds: float = 3
         time.sleep(0.2)
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_one_is_refused_by_name_and_the_other_publishes(released, real_data, tmp_path):
     before = snapshot(released)
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
@@ -105,6 +104,7 @@ def test_two_runs_at_once_one_is_refused_by_name_and_the_other_publishes(release
     assert not leftovers(released)
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_forecast_wedges_nothing(released, real_data, tmp_path):
     before = snapshot(released)
     log = tmp_path / "killed.log"
@@ -119,6 +119,7 @@ def test_a_run_killed_mid_forecast_wedges_nothing(released, real_data, tmp_path)
     assert snapshot(released)[2] > before[2]
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_publish_leaves_a_whole_release_or_none(released, real_data, tmp_path):
     before = snapshot(released)
     log = tmp_path / "killed.log"
@@ -137,6 +138,7 @@ def test_a_run_killed_mid_publish_leaves_a_whole_release_or_none(released, real_
     assert not leftovers(released)
 
 
+@pytest.mark.slow
 def test_a_full_disk_under_published_publishes_nothing_and_says_so(released, real_data, monkeypatch):
     before = snapshot(released)
 
@@ -186,6 +188,7 @@ def test_a_demo_run_never_writes_a_warehouse_of_real_data(released):
         assert conn.execute("select distinct data_source from raw.vintages").fetchall() == [("files",)]
 
 
+@pytest.mark.slow
 def test_a_roll_back_withdraws_later_releases_and_keeps_them(released, real_data):
     (first,) = (r for r in snapshot(released)[1])
     assert run_again(released, real_data).success  # a second release, end year 2029

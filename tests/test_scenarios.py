@@ -158,8 +158,8 @@ def test_a_bad_scenario_seed_stops_the_run_at_the_seed_before_anything_is_writte
 
 
 @pytest.fixture(scope="module")
-def published(real_run) -> dict[str, pl.DataFrame]:
-    with duckdb.connect(str(real_run[0]), read_only=True) as conn:
+def published(golden) -> dict[str, pl.DataFrame]:
+    with duckdb.connect(str(golden.warehouse), read_only=True) as conn:
         latest = conn.execute("select max(release_id) from publish.releases").fetchone()[0]
         return {
             name: conn.sql(f"select * from publish.{name} where release_id = ?", params=[latest]).pl()
@@ -219,7 +219,7 @@ def test_the_scenario_flows_without_changes_are_the_published_projection(real_mo
         assert again == pytest.approx(project_unit(unit, real_model_data, years, forecasts=True)["gap"], rel=1e-9)
 
 
-def test_the_tornado_ranks_inputs_by_their_swing_and_agrees_with_a_rerun_of_the_model(published, real_run):
+def test_the_tornado_ranks_inputs_by_their_swing_and_agrees_with_a_rerun_of_the_model(published, golden):
     tornado = published["gap_sensitivities"]
     for _, part in tornado.group_by("sector_group", "skill", "year"):
         ordered = part.sort("rank")
@@ -229,7 +229,7 @@ def test_the_tornado_ranks_inputs_by_their_swing_and_agrees_with_a_rerun_of_the_
             "unemployed_share_" + ("digital" if part["skill"][0] == "technical" else "technical") not in part["input"]
         )
     # the assumption's swing is what the whole model gives when it is loaded again with the assumption changed
-    with duckdb.connect(str(real_run[0]), read_only=True) as conn:
+    with duckdb.connect(str(golden.warehouse), read_only=True) as conn:
         inputs = read_tables(conn, GAP_INPUT_TABLES)
     parameters = {r["name"]: float(r["value"]) for r in inputs["seeds.parameters"].iter_rows(named=True)}
     for name, value in (("unemployed_reactivation_rate", 0.4), ("field_match_rate", 0.4), ("mbo_entry_rate", 0.7)):

@@ -42,7 +42,6 @@ FORECAST_COLUMNS = (
     "interval_basis",
     "trained_until",
     "data_source",
-    "release_id",
 )
 
 
@@ -58,9 +57,7 @@ class ForecastTables:
     left_out: pl.DataFrame  # series_id, reason: the series not fit to forecast
 
 
-def forecast_tables(
-    history: pl.DataFrame, hierarchy: list[tuple[str, str, bool]], end_year: int, release_id: str
-) -> ForecastTables:
+def forecast_tables(history: pl.DataFrame, hierarchy: list[tuple[str, str, bool]], end_year: int) -> ForecastTables:
     """`history`: the modelled marts' observations (series_id, table_id, measure, dims, period_start, frequency,
     period_index, value, data_source); `hierarchy`: (parent, child, complete) sector relations."""
     last_observed = int(history["period_start"].max().year)
@@ -86,11 +83,10 @@ def forecast_tables(
         forecasts.append(coherent)
         scores.append(scored)
         relations.append(held.with_columns(pl.lit(frequency).alias("frequency")))
-    release = pl.lit(release_id).alias("release_id")
     series_forecasts = (
         pl.concat(forecasts)
         .join(series_info, on="series_id")
-        .with_columns(period_start_expr(pl.col("period_index"), pl.col("frequency")).alias("period_start"), release)
+        .with_columns(period_start_expr(pl.col("period_index"), pl.col("frequency")).alias("period_start"))
         .with_columns(
             pl.col(c).clip(lower_bound=0.0) for c in ("point", "lower_80", "upper_80", "lower_95", "upper_95")
         )
@@ -102,15 +98,13 @@ def forecast_tables(
         .join(series_info.select("series_id", "table_id", "frequency"), on="series_id")
         .with_columns(
             # origins as the first day of the last period each backtest forecast saw, readable without the index
-            *(period_start_expr(pl.col(c), pl.col("frequency")).alias(c) for c in ("first_origin", "last_origin")),
-            release,
+            *(period_start_expr(pl.col(c), pl.col("frequency")).alias(c) for c in ("first_origin", "last_origin"))
         )
     )
     coherence = (
         pl.concat(relations)
         .with_columns(period_start_expr(pl.col("period_index"), pl.col("frequency")).alias("period_start"))
         .drop("period_index")
-        .with_columns(release)
     )
     return ForecastTables(series_forecasts, coherence, backtest, left_out)
 

@@ -211,9 +211,8 @@ def calibration_frame(units: list[Unit]) -> pl.DataFrame:
 
 def history_frame(calibration: pl.DataFrame) -> pl.DataFrame:
     """The observed years per group x skill as the charts show them: employment, demand (filled + unfilled jobs)
-    and the gap (the unfilled jobs at year end), with the release's columns."""
+    and the gap (the unfilled jobs at year end), with the data source."""
     return calibration.select(
-        "release_id",
         "data_source",
         "sector_group",
         "skill",

@@ -70,10 +70,7 @@ def gap_tables(tables: Mapping[str, pl.DataFrame], end_year: int, seed_names: li
     ranges = parameter_ranges(seeds["parameters"])
     scenarios = read_scenarios(seeds["scenarios"], seeds["sector_groups"]["sector_group"].to_list())
     check_years(scenarios, data.last_year, end_year)
-    release = [
-        pl.lit(forecasts["release_id"][0]).alias("release_id"),
-        pl.lit(forecasts["data_source"][0]).alias("data_source"),
-    ]
+    source = pl.lit(forecasts["data_source"][0]).alias("data_source")
     groups = seeds["sector_groups"].select("sector_group", "sector_group_nl", "sector_group_en", "kind")
     group_lineage = _lineage(marts, forecasts, seeds["group_composition"], seed_names)
     allocated = (
@@ -86,7 +83,7 @@ def gap_tables(tables: Mapping[str, pl.DataFrame], end_year: int, seed_names: li
         .join(groups, on="sector_group", how="inner")
         .join(allocated, on="sector_group")
         .join(group_lineage, on="sector_group")
-        .with_columns(pl.lit(GAP_MODEL).alias("gap_model"), *release)
+        .with_columns(pl.lit(GAP_MODEL).alias("gap_model"), source)
         .sort("sector_group", "skill", "year")
     )
     # the scenarios and the tornado carry the national units too: the whole economy's effect, named as such
@@ -117,7 +114,7 @@ def gap_tables(tables: Mapping[str, pl.DataFrame], end_year: int, seed_names: li
         ),
         "skill_gaps_by_region": regional_frame(gaps, split, seeds["group_composition"], regional_vintages),
     }
-    return {name: frame if name == "skill_gaps" else frame.with_columns(*release) for name, frame in outputs.items()}
+    return {name: frame if name == "skill_gaps" else frame.with_columns(source) for name, frame in outputs.items()}
 
 
 def _lineage(marts: Marts, forecasts: pl.DataFrame, composition: pl.DataFrame, seed_names: list[str]) -> pl.DataFrame:
