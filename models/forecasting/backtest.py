@@ -13,10 +13,12 @@ from models.forecasting.candidates import (
     GLOBAL_MODEL,
     NAIVE_DAMPED,
     SMOOTHING_COMBINATION,
+    PanelFeatures,
     forecast_all,
 )
 from models.forecasting.intervals import out_of_sample_coverage
 from models.forecasting.panel import (
+    LAGS,
     MIN_TRAIN,
     SEASON_LENGTH,
     SERIES_BACKTEST_HORIZON,
@@ -49,12 +51,15 @@ BACKTEST_SCHEMA = {
 }
 
 
-def backtest_series(panel: list[Series], frequency: str, whole_cycles: bool = True) -> pl.DataFrame:
+def backtest_series(
+    panel: list[Series], frequency: str, whole_cycles: bool = True, cache: PanelFeatures | None = None
+) -> pl.DataFrame:
     """Rolling-origin backtest: refit at each origin on data up to it, score horizons 1..H against what followed.
 
     Returns one row per series x model x origin x horizon with the scaled error (error / MASE scale).
     """
     horizon, season_length = SERIES_BACKTEST_HORIZON[frequency], SEASON_LENGTH[frequency]
+    cache = cache or PanelFeatures(panel, LAGS[frequency], season_length)
     last = max(s.last_index for s in panel)
     by_id = {series.series_id: series for series in panel}
     parts = []
@@ -66,7 +71,7 @@ def backtest_series(panel: list[Series], frequency: str, whole_cycles: bool = Tr
         ]
         if not train:
             continue
-        forecasts = forecast_all(train, horizon, frequency)
+        forecasts = forecast_all(train, horizon, frequency, cache)
         parts.append(_origin_errors(train, forecasts, by_id, origin, horizon, season_length))
     frame = pl.concat(parts, rechunk=False) if parts else pl.DataFrame(schema=BACKTEST_SCHEMA)
     return frame.with_columns(((pl.col("predicted") - pl.col("actual")) / pl.col("scale")).alias("scaled_error"))

@@ -53,12 +53,54 @@ def features(values: np.ndarray, horizon: int, lags: int, season_length: int) ->
     return np.column_stack([growth, seasonal, growth.mean(axis=1)])
 
 
+class PanelFeatures:
+    """The logs and the feature rows of every period of each series of a panel, worked out once.
+
+    A feature at a period reads only the periods up to it, so a series cut at an earlier origin (the backtest's) has
+    the first rows of its whole series' features: the backtest refits at every origin without working them out
+    again, and gets the very same numbers. A series not in the panel gets its own, worked out on the spot.
+    """
+
+    def __init__(self, panel: list[Series], lags: int, season_length: int) -> None:
+        self.lags, self.season_length = lags, season_length
+        self._whole = {series.series_id: series for series in panel}
+        self._logs: dict[str, np.ndarray] = {}
+        self._rows: dict[tuple[str, int], np.ndarray] = {}
+
+    def logs(self, series: Series) -> np.ndarray:
+        whole = self._of(series)
+        if whole is None:
+            return np.log(series.values)
+        if series.series_id not in self._logs:
+            with np.errstate(divide="ignore", invalid="ignore"):  # past a cut a series may reach zero
+                self._logs[series.series_id] = np.log(whole.values)
+        return self._logs[series.series_id][: len(series.values)]
+
+    def rows(self, series: Series, horizon: int) -> np.ndarray:
+        """features(series.values, horizon, ...): one row per period from `lags` on."""
+        whole = self._of(series)
+        if whole is None:
+            return features(series.values, horizon, self.lags, self.season_length)
+        key = (series.series_id, (horizon - 1) % self.season_length)  # the rows differ only in the target's season
+        if key not in self._rows:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                self._rows[key] = features(whole.values, horizon, self.lags, self.season_length)
+        return self._rows[key][: len(series.values) - self.lags]
+
+    def _of(self, series: Series) -> Series | None:
+        whole = self._whole.get(series.series_id)
+        if whole is None or whole.first_index != series.first_index or len(whole.values) < len(series.values):
+            return None
+        return whole
+
+
 class GlobalRidge:
     """Direct multi-step Ridge regression of log(y[t+h] / y[t]) pooled over all positive series of a frequency."""
 
-    def __init__(self, frequency: str, horizon: int, alpha: float = 1.0) -> None:
+    def __init__(self, frequency: str, horizon: int, alpha: float = 1.0, cache: PanelFeatures | None = None) -> None:
         self.frequency, self.horizon, self.alpha = frequency, horizon, alpha
         self.lags, self.season_length = LAGS[frequency], SEASON_LENGTH[frequency]
+        self.cache = cache or PanelFeatures([], self.lags, self.season_length)
         self.models: dict[int, object] = {}  # horizon -> fitted sklearn Ridge
 
     def usable(self, series: Series) -> bool:
@@ -68,12 +110,13 @@ class GlobalRidge:
         """One Ridge per horizon with at least MIN_ROWS training rows; short panels get only the near horizons."""
         from sklearn.linear_model import Ridge  # seconds to import: only where a model is fitted
 
+        usable = list(filter(self.usable, panel))
         for h in range(1, self.horizon + 1):
             rows, targets = [], []
-            for series in filter(self.usable, panel):
-                logs = np.log(series.values)
+            for series in usable:
+                logs = self.cache.logs(series)
                 n_rows = max(len(logs) - h - self.lags, 0)  # forecasts made at periods whose target is known
-                rows.append(features(series.values, h, self.lags, self.season_length)[:n_rows])
+                rows.append(self.cache.rows(series, h)[:n_rows])
                 targets.append(logs[self.lags + h :] - logs[self.lags : len(logs) - h])
             if sum(len(t) for t in targets) < MIN_ROWS:
                 break  # longer horizons have even fewer rows
@@ -88,17 +131,21 @@ class GlobalRidge:
         top = max(self.models)
         log_ratios = np.empty((len(usable), horizon))
         for h in range(1, horizon + 1):
-            rows = np.array([features(s.values, h, self.lags, self.season_length)[-1] for s in usable])
+            rows = np.array([self.cache.rows(s, h)[-1] for s in usable])
             log_ratios[:, h - 1] = self.models[min(h, top)].predict(rows)
             if h > top:  # beyond the fitted horizons: carry the last fitted horizon's growth per step forward
                 log_ratios[:, h - 1] *= h / top
         return {s.series_id: s.values[-1] * np.exp(log_ratios[i]) for i, s in enumerate(usable)}
 
 
-def forecast_all(panel: list[Series], horizon: int, frequency: str) -> dict[str, dict[str, np.ndarray]]:
-    """Every model's forecast for every series of one frequency, fitted on the panel as given."""
+def forecast_all(
+    panel: list[Series], horizon: int, frequency: str, cache: PanelFeatures | None = None
+) -> dict[str, dict[str, np.ndarray]]:
+    """Every model's forecast for every series of one frequency, fitted on the panel as given (`cache`: the
+    features of the whole series the panel's are cut from)."""
     season_length = SEASON_LENGTH[frequency]
-    ridge_forecasts = GlobalRidge(frequency, SERIES_BACKTEST_HORIZON[frequency]).fit(panel).predict(panel, horizon)
+    ridge = GlobalRidge(frequency, SERIES_BACKTEST_HORIZON[frequency], cache=cache)
+    ridge_forecasts = ridge.fit(panel).predict(panel, horizon)
     # only where whole cycles judged them: on the yearly tables' five origins (one boom) Holt's trend carried the
     # 2021-22 jump on, almost fourfold by 2030 for some fields of study
     smoothable = [s for s in panel if len(s.values) >= 3 and np.all(s.values > 0)]  # logs need positive values

@@ -12,9 +12,9 @@ from models.forecasting.backtest import (
     select_models,
     selection_reason,
 )
-from models.forecasting.candidates import forecast_all
+from models.forecasting.candidates import PanelFeatures, forecast_all
 from models.forecasting.intervals import ALL_TABLES, calibration_errors, chosen_errors, current_regime, interval_widths
-from models.forecasting.panel import SEASON_LENGTH, Series, mase_scale, pool_of, pool_of_id
+from models.forecasting.panel import LAGS, SEASON_LENGTH, Series, mase_scale, pool_of, pool_of_id
 
 
 def forecast_panel(
@@ -32,11 +32,12 @@ def forecast_panel(
     forecast, and the forecast table says so in its `model` column.
     """
     season_length = SEASON_LENGTH[frequency]
-    errors = backtest_series(panel, frequency) if errors is None else errors
+    cache = PanelFeatures(panel, LAGS[frequency], season_length)  # the backtest's and the forecast's features
+    errors = backtest_series(panel, frequency, cache=cache) if errors is None else errors
     if not errors.height:
         raise ValueError(f"too few periods to backtest any {frequency} series; intervals would be guesses")
     horizon = max(last_index - s.last_index for s in panel)
-    all_forecasts = forecast_all(panel, horizon, frequency)
+    all_forecasts = forecast_all(panel, horizon, frequency, cache)
     # only models that can forecast from the latest data may be chosen (the Ridge model needs positive values)
     available = pl.DataFrame(
         [(series_id, model) for series_id, models in all_forecasts.items() for model in models],
