@@ -58,14 +58,20 @@ KEYS = [dg.AssetKey(["forecast", name]) for name in ("series_forecasts", "cohere
     can_subset=True,
 )
 def series_forecasts(context: AssetExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource):
-    version = step_version(duckdb, DEPS, end_year=settings.end_year)
-    if previous := made_by(duckdb, KEYS, version):
+    with duckdb.get_connection() as conn:
+        version = step_version(conn, DEPS, end_year=settings.end_year)
+        previous = made_by(conn, KEYS, version)
+    if previous:
         log_unchanged(context, previous)
         yield from only_selected(context, (versioned(key, version, unchanged_since=previous) for key in KEYS))
         return
     with duckdb.get_connection() as conn:
         history = pl.concat([conn.sql(spec.model_history_sql()).pl() for spec in MODELLED])
         hierarchy = read_table(conn, "seeds.sbi_hierarchy").select("parent", "child", "complete").rows()
+    context.log.info(
+        f"forecasting {history['series_id'].n_unique()} series of {len(MODELLED)} tables to {settings.end_year}: "
+        "a backtest over every origin, the model chosen per series, intervals from its errors"
+    )
     try:
         tables = forecast_tables(history, hierarchy, settings.end_year)
     except NothingToForecast as error:
@@ -74,7 +80,7 @@ def series_forecasts(context: AssetExecutionContext, settings: TalentgapSettings
         write_table(conn, "forecast.series_forecasts", tables.series_forecasts)
         write_table(conn, "forecast.coherence", tables.coherence)
         write_table(conn, "forecast.backtest", tables.backtest)
-    record_write(context, duckdb, dict.fromkeys(KEYS, version))
+        record_write(context, conn, dict.fromkeys(KEYS, version))
     yield from only_selected(context, _results(tables, version))
 
 

@@ -84,18 +84,21 @@ DESCRIPTIONS = {
     can_subset=True,
 )
 def skill_gaps(context: AssetExecutionContext, settings: TalentgapSettings, duckdb: WarehouseResource):
-    version = step_version(duckdb, [asset_key(table) for table in STEP_INPUTS], end_year=settings.end_year)
-    if previous := made_by(duckdb, KEYS, version):
+    with duckdb.get_connection() as conn:
+        version = step_version(conn, [asset_key(table) for table in STEP_INPUTS], end_year=settings.end_year)
+        previous = made_by(conn, KEYS, version)
+    if previous:
         log_unchanged(context, previous)
         yield from only_selected(context, (versioned(key, version, unchanged_since=previous) for key in KEYS))
         return
     with duckdb.get_connection() as conn:
         inputs = read_tables(conn, STEP_INPUTS)
+    context.log.info(f"gap model to {settings.end_year}: backtest, projection, scenarios, tornado and provinces")
     outputs = gap_tables(inputs, settings.end_year, list(SEED_NAMES))
     with duckdb.get_connection() as conn:
         for name, frame in outputs.items():
             write_table(conn, f"forecast.{name}", frame)
-    record_write(context, duckdb, dict.fromkeys(KEYS, version))
+        record_write(context, conn, dict.fromkeys(KEYS, version))
     yield from only_selected(context, _results(outputs, settings.end_year, version))
 
 

@@ -49,24 +49,23 @@ def marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     """Each selected mart, made again only when its table's vintage in staging (or the code) changed since."""
     with duckdb.get_connection() as conn:
         staged = dict(conn.execute("select table_id, min(vintage_id) from staging.observations group by 1").fetchall())
-    for spec in (spec for spec in TABLES if mart_key(spec) in context.selected_asset_keys):
-        key, version = mart_key(spec), version_of(code_fingerprint(), spec.role, staged.get(spec.table_id))
-        if previous := made_by(duckdb, [key], version):
-            yield versioned(key, version, unchanged_since=previous)
-            continue
-        with duckdb.get_connection() as conn:
+        for spec in (spec for spec in TABLES if mart_key(spec) in context.selected_asset_keys):
+            key, version = mart_key(spec), version_of(code_fingerprint(), spec.role, staged.get(spec.table_id))
+            if previous := made_by(conn, [key], version):
+                yield versioned(key, version, unchanged_since=previous)
+                continue
             conn.execute(f"create or replace table marts.{spec.role} as {mart_sql(spec)}")
             frame = conn.sql(f"select * from marts.{spec.role}").pl()
-        if frame.is_empty():
-            raise dg.Failure(f"marts.{spec.role}: no complete series of {spec.table_id} in the slice {spec.slice}")
-        record_write(context, duckdb, {key: version})
-        yield versioned(
-            key,
-            version,
-            {
-                "dagster/row_count": frame.height,
-                "series": frame["series_id"].n_unique(),
-                "periods": f"{frame['period_start'].min()} .. {frame['period_start'].max()}",
-                "preview": preview(frame.drop("dims")),
-            },
-        )
+            if frame.is_empty():
+                raise dg.Failure(f"marts.{spec.role}: no complete series of {spec.table_id} in the slice {spec.slice}")
+            record_write(context, conn, {key: version})
+            yield versioned(
+                key,
+                version,
+                {
+                    "dagster/row_count": frame.height,
+                    "series": frame["series_id"].n_unique(),
+                    "periods": f"{frame['period_start'].min()} .. {frame['period_start'].max()}",
+                    "preview": preview(frame.drop("dims")),
+                },
+            )

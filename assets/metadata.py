@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import dagster as dg
+import duckdb
 import polars as pl
 
-from assets.resources import WarehouseResource
 from release.identity import code_fingerprint
 from warehouse.audit import record_writes, version_of, written
 
@@ -47,29 +47,26 @@ def only_selected(
 
 
 def record_write(
-    context: dg.AssetExecutionContext, duckdb: WarehouseResource, versions: dict[dg.AssetKey, str]
+    context: dg.AssetExecutionContext, conn: duckdb.DuckDBPyConnection, versions: dict[dg.AssetKey, str]
 ) -> None:
     """Note in the warehouse that this run wrote these assets, and the version each was made from (the publication
     gate and the next run's skipping read it)."""
-    with duckdb.get_connection() as conn:
-        record_writes(conn, {key.to_user_string(): version for key, version in versions.items()}, context.run.run_id)
+    record_writes(conn, {key.to_user_string(): version for key, version in versions.items()}, context.run.run_id)
 
 
-def step_version(duckdb: WarehouseResource, inputs: Iterable[dg.AssetKey], **settings: object) -> str:
+def step_version(conn: duckdb.DuckDBPyConnection, inputs: Iterable[dg.AssetKey], **settings: object) -> str:
     """What a step's assets are made from: the versions its inputs were made from, the settings it reads and the
     code. Equal version, equal tables: the step need not run again."""
     keys = sorted(key.to_user_string() for key in inputs)
-    with duckdb.get_connection() as conn:
-        made = written(conn, keys)
+    made = written(conn, keys)
     return version_of(code_fingerprint(), settings, [(key, made.get(key, (None, None))[1]) for key in keys])
 
 
-def made_by(duckdb: WarehouseResource, keys: Iterable[dg.AssetKey], version: str) -> str | None:
+def made_by(conn: duckdb.DuckDBPyConnection, keys: Iterable[dg.AssetKey], version: str) -> str | None:
     """The run that made every one of `keys` from `version` (their tables are as this run would make them), or
     None when any must be made again."""
     names = [key.to_user_string() for key in keys]
-    with duckdb.get_connection() as conn:
-        made = written(conn, names)
+    made = written(conn, names)
     if not names or any(made.get(name, (None, None))[1] != version for name in names):
         return None
     return max(made[name][0] for name in names)

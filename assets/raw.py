@@ -21,19 +21,21 @@ def raw_asset_key(spec: TableSpec) -> dg.AssetKey:
     return dg.AssetKey(raw_table_name(spec.table_id).split("."))
 
 
-SPECS = {
-    raw_asset_key(spec): dg.AssetSpec(
-        raw_asset_key(spec),
-        group_name="raw",
-        kinds={"duckdb"},
-        description=f"CBS {spec.table_id}: {spec.title}. Rows as received (text), one vintage per distinct content.",
-        metadata={"cbs_table": spec.table_id, "role": spec.role},
-    )
-    for spec in TABLES
-}
-
-
-@dg.multi_asset(specs=list(SPECS.values()), can_subset=True)
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            raw_asset_key(spec),
+            group_name="raw",
+            kinds={"duckdb"},
+            description=(
+                f"CBS {spec.table_id}: {spec.title}. Rows as received (text), one vintage per distinct content."
+            ),
+            metadata={"cbs_table": spec.table_id, "role": spec.role},
+        )
+        for spec in TABLES
+    ],
+    can_subset=True,
+)
 def raw_tables(
     context: dg.AssetExecutionContext, config: RawLoadConfig, settings: TalentgapSettings, duckdb: WarehouseResource
 ):
@@ -41,33 +43,37 @@ def raw_tables(
     change is not written again. Every table is tried; the step fails after, naming each table that failed."""
     source, failures = settings.make_source(), []
     accepted = {table_id.lower() for table_id in config.accept_schema_change}
-    for spec in (spec for spec in TABLES if raw_asset_key(spec) in context.selected_asset_keys):
-        key = raw_asset_key(spec)
-        try:
-            raw = source.fetch(spec)
-            with duckdb.get_connection() as conn:
-                ensure_schemas(conn)
+    selected = [spec for spec in TABLES if raw_asset_key(spec) in context.selected_asset_keys]
+    with duckdb.get_connection() as conn:
+        ensure_schemas(conn)
+        before = written(conn, [raw_asset_key(spec).to_user_string() for spec in selected])
+        for spec in selected:
+            key = raw_asset_key(spec)
+            try:
+                raw = source.fetch(spec)
                 vintage_id, added = append_vintage(conn, raw, accept_schema_change=spec.table_id.lower() in accepted)
-                before = written(conn, [key.to_user_string()]).get(key.to_user_string())
-        except SourceError as error:
-            failures.append(str(error))
-            continue
-        if before is None or before[1] != vintage_id:
-            record_write(context, duckdb, {key: vintage_id})
-        yield versioned(
-            key,
-            vintage_id,
-            {
-                "dagster/row_count": raw.rows_received,
-                "vintage_id": vintage_id,
-                "new_vintage": added,
-                "data_source": raw.data_source,
-                "location": raw.location,
-                "rows_expected": raw.rows_expected if raw.rows_expected is not None else "not stated by the source",
-                "table_modified": raw.table_modified.isoformat() if raw.table_modified else "not stated by the source",
-                "truncation_suspected": raw.truncation_suspected,
-            },
-            unchanged_since=before[0] if before and before[1] == vintage_id else None,
-        )
+            except SourceError as error:
+                failures.append(str(error))
+                continue
+            writer, version = before.get(key.to_user_string(), (None, None))
+            if version != vintage_id:
+                record_write(context, conn, {key: vintage_id})
+            yield versioned(
+                key,
+                vintage_id,
+                {
+                    "dagster/row_count": raw.rows_received,
+                    "vintage_id": vintage_id,
+                    "new_vintage": added,
+                    "data_source": raw.data_source,
+                    "location": raw.location,
+                    "rows_expected": raw.rows_expected if raw.rows_expected is not None else "not stated by the source",
+                    "table_modified": raw.table_modified.isoformat()
+                    if raw.table_modified
+                    else "not stated by the source",
+                    "truncation_suspected": raw.truncation_suspected,
+                },
+                unchanged_since=writer if version == vintage_id else None,
+            )
     if failures:
         raise dg.Failure("\n".join(failures))

@@ -56,14 +56,14 @@ def seeds(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     for name, frame in frames.items():  # every seed checked before any is written
         if name in VALIDATORS:
             VALIDATORS[name](frame)
-    for name, frame in frames.items():
-        version = version_of(code_fingerprint(), frame_hash(frame))
-        metadata = {"dagster/row_count": frame.height, "preview": preview(frame)}
-        if previous := made_by(duckdb, [seed_key(name)], version):
-            yield versioned(seed_key(name), version, metadata, unchanged_since=previous)
-            continue
-        with duckdb.get_connection() as conn:
-            ensure_schemas(conn)
+    with duckdb.get_connection() as conn:
+        ensure_schemas(conn)
+        for name, frame in frames.items():
+            version = version_of(code_fingerprint(), frame_hash(frame))
+            metadata = {"dagster/row_count": frame.height, "preview": preview(frame)}
+            if previous := made_by(conn, [seed_key(name)], version):
+                yield versioned(seed_key(name), version, metadata, unchanged_since=previous)
+                continue
             write_table(conn, f"seeds.{name}", frame)
-        record_write(context, duckdb, {seed_key(name): version})
-        yield versioned(seed_key(name), version, metadata)
+            record_write(context, conn, {seed_key(name): version})
+            yield versioned(seed_key(name), version, metadata)

@@ -51,10 +51,10 @@ def observations(
     # what staging is made from: the vintage of each table, read with this code
     version = version_of(code_fingerprint(), sorted(vintages["vintage_id"]))
     listed = {"vintages": dg.MetadataValue.md("\n".join(f"- {v}" for v in vintages["vintage_id"]))}
-    if previous := made_by(duckdb, [STAGING], version):
-        log_unchanged(context, previous)
-        return versioned(STAGING, version, listed, unchanged_since=previous)
     with duckdb.get_connection() as conn:
+        if previous := made_by(conn, [STAGING], version):
+            log_unchanged(context, previous)
+            return versioned(STAGING, version, listed, unchanged_since=previous)
         frames = [
             tidy_table(
                 get_table(v["table_id"]),
@@ -68,7 +68,7 @@ def observations(
         staged = pl.concat(frames)
         write_table(conn, "staging.observations", staged)
         conn.execute(SERIES_SQL)
-    record_write(context, duckdb, {STAGING: version})
+        record_write(context, conn, {STAGING: version})
     incomplete = staged.filter(~pl.col("series_complete"))["series_id"].unique().sort().to_list()
     return versioned(
         STAGING,

@@ -2,7 +2,7 @@
 
 Run after a pipeline run (it reads the warehouse): uv run python benchmarks/gap_backtest.py [warehouse]
 [--run-pipeline]. Default warehouse: warehouse/talentgap.duckdb. --run-pipeline first times a whole run of
-`dagster asset materialize` on the real CBS exports into a fresh warehouse and reads that one.
+`dg launch --job materialize_everything` on the real CBS exports into a fresh warehouse and reads that one.
 
 Prints:
 - the whole model run from the base years 2016-2020 with only the data known then, against the unfilled jobs observed
@@ -51,7 +51,7 @@ def run_pipeline(data_dir: Path) -> tuple[Path, float]:
         "TALENTGAP_DATA_DIR": str(data_dir),
         "TALENTGAP_WAREHOUSE": str(warehouse),
     }
-    command = ["dagster", "asset", "materialize", "-m", "pipelines.definitions", "--select", "*"]
+    command = [str(Path(sys.executable).parent / "dg"), "launch", "--job", "materialize_everything"]
     start = time.perf_counter()
     subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
     return warehouse, time.perf_counter() - start
@@ -112,7 +112,7 @@ def main() -> None:
     warehouse = Path(args.warehouse)
     if args.run_pipeline:
         warehouse, seconds = run_pipeline(Path(args.data_dir).resolve())
-        print(f"whole pipeline on the real data (dagster asset materialize --select '*'): {seconds:.1f} s\n")
+        print(f"whole pipeline on the real data (dg launch --job materialize_everything): {seconds:.1f} s\n")
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         data = model_data(read_tables(conn, GAP_INPUT_TABLES))
         reconciliation = conn.sql("select * from forecast.reconciliation").pl()

@@ -4,7 +4,7 @@
     uv run python benchmarks/scale.py                 # 1x, 10x, 100x
     uv run python benchmarks/scale.py --scales 1 10   # a quicker look
 
-Each scale runs `dagster asset materialize --select '*'` in a process of its own, in a warehouse and a Dagster
+Each scale runs `dg launch --job materialize_everything` in a process of its own, in a warehouse and a Dagster
 instance of its own under a temporary folder. A sampler reads the resident memory of the run's process tree every
 0.1 s; the run history gives each step's start and end, so a step's peak is the highest sample inside it. Growth is
 given as an exponent: log(cost ratio) / log(series ratio), so 1.0 grows as the series do and less than 1 slower.
@@ -83,7 +83,7 @@ def run_at(scale: int, folder: Path) -> ScaleRun:
         "TALENTGAP_DEMO_SCALE": str(scale),
         "TALENTGAP_WAREHOUSE": str(warehouse),
     }
-    command = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "pipelines.definitions", "--select", "*"]
+    command = [str(Path(sys.executable).parent / "dg"), "launch", "--job", "materialize_everything"]
     log = folder / "run.log"
     started = time.time()
     with log.open("w") as out:

@@ -2,7 +2,7 @@
 
 Each test attacks a warehouse that already has a release and asserts that the release, its exports and the analysts'
 copy are intact afterwards and that the next run succeeds. The concurrent and killed runs are real command-line runs
-(`dagster asset materialize`) in processes of their own, as a data engineer would start them.
+(`dg launch --job materialize_everything`) in processes of their own, as a data engineer would start them.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def start_cli(warehouse: Path, data: Path, log: Path, source: str = "files") -> 
     (log.parent / "dagster_home" / "dagster.yaml").write_text(
         "python_logs:\n  python_log_level: INFO\ntelemetry:\n  enabled: false\n"
     )
-    command = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "pipelines.definitions", "--select", "*"]
+    command = [str(Path(sys.executable).parent / "dg"), "launch", "--job", "materialize_everything"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 
@@ -109,7 +109,7 @@ def test_a_run_killed_mid_forecast_wedges_nothing(released, real_data, tmp_path)
     before = snapshot(released)
     log = tmp_path / "killed.log"
     run = start_cli(released, real_data, log)
-    wait_for(log, "marts_checks - validation report", run)  # the forecast step is next
+    wait_for(log, "series_forecasts - forecasting", run)  # the forecast step is under way
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=60)
     assert snapshot(released) == before
