@@ -19,8 +19,8 @@ from assets.metadata import (
 )
 from assets.resources import TalentgapSettings, WarehouseResource
 from models.gap.inputs import NATIONAL
-from models.gap.tables import GAP_TABLES, STEP_INPUTS, TABLE_INPUTS, gap_tables
-from warehouse.db import SEED_NAMES, read_tables, write_table
+from models.gap.tables import GAP_TABLES, STEP_INPUTS, STEP_QUERIES, TABLE_INPUTS, gap_tables
+from warehouse.db import SEED_NAMES, write_table
 
 KEYS = [dg.AssetKey(["forecast", name]) for name in GAP_TABLES]
 DESCRIPTIONS = {
@@ -92,7 +92,7 @@ def skill_gaps(context: AssetExecutionContext, settings: TalentgapSettings, duck
         yield from only_selected(context, (versioned(key, version, unchanged_since=previous) for key in KEYS))
         return
     with duckdb.get_connection() as conn:
-        inputs = read_tables(conn, STEP_INPUTS)
+        inputs = {name: conn.sql(query).pl() for name, query in STEP_QUERIES.items()}
     context.log.info(f"gap model to {settings.end_year}: backtest, projection, scenarios, tornado and provinces")
     outputs = gap_tables(inputs, settings.end_year, list(SEED_NAMES))
     with duckdb.get_connection() as conn:

@@ -17,6 +17,7 @@ from models.gap.reconciliation import reconcile
 from models.gap.regions import regional_frame, regional_split
 from models.gap.scenarios import check_years, parameter_ranges, read_scenarios, scenario_frame
 from models.gap.sensitivity import sensitivity_frame
+from sources.registry import TABLES
 
 REGIONAL_TABLES = ("marts.vacancies_by_region", "marts.employment_by_occupation_and_region")
 # what each table is made from, by warehouse name: the lineage the Dagster UI draws (a table made from another of
@@ -47,6 +48,16 @@ STEP_INPUTS = tuple(
 )
 # the marts whose forecasts the account reads (school-leavers and the unemployed)
 DRIVER_ROLES = ("mbo_graduates_by_field", "higher_education_enrolment_by_field", "unemployment")
+DRIVER_TABLES = tuple(spec.table_id for spec in TABLES if spec.role in DRIVER_ROLES)
+# what the step reads, in SQL: every input whole, but of the series forecasts only those of the tables the account
+# reads, and of every series the two numbers the accuracy report needs (at a hundred times the series the whole
+# table was the step's largest frame)
+STEP_QUERIES = {name: f"select * from {name}" for name in STEP_INPUTS} | {
+    "forecast.series_forecasts": "select * from forecast.series_forecasts where table_id in ("
+    + ", ".join(f"'{table}'" for table in DRIVER_TABLES)
+    + ")",
+    "series_accuracy": "select distinct series_id, model_mase, best_baseline_mase from forecast.series_forecasts",
+}
 # the marts every group's numbers come from besides its own composition
 SHARED_ROLES = (
     *DRIVER_ROLES,
@@ -58,8 +69,8 @@ NATIONAL_NAMES = (NATIONAL, "Nederland (alle sectoren)", "Netherlands (all secto
 
 
 def gap_tables(tables: Mapping[str, pl.DataFrame], end_year: int, seed_names: list[str]) -> dict[str, pl.DataFrame]:
-    """Every table of GAP_TABLES from `tables` (warehouse name -> frame, at least STEP_INPUTS). `seed_names`: the
-    seeds the lineage says the numbers rest on."""
+    """Every table of GAP_TABLES from `tables` (what STEP_QUERIES read, by name). `seed_names`: the seeds the
+    lineage says the numbers rest on."""
     seeds = {name.removeprefix("seeds."): frame for name, frame in tables.items() if name.startswith("seeds.")}
     forecasts = tables["forecast.series_forecasts"]
     marts = marts_of(tables)
@@ -106,7 +117,7 @@ def gap_tables(tables: Mapping[str, pl.DataFrame], end_year: int, seed_names: li
         "gap_backtest": errors,
         "gap_calibration": calibration_frame(units),
         "gap_parameters": parameters_frame(units),
-        "accuracy": accuracy_frame(errors, accuracy_by_table(forecasts, tables["forecast.backtest"])),
+        "accuracy": accuracy_frame(errors, accuracy_by_table(tables["series_accuracy"], tables["forecast.backtest"])),
         "reconciliation": reconcile(table, units, data, seeds["reference_figures"]),
         "skill_gaps_scenarios": scenario_frame(simulations, data, scenarios, ranges).join(lineage, on="sector_group"),
         "gap_sensitivities": sensitivity_frame(simulations, data, errors, ranges).join(
@@ -122,7 +133,6 @@ def _lineage(marts: Marts, forecasts: pl.DataFrame, composition: pl.DataFrame, s
     composition rows used."""
     roles = list(Marts.__dataclass_fields__)
     vintages = {role: getattr(marts, role).select("table_id", "vintage_id").unique().rows() for role in roles}
-    driver_tables = {t for role in DRIVER_ROLES for t, _ in vintages[role]}
     models = forecasts.select("series_id", "table_id", "model").unique()
     rows = []
     for group in composition["sector_group"].unique(maintain_order=True):
@@ -133,7 +143,7 @@ def _lineage(marts: Marts, forecasts: pl.DataFrame, composition: pl.DataFrame, s
         document = {
             "source_tables": dict(sorted(source_tables.items())),
             "input_forecast_models": dict(
-                models.filter(pl.col("table_id").is_in(driver_tables))
+                models.filter(pl.col("table_id").is_in(DRIVER_TABLES))
                 .group_by("table_id")
                 .agg(pl.col("model").unique().sort())
                 .with_columns(pl.col("model").list.join(", "))
