@@ -154,7 +154,9 @@ def _refuse_schema_change(conn: duckdb.DuckDBPyConnection, raw: RawTable) -> Non
         raise SourceError(
             f"table {raw.table_id}: the columns changed since vintage {previous[0]} (loaded {previous[1]:%Y-%m-%d}): "
             f"{change}. If CBS changed the table on purpose, review its entry in sources/registry.py and "
-            f"materialise raw/cbs_{raw.table_id.lower()} with config accept_schema_change: true"
+            f"materialise raw/cbs_{raw.table_id.lower()} with the raw_tables config accept_schema_change: "
+            f"['{raw.table_id}'] (dg launch --assets raw/cbs_{raw.table_id.lower()} --config-json "
+            f'\'{{"ops": {{"raw_tables": {{"config": {{"accept_schema_change": ["{raw.table_id}"]}}}}}}}}\')'
         )
 
 
