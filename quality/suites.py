@@ -110,7 +110,10 @@ CHECK_DESCRIPTIONS = {
     "full_grid": "Every group x skill x year from the base year to the end year is published.",
     "one_row_per_cell": "No group x skill x year is published twice.",
     "no_missing_numbers": "No missing or NaN number in any published column.",
-    "components_add_up": "Gap = demand - supply = openings - entrants, and demand and supply move by their flows.",
+    "components_add_up": (
+        "Gap = demand - supply = openings - entrants = normal + cyclical + structural gap, and demand and supply "
+        "move by their flows."
+    ),
     "gap_within_interval": "gap_lower_95 <= gap_lower <= gap <= gap_upper <= gap_upper_95.",
     "skill_within_group": "A skill's share of its group stays within [0, 1]: a subset never exceeds its group.",
     "gap_within_demand": "Demand and supply are not negative and the gap is no larger than the demand.",
@@ -556,8 +559,8 @@ def forecast_suite(forecasts: pl.DataFrame, end_year: int, coherence: pl.DataFra
 def publish_suite(gaps: pl.DataFrame, groups: list[str], end_year: int) -> Suite:
     base_year = int(gaps["base_year"].min()) if gaps.height else end_year
     cells = len(groups) * len(SKILLS) * (end_year - base_year + 1)
-    # the ratio of entrants to openings has no meaning at the base year or where openings are not positive
-    optional = {"supply_demand_ratio"}
+    # the ratio of entrants to openings and the ITA have no meaning at the base year or where openings are not positive
+    optional = {"supply_demand_ratio", "ita"}
     numbers = [column for column, dtype in gaps.schema.items() if dtype.is_float() and column not in optional]
     by_cell = ["sector_group", "skill"]
 
@@ -567,6 +570,7 @@ def publish_suite(gaps: pl.DataFrame, groups: list[str], end_year: int) -> Suite
     projected = ~pl.col("observed")
     residual = (
         (pl.col("gap") - pl.col("demand") + pl.col("supply")).abs()
+        + (pl.col("gap") - pl.col("normal_gap") - pl.col("cyclical_gap") - pl.col("structural_gap")).abs()
         + (pl.col("gap") - pl.col("openings_since_base") + pl.col("entrants_since_base")).abs()
         + pl.when(projected)
         .then(

@@ -56,7 +56,7 @@ def gap_table(gaps: pl.DataFrame, skill: str, years: list[int], all_years: bool 
             Column(f"Bovengrens 80% {year}", f"Upper 80% {year}"),
         ]
         if year != years[0]:
-            columns.append(Column(f"Aanbod/vraag {year}", f"Supply/demand {year}", "ratio"))
+            columns.append(Column(f"ITA (ROA) {year}", f"ITA (ROA) {year}", "ratio"))
     rows = []
     by_key = {(r["sector_group"], r["year"]): r for r in gaps.filter(pl.col("skill") == skill).iter_rows(named=True)}
     for code, name_nl, name_en in groups_in_order(gaps):
@@ -65,8 +65,8 @@ def gap_table(gaps: pl.DataFrame, skill: str, years: list[int], all_years: bool 
             r = by_key[(code, year)]
             row += [hundreds(r["gap"]), hundreds(r["gap_lower"]), hundreds(r["gap_upper"])]
             if year != years[0]:
-                ratio = r["supply_demand_ratio"]
-                row.append(None if ratio is None else round(ratio, 2))
+                ita = r.get("ita")  # releases before the ITA have none
+                row.append(None if ita is None else round(ita, 2))
         rows.append(row)
     which = "alle jaren" if all_years else "kernjaren"
     return Sheet(
@@ -87,6 +87,7 @@ def components(gaps: pl.DataFrame) -> Sheet:
         ("employment", Column("Werkzaam", "Employed")),
         ("gap", Column("Tekort", "Gap")),
         ("normal_gap", Column("Normaal tekort (langjarige vacaturegraad)", "Normal gap (long-run vacancy rate)")),
+        ("cyclical_gap", Column("Conjunctureel tekort", "Cyclical gap")),
         ("structural_gap", Column("Structureel tekort", "Structural gap")),
         ("expansion_demand", Column("Uitbreidingsvraag", "Expansion demand")),
         ("replacement_demand", Column("Vervangingsvraag", "Replacement demand")),
@@ -100,7 +101,7 @@ def components(gaps: pl.DataFrame) -> Sheet:
         Column("Jaar", "Year", "number"),
     ]
     rows = [
-        [r["sector_group_nl"], SKILL_NAMES[r["skill"]][0], r["year"], *(hundreds(r[key]) for key, _ in parts)]
+        [r["sector_group_nl"], SKILL_NAMES[r["skill"]][0], r["year"], *(hundreds(r.get(key)) for key, _ in parts)]
         for r in gaps.sort("sector_group", "skill", "year").iter_rows(named=True)
     ]
     return Sheet(
@@ -353,7 +354,13 @@ def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
         "Tekort: banen in de vaardigheid die aan het eind van het jaar onvervuld zijn (vraag min aanbod), in personen, "
         f"afgerond op honderdtallen. {base} is waargenomen (openstaande vacatures x aandeel van de vaardigheid); "
         "latere jaren zijn geraamd met een interval van 80%.",
-        "Aanbod/vraag: instroom gedeeld door de baanopeningen sinds het basisjaar, zoals ROA's ITA (onder 1: tekort).",
+        "ITA (ROA): schoolverlaters en werklozen die in de vaardigheid beginnen, gedeeld door de uitbreidings- plus "
+        "vervangingsvraag sinds het basisjaar; tot 0,85 'zeer goed', tot 1,00 'goed' (voor werkzoekenden: krap voor "
+        "werkgevers), tot 1,05 'redelijk', tot 1,15 'matig', daarboven 'slecht'.",
+        f"Raming op basis van CBS-cijfers t/m {base}. Het tekort is de normale vacaturegraad, een conjunctureel deel "
+        "(de afstand van de vacaturegraad tot normaal in het basisjaar, die terugloopt zoals vacaturegraden dat in "
+        "1997-2022 deden) en een structureel deel (vraag naar werkenden die het aanbod niet bijhoudt); blad "
+        "Componenten.",
         "Groepen overlappen (kinderopvang valt binnen zorg; de domeinen snijden door sectoren): tel ze niet op. "
         "Waar een groep een deel van een sector is, is dat deel geschat (bronnen: blad Herkomst en docs/method.md).",
         group_contents(gaps),
@@ -361,8 +368,8 @@ def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
         if not synthetic
         else "SYNTHETISCHE DEMODATA: geen CBS-cijfers, niet voor publicatie.",
         "Kanttekeningen: aandelen die het CBS niet publiceert zijn geschat binnen grenzen die in de intervallen "
-        "zitten; de backtest (basisjaren 2016-2020) valt in één opgaande conjunctuur; het model kent geen terugkeer "
-        "naar de normale vacaturegraad.",
+        "zitten; de groepen zijn terug te toetsen vanaf 2015 (één opgaande conjunctuur en 2020), de conjunctuur "
+        "vanaf 2001 per SBI-sectie (docs/method.md).",
         release["credit"],
     ]
     return notes

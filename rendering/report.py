@@ -173,10 +173,12 @@ def _summary(
     base, end = int(gaps["base_year"][0]), int(gaps["year"].max())
     names = {code: nl for code, nl, _ in groups_in_order(gaps)}
     at_end = gaps.filter(pl.col("year") == end)
-    points = []
+    points = [
+        f"<li><b>Raming op basis van CBS-cijfers t/m {base}</b>: {base} is waargenomen, {base + 1}-{end} geraamd.</li>"
+    ]
     for skill in SKILL_NAMES:
         largest = at_end.filter(pl.col("skill") == skill).sort("gap", descending=True).head(2).to_dicts()
-        described = " en ".join(f"{escape(names[r['sector_group']])}: {_interval(r)}" for r in largest)
+        described = " en ".join(f"{escape(names[r['sector_group']])}: {_interval(r)}{_split(r)}" for r in largest)
         points.append(
             f"<li>Het grootste tekort aan <b>{SKILL_ADJECTIVES[skill]}</b> vakmensen in {end} ligt bij {described} "
             "onvervulde banen (interval van 80%).</li>"
@@ -188,14 +190,18 @@ def _summary(
             f"banen in {end}; {escape(r['reference_source'])} noemt {_persons(r['reference_value'])} "
             f"({escape(r['reference_definition'])}).</li>"
         )
-    pressure = at_end.filter(pl.col("supply_demand_ratio").is_not_null()).sort("supply_demand_ratio").head(3)
+    ratio = "ita" if "ita" in at_end.columns else "supply_demand_ratio"  # releases before the ITA: their ratio
+    pressure = at_end.filter(pl.col(ratio).is_not_null()).sort(ratio).head(3)
     described = "; ".join(
-        f"{escape(names[r['sector_group']])}, {SKILL_NAMES[r['skill']][0]} ({_ratio(r['supply_demand_ratio'])})"
+        f"{escape(names[r['sector_group']])}, {SKILL_NAMES[r['skill']][0]} ({_ratio(r[ratio])}"
+        + (f", {escape(r['ita_class'])}" if r.get("ita_class") else "")
+        + ")"
         for r in pressure.to_dicts()
     )
     points.append(
-        f"<li>Onder de meeste druk (laagste verhouding instroom/baanopeningen {base + 1}-{end}; onder 1 is "
-        f"tekort): {described}.</li>"
+        f"<li>Onder de meeste druk (laagste ITA {base + 1}-{end}, zoals ROA die meet: schoolverlaters en werklozen "
+        "die in de vaardigheid beginnen tegen uitbreidings- plus vervangingsvraag; onder 0,85 is 'zeer goed' voor "
+        f"werkzoekenden, dus krap voor werkgevers): {described}.</li>"
     )
     return (
         "<section id='samenvatting'><h2>Samenvatting</h2><ul>"
@@ -212,6 +218,16 @@ def _summary(
     )
 
 
+def _split(row: dict) -> str:
+    """How much of a projected gap is the cycle's and how much structural, where the release says."""
+    if row.get("cyclical_gap") is None:
+        return ""
+    return (
+        f", waarvan {_persons(row['cyclical_gap'])} conjunctureel en {_persons(row['structural_gap'])} structureel "
+        f"(de rest, {_persons(row['normal_gap'])}, is de normale vacaturegraad)"
+    )
+
+
 def _headline_table(gaps: pl.DataFrame, previous_gaps: pl.DataFrame | None) -> str:
     base, end = int(gaps["base_year"][0]), int(gaps["year"].max())
     by_key = {(r["sector_group"], r["skill"], r["year"]): r for r in gaps.iter_rows(named=True)}
@@ -222,14 +238,14 @@ def _headline_table(gaps: pl.DataFrame, previous_gaps: pl.DataFrame | None) -> s
     )
     head = "<tr><th>Groep</th>"
     for skill_nl, _ in SKILL_NAMES.values():
-        head += f"<th>{skill_nl}: {base}</th><th>{skill_nl}: {end} (80%)</th><th>aanbod/vraag {end}</th>"
+        head += f"<th>{skill_nl}: {base}</th><th>{skill_nl}: {end} (80%)</th><th>ITA {base + 1}-{end}</th>"
         head += "<th>t.o.v. vorige publicatie</th>" if before else ""
     rows = []
     for code, name_nl, _ in groups_in_order(gaps):
         cells = [f"<td>{escape(name_nl)}</td>"]
         for skill in SKILL_NAMES:
             now, first = by_key[(code, skill, end)], by_key[(code, skill, base)]
-            ratio = now["supply_demand_ratio"]
+            ratio = now.get("ita")
             cells += [
                 f"<td class='n'>{_persons(first['gap'])}</td>",
                 f"<td class='n'>{_interval(now)}</td>",

@@ -214,6 +214,9 @@ def gaps() -> pl.DataFrame:
                         "openings_since_base": openings,
                         "entrants_since_base": entrants,
                         "supply_demand_ratio": entrants / openings if year > 2022 else None,
+                        "normal_gap": 4.0,
+                        "cyclical_gap": 6.0 * 0.5 ** (year - 2022),
+                        "structural_gap": gap - 4.0 - 6.0 * 0.5 ** (year - 2022),
                         "employment": supply,
                         "skill_share": 0.1,
                         "skill_share_lower": 0.05,
@@ -245,6 +248,12 @@ def test_the_publication_gate(gaps):
     )
     components = outcome(validate(publish_suite(off_by_one, ["care", "education"], 2024)), "components_add_up")
     assert not components.success and "education|digital|2024" in str(components.unexpected_sample)
+    # the gap's normal, cyclical and structural parts must add up to it too
+    split_off = gaps.with_columns(
+        pl.when(pl.col("year") == 2023).then(pl.col("cyclical_gap") + 1).otherwise(pl.col("cyclical_gap"))
+    )
+    components = outcome(validate(publish_suite(split_off, ["care", "education"], 2024)), "components_add_up")
+    assert not components.success and "care|technical|2023" in str(components.unexpected_sample)
 
 
 def test_a_skill_share_above_its_group_fails_the_gate(gaps):

@@ -215,7 +215,9 @@ def test_the_scenario_flows_without_changes_are_the_published_projection(real_mo
     years = np.arange(2023, 2031)
     for unit in units_at(real_model_data, 2022):
         drivers, damping = flows(unit, real_model_data, years)
-        again = project(unit.history, unit.calibration, drivers, damping, unit.long_run_growth)["gap"]
+        again = project(
+            unit.history, unit.calibration, drivers, damping, unit.long_run_growth, unit.cycle, unit.response
+        )["gap"]
         assert again == pytest.approx(project_unit(unit, real_model_data, years, forecasts=True)["gap"], rel=1e-9)
 
 

@@ -8,72 +8,162 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from models.forecasting.regimes import FALL
+from models.gap.cycle import persistence
 from models.gap.inputs import NATIONAL, ModelData, units_at
 from models.gap.projection import project_unit
 
-GAP_BACKTEST_BASE_YEARS = 5  # base years of the backtest: the five ending two years before the last observed year
 GAP_BACKTEST_HORIZON = 4
+PROBABILITIES = (0.1, 0.9, 0.025, 0.975)
+BOUNDS = ("lower_80", "upper_80", "lower_95", "upper_95")
+MIN_HISTORY_YEARS = 3  # a group's base year needs this many years of its history (CBS codes occupations from 2013)
+TREND_YEARS = 5  # the trend rule: a straight line through the last five years known at the origin
+CYCLE_FROM = 2001  # the sectors' vacancy rates begin in 1997: the first origin with five years behind it
+GROUP_LEVEL = "group"
+SECTOR_LEVEL = "sector"  # the vacancy-rate cycle of one SBI section (80567ned): what the data allow before 2013
+# SBI sections as 80567ned publishes them (its aggregates A-U, B-F, G-N, M-N and O-U are left out)
+CYCLE_SECTIONS = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S")
 
 
 def gap_base_years(data: ModelData) -> list[int]:
-    last = data.last_year
-    return list(range(last - 1 - GAP_BACKTEST_BASE_YEARS, last - 1))
+    """Every base year the groups' data allow: from the third year of their history to the year before the last."""
+    first = min(y for _, y in data.skill_employment)
+    return list(range(first + MIN_HISTORY_YEARS - 1, data.last_year))
 
 
-def backtest_gaps(data: ModelData, supply_rule: str = "base_shares") -> pl.DataFrame:
+def yearly_regimes(values: dict[int, float]) -> dict[int, str]:
+    """The labour-market regime of each year, read as models/forecasting/regimes.py reads quarters, from the open
+    vacancies of the whole economy at the end of each year: a downturn when they are more than 10% below a year
+    before, a recovery when they are still below their average of the five years before, an expansion otherwise."""
+    years = sorted(values)
+    out = {}
+    for y in years:
+        before = [values[p] for p in range(y - 5, y) if p in values]
+        if y - 1 not in values or len(before) < 2:
+            continue
+        if values[y] / values[y - 1] - 1 < FALL:
+            out[y] = "downturn"
+        elif values[y] < np.mean(before):
+            out[y] = "recovery"
+        else:
+            out[y] = "expansion"
+    return out
+
+
+def _rules(known: dict[int, float], origin: int, years: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three rules a forecast must beat, from what was known at `origin`: no change, the straight line through
+    the last five years, and the mean of every year known (reversion to the mean)."""
+    past = sorted(y for y in known if y <= origin)
+    recent = [y for y in past if y > origin - TREND_YEARS]
+    slope = np.polyfit(recent, [known[y] for y in recent], 1)[0] if len(recent) > 1 else 0.0
+    level = known[origin]
+    return (
+        np.full(len(years), level),
+        level + slope * (years - origin),
+        np.full(len(years), float(np.mean([known[y] for y in past]))),
+    )
+
+
+def backtest_gaps(data: ModelData, supply_rule: str = "behavioural") -> pl.DataFrame:
     """The whole model from each earlier base year, with only what was known then, against the unfilled jobs
-    observed later (as measured with today's data); `baseline` is no change from the base year."""
+    observed later (as measured with today's data), beside the three rules (`baseline`: no change, `trend_baseline`,
+    `mean_baseline`); then the vacancy-rate cycle of every SBI section from 2001 (`backtest_cycle`)."""
     observed = {(u.group, u.skill): u.history for u in units_at(data, data.last_year)}
+    regimes = yearly_regimes({y: v for (c, y), v in data.open_q4.items() if c == "A-U"})
     rows = []
     for origin in gap_base_years(data):
         for unit in units_at(data, origin):
             truth = observed[(unit.group, unit.skill)]
             years = np.array([y for y in truth.years if origin < y <= origin + GAP_BACKTEST_HORIZON])
             projected = project_unit(unit, data, years, forecasts=False, supply_rule=supply_rule)
-            employment = np.minimum(projected["supply"], projected["demand"])
+            known = dict(zip(unit.history.years.tolist(), unit.history.unfilled.tolist(), strict=True))
+            same, trend, mean = _rules(known, origin, years)
+            employed = dict(zip(unit.history.years.tolist(), unit.history.employment.tolist(), strict=True))
+            employment_same, employment_trend, _ = _rules(employed, origin, years)
             for j, year in enumerate(years):
                 rows.append(
-                    (
-                        unit.group,
-                        unit.skill,
-                        origin,
-                        int(year - origin),
-                        int(year),
-                        float(projected["gap"][j]),
-                        float(truth.unfilled[truth.years == year][0]),
-                        float(unit.history.unfilled[-1]),
-                        float(employment[j]),
-                        float(truth.employment[truth.years == year][0]),
-                        float(unit.history.employment[-1]),
-                    )
+                    {
+                        "level": GROUP_LEVEL,
+                        "sector_group": unit.group,
+                        "skill": unit.skill,
+                        "origin": origin,
+                        "regime": regimes.get(origin),
+                        "horizon": int(year - origin),
+                        "year": int(year),
+                        "predicted": float(projected["gap"][j]),
+                        "observed": float(truth.unfilled[truth.years == year][0]),
+                        "baseline": float(same[j]),
+                        "trend_baseline": float(trend[j]),
+                        "mean_baseline": float(mean[j]),
+                        "employment_predicted": float(projected["employment"][j]),
+                        "employment_observed": float(truth.employment[truth.years == year][0]),
+                        "employment_baseline": float(employment_same[j]),
+                        "employment_trend_baseline": float(employment_trend[j]),
+                    }
                 )
-    return pl.DataFrame(
-        rows,
-        schema=[
-            "sector_group",
-            "skill",
-            "origin",
-            "horizon",
-            "year",
-            "predicted",
-            "observed",
-            "baseline",
-            "employment_predicted",
-            "employment_observed",
-            "employment_baseline",
-        ],
-        orient="row",
-    ).with_columns(
-        ((pl.col("observed") - pl.col("predicted")) / pl.col("baseline")).alias("relative_error"),
-        ((pl.col("employment_observed") - pl.col("employment_predicted")) / pl.col("employment_baseline")).alias(
-            "employment_relative_error"
-        ),
-    )
+    return pl.concat([_relative(pl.DataFrame(rows)), backtest_cycle(data, regimes)], how="diagonal_relaxed")
+
+
+def backtest_cycle(data: ModelData, regimes: dict[int, str]) -> pl.DataFrame:
+    """The cycle alone, over whole cycles: each SBI section's vacancy rate (per 1,000 jobs, 4th quarter, 80567ned)
+    forecast from every origin since 2001 as its distance from its mean fading at the persistence estimated up to
+    the origin, against the three rules. Where the groups' data begin in 2013, this is the level the data allow."""
+    rates = data.vacancy_rate_q4
+    last = max(y for _, y in rates)
+    rows = []
+    for origin in range(CYCLE_FROM, last):
+        fade = persistence(rates, origin)
+        years = np.arange(origin + 1, min(origin + GAP_BACKTEST_HORIZON, last) + 1)
+        for code in CYCLE_SECTIONS:
+            known = {y: v for (c, y), v in rates.items() if c == code and y <= origin}
+            if origin not in known or len(known) < TREND_YEARS:
+                continue
+            same, trend, mean = _rules(known, origin, years)
+            predicted = mean + (known[origin] - mean) * fade ** (years - origin)
+            for j, year in enumerate(years):
+                if (code, int(year)) not in rates:
+                    continue
+                rows.append(
+                    {
+                        "level": SECTOR_LEVEL,
+                        "sector_group": code,
+                        "skill": "all",
+                        "origin": origin,
+                        "regime": regimes.get(origin),
+                        "horizon": int(year - origin),
+                        "year": int(year),
+                        "predicted": float(predicted[j]),
+                        "observed": float(rates[(code, int(year))]),
+                        "baseline": float(same[j]),
+                        "trend_baseline": float(trend[j]),
+                        "mean_baseline": float(mean[j]),
+                    }
+                )
+    return _relative(pl.DataFrame(rows))
+
+
+def _relative(frame: pl.DataFrame) -> pl.DataFrame:
+    """Errors relative to the base year's level (the gap's, or employment's)."""
+    columns = [((pl.col("observed") - pl.col("predicted")) / pl.col("baseline")).alias("relative_error")]
+    if "employment_predicted" in frame.columns:
+        columns.append(
+            ((pl.col("employment_observed") - pl.col("employment_predicted")) / pl.col("employment_baseline")).alias(
+                "employment_relative_error"
+            )
+        )
+    return frame.with_columns(columns)
+
+
+def cycle_errors(errors: pl.DataFrame) -> pl.DataFrame:
+    """The vacancy-rate cycle's errors over whole cycles (every SBI section, origins since 2001), where the base
+    rate is not empty."""
+    return errors.filter(pl.col("level") == SECTOR_LEVEL, pl.col("baseline") > 0)
 
 
 def interval_errors(errors: pl.DataFrame) -> pl.DataFrame:
-    """The errors that calibrate intervals: the groups (not the national rows), where the base gap is not empty."""
-    return errors.filter(pl.col("sector_group") != NATIONAL, pl.col("baseline") > 0)
+    """The errors that calibrate intervals: the groups' (not the national rows', not the sectors'), where the base
+    gap is not empty."""
+    return errors.filter(pl.col("level") == GROUP_LEVEL, pl.col("sector_group") != NATIONAL, pl.col("baseline") > 0)
 
 
 @dataclass(frozen=True)
@@ -109,25 +199,27 @@ def error_model(errors: pl.DataFrame, horizon: int, column: str = "relative_erro
 
 def backtest_intervals(errors: pl.DataFrame) -> pl.DataFrame:
     """Each backtest row's 80% and 95% interval from the other origins' errors (leave one origin out), so coverage
-    is measured on errors the interval did not see."""
+    is measured on errors the interval did not see: a group's from the groups', as the published gap's are drawn, a
+    sector's from the sectors'."""
     parts = []
     for origin in errors["origin"].unique().sort():
         others = errors.filter(pl.col("origin") != origin)
-        part = errors.filter(pl.col("origin") == origin)
-        bounds = {
-            h: error_model(others, h).quantiles((0.1, 0.9, 0.025, 0.975)) for h in part["horizon"].unique().to_list()
-        }
-        parts.append(
-            part.with_columns(
-                (
-                    pl.col("predicted")
-                    + pl.col("baseline")
-                    * pl.col("horizon").replace_strict({h: q[i] for h, q in bounds.items()}, return_dtype=pl.Float64)
-                ).alias(name)
-                for i, name in enumerate(("lower_80", "upper_80", "lower_95", "upper_95"))
+        for level, pool in ((GROUP_LEVEL, interval_errors(others)), (SECTOR_LEVEL, cycle_errors(others))):
+            part = errors.filter(pl.col("level") == level, pl.col("origin") == origin)
+            if part.is_empty() or pool.is_empty():
+                continue
+            bounds = {h: error_model(pool, h, pooled=False).quantiles(PROBABILITIES) for h in part["horizon"].unique()}
+            by_horizon = [{h: q[i] for h, q in bounds.items()} for i in range(len(BOUNDS))]
+            parts.append(
+                part.with_columns(
+                    (
+                        pl.col("predicted")
+                        + pl.col("baseline") * pl.col("horizon").replace_strict(quantile, return_dtype=pl.Float64)
+                    ).alias(name)
+                    for name, quantile in zip(BOUNDS, by_horizon, strict=True)
+                )
             )
-        )
-    return pl.concat(parts).with_columns(
+    return pl.concat(parts, how="diagonal_relaxed").with_columns(
         pl.col("observed").is_between(pl.col("lower_80"), pl.col("upper_80")).alias("in_80"),
         pl.col("observed").is_between(pl.col("lower_95"), pl.col("upper_95")).alias("in_95"),
     )

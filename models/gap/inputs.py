@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from models.gap.cycle import Cycle, Response, persistence
 from models.gap.occupation_mix import YearMix, solve_year
 from models.gap.stock_flow import Calibration, History, calibrate
 
@@ -99,6 +100,8 @@ class Unit:
     normal_ratio: float  # unfilled jobs / demand at the long-run vacancy rate of the group's sectors
     long_run_growth: float  # log growth a year of all employment (A-U) over the same years: trends fade into it
     basis: str
+    cycle: Cycle  # the base year's vacancy rate against its normal level, and how fast the distance fades
+    response: Response  # the other entrants' rate and how it rises with tightness
 
     @property
     def employment_share(self) -> float:
@@ -414,8 +417,9 @@ def units_at(data: ModelData, origin: int) -> list[Unit]:
     all_growth = np.diff(np.log(_weighted(data.employment, {"A-U": 1.0}, years)))
     long_run = float(all_growth[~np.isin(np.array(years)[1:], data.breaks)].mean())
     groups = [*data.composition.filter(pl.col("sector_group") != NATIONAL)["sector_group"].unique(maintain_order=True)]
+    fade = persistence(data.vacancy_rate_q4, origin)
     return [
-        _unit(data, group, _skill_context(data, skill, origin, years), long_run)
+        _unit(data, group, _skill_context(data, skill, origin, years), long_run, fade)
         for skill in SKILLS
         for group in [*groups, NATIONAL]
     ]
@@ -445,7 +449,7 @@ def _skill_context(data: ModelData, skill: str, origin: int, years: range) -> _S
     )
 
 
-def _unit(data: ModelData, group: str, context: _SkillContext, long_run_growth: float) -> Unit:
+def _unit(data: ModelData, group: str, context: _SkillContext, long_run_growth: float, fade: float) -> Unit:
     origin = context.years[-1]
     share = _share(data, weights(data.composition, group, "occupation_mix"), context.occupation, context.mix_years)
     vacancy_codes = weights(data.composition, group, "vacancies")
@@ -466,18 +470,23 @@ def _unit(data: ModelData, group: str, context: _SkillContext, long_run_growth: 
         unemployed_inflow=context.unemployed_inflow * hires,
         outflow_rate=context.outflow_rate,
     )
+    calibration = calibrate(history, data.breaks)
+    normal = _normal_ratio(data, group, origin) * float(unfilled[-1] / history.demand[-1])  # per job, filled or not
+    rates = calibration.other_entrant_rate[calibration.in_means]
     return Unit(
         group=group,
         skill=context.skill,
         origin=origin,
         history=history,
-        calibration=calibrate(history, data.breaks),
+        calibration=calibration,
         vacancy_share=share,
         relative_turnover=float(context.turnover[-1]),
         hires_share=hires,
-        normal_ratio=_normal_ratio(data, group, origin) * float(unfilled[-1] / history.demand[-1]),
+        normal_ratio=normal,
         long_run_growth=long_run_growth,
         basis=_basis(share, context.occupation, context.mix_years, group),
+        cycle=Cycle(normal / (1 - normal), float(unfilled[-1] / employment[-1]), fade),
+        response=Response(float(rates.mean()), 1 - fade, float(rates.min()), float(rates.max())),
     )
 
 

@@ -11,23 +11,31 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from models.gap.backtest import error_model, interval_errors
+from models.gap.backtest import GROUP_LEVEL, error_model, interval_errors
 from models.gap.inputs import ModelData, Unit, units_at
 from models.gap.projection import project_unit
 
 GAP_MODEL = (
-    "talentgap stock-flow gap model v2 (demand = filled + unfilled jobs; supply = calibrated stock-flow account)"
+    "talentgap stock-flow gap model v3 (gap = normal + cyclical + structural: the vacancy rate's distance from normal "
+    "fading at its 1997-2022 speed; supply on calibrated behaviour, answering tightness)"
 )
 DRAWS = 4000
 SEED = 20261129
-# ROA's ITA classes on supply / demand, read as prospects for the worker: a low ratio is a shortage
-RATIO_CLASSES = ((0.85, "zeer goed"), (1.00, "goed"), (1.05, "redelijk"), (1.15, "matig"), (float("inf"), "slecht"))
+# ROA's ITA classes, read as prospects for the worker: a low ITA is a shortage for employers
+ITA_CLASSES = ((0.85, "zeer goed"), (1.00, "goed"), (1.05, "redelijk"), (1.15, "matig"), (float("inf"), "slecht"))
 
 
-def ratio_class(ratio: float | None) -> str | None:
-    if ratio is None or not np.isfinite(ratio):
+def ita_class(ita: float | None) -> str | None:
+    if ita is None or not np.isfinite(ita):
         return None
-    return next(label for limit, label in RATIO_CLASSES if ratio <= limit)
+    return next(label for limit, label in ITA_CLASSES if ita <= limit)
+
+
+def ita(newcomers: float, expansion: float, replacement: float) -> float | None:
+    """ROA's ITA: newcomers on the labour market (school-leavers and the unemployed who start in the skill's jobs)
+    against the demand for newcomers (expansion demand, if positive, plus replacement demand), over the same years."""
+    openings = max(expansion, 0.0) + replacement
+    return newcomers / openings if openings > 0 else None
 
 
 def _triangular(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
@@ -66,13 +74,14 @@ def simulate(data: ModelData, errors: pl.DataFrame, end_year: int) -> list[Simul
         # the backtest forecast its inputs too, so its errors hold the inputs' uncertainty: not drawn again here
         gap_draws = factor * (point["gap"] + model_error * base_gap)
         # employment's errors are the unit's own: pooled, the volatile small cells would set every group's fan
-        own = errors.filter(pl.col("sector_group") == unit.group, pl.col("skill") == unit.skill)
+        own = errors.filter(
+            pl.col("level") == GROUP_LEVEL, pl.col("sector_group") == unit.group, pl.col("skill") == unit.skill
+        )
         employment_error = np.stack(
             [error_model(own, h, "employment_relative_error", pooled=False).draws(rng, DRAWS) for h in horizons], axis=1
         )
         base_employment = unit.history.employment[-1]
-        employment = np.minimum(point["supply"], point["demand"])
-        employment_draws = factor * (employment + employment_error * base_employment)
+        employment_draws = factor * (point["employment"] + employment_error * base_employment)
         simulations.append(Simulation(unit, years, point, factor, gap_draws, employment_draws))
     return simulations
 
@@ -116,17 +125,24 @@ def _rows(
         "employment_growth": rates["employment_growth"][0],
         "long_run_growth": unit.long_run_growth,
         "normal_ratio": unit.normal_ratio,
+        "vacancy_persistence": unit.cycle.persistence,
+        "entry_response": unit.response.adjustment,
     }
     base_gap, base_demand = float(history.unfilled[-1]), float(history.demand[-1])
+    base_employment = float(history.employment[-1])
+    cycle = unit.cycle
     rows = [
         common
         | {
             "year": unit.origin,
             "observed": True,
             "demand": base_demand,
-            "supply": float(history.employment[-1]),
+            "supply": base_employment,
             "gap": base_gap,
-            "employment": float(history.employment[-1]),
+            "employment": base_employment,
+            "normal_gap": cycle.normal_rate * base_employment,
+            "cyclical_gap": base_gap - cycle.normal_rate * base_employment,
+            "structural_gap": 0.0,
             "expansion_demand": 0.0,
             "replacement_demand": 0.0,
             "school_leaver_inflow": 0.0,
@@ -136,12 +152,17 @@ def _rows(
             "openings_since_base": base_gap,
             "entrants_since_base": 0.0,
             "supply_demand_ratio": None,
+            "ita": None,
         }
         | bands(base_gap * factor[:, 0], base_gap)
     ]
+    newcomers = expansion = replacement = 0.0
     for j, year in enumerate(years):
         values = {name: float(point[name][j]) for name in point}
-        # like ROA's ITA: entrants against the openings that arose after the base year (expansion + replacement)
+        newcomers += values["school_leaver_inflow"] + values["unemployed_inflow"]
+        expansion += values["expansion_demand"]
+        replacement += values["replacement_demand"]
+        # entrants of every kind against the openings that arose after the base year (expansion + replacement)
         new_openings = values["openings_since_base"] - base_gap
         ratio = values["entrants_since_base"] / new_openings if new_openings > 0 else None
         rows.append(
@@ -150,8 +171,8 @@ def _rows(
             | {
                 "year": int(year),
                 "observed": False,
-                "employment": min(values["supply"], values["demand"]),
                 "supply_demand_ratio": ratio,
+                "ita": ita(newcomers, expansion, replacement),
             }
             | bands(gap_draws[:, j], values["gap"])
         )
@@ -163,9 +184,7 @@ def _rows(
         }
     rows[0] |= {"employment_lower": rows[0]["employment"] * low_f, "employment_upper": rows[0]["employment"] * high_f}
     for row in rows:
-        row["normal_gap"] = unit.normal_ratio * row["demand"]
-        row["structural_gap"] = row["gap"] - row["normal_gap"]
-        row["ratio_class"] = ratio_class(row["supply_demand_ratio"])
+        row["ita_class"] = ita_class(row["ita"])
     return rows
 
 
@@ -243,6 +262,13 @@ def parameters_frame(units: list[Unit]) -> pl.DataFrame:
                     "years_left_out": ", ".join(str(y) for y in c.years[~c.in_means]),
                 }
             )
+        # what the projection's cycle and supply behaviour rest on: estimated, not assumed
+        for name, value in (
+            ("normal_vacancy_rate", unit.cycle.normal_rate),
+            ("vacancy_persistence", unit.cycle.persistence),
+            ("entry_response", unit.response.adjustment),
+        ):
+            rows.append(rows[-1] | {"parameter": name, "value": value, "std": None, "min": None, "max": None})
     return pl.DataFrame(rows)
 
 

@@ -57,9 +57,11 @@ def project_unit(
     data: ModelData,
     years: np.ndarray,
     forecasts: bool,
-    supply_rule: str = "base_shares",
+    supply_rule: str = "behavioural",
 ) -> dict[str, np.ndarray]:
     """The unit's account over `years`, on the input forecasts (`forecasts`) or on their drift (the backtest)."""
     drivers = _drivers(unit, data, driver_paths(data, unit.skill, unit.origin, years, forecasts), years)
     damping = data.parameters["trend_damping"]
-    return project(unit.history, unit.calibration, drivers, damping, unit.long_run_growth, supply_rule)
+    return project(
+        unit.history, unit.calibration, drivers, damping, unit.long_run_growth, unit.cycle, unit.response, supply_rule
+    )

@@ -294,6 +294,24 @@ def flows(
             extra = extra + np.where(on, change.value * unit.hires_share, 0.0)
         elif change.lever == "demand_growth":
             shift = shift + np.where(on, change.value, 0.0)
+    # the calibration under these values: history's flows change with the assumptions as the projection's do, and
+    # the calibrated other-entrant rate absorbs the difference, as loading the model again with them would
+    calibration_years = history.years[1:]
+
+    def route_at(route: str, year: int) -> float:
+        values = routes[route].values
+        return values.get(int(year), values[min(values)])
+
+    mbo_h, he_h = (np.array([route_at(r, y) for y in calibration_years]) for r in ("mbo", "he"))
+    school_ratio = np.where(mbo_h + he_h > 0, k_match * (k_mbo * mbo_h + k_he * he_h) / (mbo_h + he_h), 1.0)
+    school_h, unemployed_h = history.school_leavers[1:], history.unemployed_inflow[1:]
+    outflow_h = history.outflow_rate[1:]
+    outflow_h_theta = (outflow_h - exit0) * window0 / theta.get("retirement_window_years", window0) + theta.get(
+        "other_exit_rate", exit0
+    )
+    absorbed = (school_h * (1 - school_ratio) + unemployed_h * (1 - reactivation)) / history.employment[:-1]
+    absorbed = np.broadcast_to(absorbed + outflow_h_theta - outflow_h, np.broadcast(absorbed, outflow_h_theta).shape)
+    rate_shift = absorbed[..., unit.calibration.in_means].mean(axis=-1, keepdims=True)
     drivers = Drivers(
         years=years,
         school_leavers=school,
@@ -303,6 +321,7 @@ def flows(
         demand_shift=shift,
         assumed_inflow=(school_base + history.unemployed_inflow[-1] * reactivation) / history.employment[-1],
         assumed_outflow=assumed_outflow,
+        rate_shift=rate_shift if rate_shift.size > 1 else float(rate_shift.reshape(-1)[0]),
     )
     return drivers, theta.get("trend_damping", seed["trend_damping"])
 
@@ -323,7 +342,7 @@ def reactivated(pool: np.ndarray, rate: float | np.ndarray, boost: np.ndarray) -
 def run(unit: Unit, data: ModelData, years: np.ndarray, theta: Theta | None = None, changes=()) -> dict:
     """The unit's account under `theta` and `changes`."""
     drivers, damping = flows(unit, data, years, theta, changes)
-    return project(unit.history, unit.calibration, drivers, damping, unit.long_run_growth)
+    return project(unit.history, unit.calibration, drivers, damping, unit.long_run_growth, unit.cycle, unit.response)
 
 
 def scenario_frame(

@@ -9,13 +9,24 @@ series; other entrants (people moving from other occupations and sectors, return
 each year's is what closes the account on the observed employment. Demand is filled plus unfilled jobs,
 J(t) = E(t) + V(t), and the gap is J - S: at the base year exactly the unfilled jobs observed.
 
-Projected, both sides follow the employment trend of the calibration years, which fades by `damping` a year into the
-long-run growth of all employment (no occupation outgrows the economy for ever). Demand adds its excess over that
-trend in the calibration years (the tightening), fading at the same pace: markets answer a shortage with wages,
-mobility and training. Supply runs the account: the trend assumes every inflow keeps its base-year share of the
-stock and the outflow rate its base-year value, and sets the other-entrant rate to match; where the forecasts of
-school-leavers and the unemployed (or a scenario) differ from that, supply moves by the difference, one for one.
-`SUPPLY_RULES` keeps the two rules this one was chosen over in the backtest (docs/method.md).
+Projected (the `behavioural` rule, the model), three parts make the gap, each with its own cause:
+
+- the demand for filled jobs E*(t) follows the employment trend of the calibration years, which fades by `damping` a
+  year into the long-run growth of all employment (no occupation outgrows the economy for ever);
+- supply runs the account on behaviour, never on an assumed outcome: other entrants at the unit's calibrated rate,
+  plus a share of last year's shortfall of supply below demand (`cycle.Response`), within the calibrated range;
+- normal gap u* E*: the vacancies that exist at the long-run vacancy rate while jobs change hands;
+- cyclical gap (u_T - u*) phi^h E*: the base year's distance from the normal rate, fading at the speed vacancy rates
+  returned to normal over 1997-2022 (`cycle.Cycle`);
+- structural gap E* - S: demand for filled jobs the supply does not meet (negative: more people than jobs).
+
+Demand is E* (1 + u* + cyclical rate), supply S, gap = demand - supply = their sum; employment is min(S, E*). A
+change of demand never moves supply, except through the shortfall it leaves, a year later.
+
+`SUPPLY_RULES` keeps the rules this one was chosen over in the backtest (docs/method.md): `base_shares` (the previous
+model: supply on the employment trend, the other-entrant rate back-solved so that it stays there), `trend` (supply
+on the trend whatever the flows) and `constant_rate` (other entrants at their mean rate, demand on its own trend
+with the tightening of the calibration years carried on).
 Nothing here knows about CBS tables, groups or Dagster.
 """
 
@@ -25,10 +36,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.gap.cycle import Cycle, Response
+
 PROJECTED = (
     "demand",
     "supply",
     "gap",
+    "employment",
+    "normal_gap",
+    "cyclical_gap",
+    "structural_gap",
     "expansion_demand",
     "replacement_demand",
     "school_leaver_inflow",
@@ -38,9 +55,7 @@ PROJECTED = (
     "openings_since_base",
     "entrants_since_base",
 )
-# base_shares: the model. trend: supply on the employment trend whatever the flows (they only split it).
-# constant_rate: other entrants at their mean calibrated rate (the account without a trend).
-SUPPLY_RULES = ("base_shares", "trend", "constant_rate")
+SUPPLY_RULES = ("behavioural", "base_shares", "trend", "constant_rate")
 
 
 @dataclass(frozen=True)
@@ -127,6 +142,9 @@ class Drivers:
     demand_shift: np.ndarray | float = 0.0  # log growth of demand a year on top of its trend
     assumed_inflow: np.ndarray | float | None = None
     assumed_outflow: np.ndarray | float | None = None
+    # how far the calibrated other-entrant rate moves when an assumption behind the history's flows takes another
+    # value (the calibration absorbs what the assumed flows do not hold): scalar or (draws, 1)
+    rate_shift: np.ndarray | float = 0.0
 
 
 def project(
@@ -135,17 +153,103 @@ def project(
     drivers: Drivers,
     damping: float | np.ndarray,
     long_run_growth: float,
-    supply_rule: str = "base_shares",
+    cycle: Cycle,
+    response: Response,
+    supply_rule: str = "behavioural",
 ) -> dict[str, np.ndarray]:
     """The account from the last year of `history` over `drivers.years`. `long_run_growth` is the log growth a
     year that the employment trend fades into; `damping` is a number or one per draw, (draws, 1). Every output has
     the shape of the drivers (with draws if any input has them)."""
     if supply_rule not in SUPPLY_RULES:
         raise ValueError(f"supply_rule {supply_rule!r} is not one of {SUPPLY_RULES}")
-    rates = calibration.summary()
-    own_trend, excess = rates["employment_growth"][0], rates["demand_growth"][0] - rates["employment_growth"][0]
+    if supply_rule == "behavioural":
+        return _behavioural(history, calibration, drivers, damping, long_run_growth, cycle, response)
+    return _on_trend(history, calibration, drivers, damping, long_run_growth, cycle, supply_rule)
+
+
+def _employment_trend(
+    calibration: Calibration, drivers: Drivers, damping: float | np.ndarray, long_run_growth: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The employment trend a year (fading into the long-run growth) and the fade itself."""
+    own_trend = calibration.summary()["employment_growth"][0]
     fade = np.asarray(damping) ** np.arange(len(drivers.years))
-    trend = long_run_growth + (own_trend - long_run_growth) * fade
+    return long_run_growth + (own_trend - long_run_growth) * fade, fade
+
+
+def _behavioural(
+    history: History,
+    calibration: Calibration,
+    drivers: Drivers,
+    damping: float | np.ndarray,
+    long_run_growth: float,
+    cycle: Cycle,
+    response: Response,
+) -> dict[str, np.ndarray]:
+    trend, _ = _employment_trend(calibration, drivers, damping, long_run_growth)
+    flows = (drivers.school_leavers, drivers.unemployed_inflow, drivers.outflow_rate, drivers.extra_entrants)
+    shape = np.broadcast(*flows, drivers.demand_shift, drivers.rate_shift, trend).shape
+    school, unemployed, outflow_rate, extra = (np.broadcast_to(f, shape) for f in flows)
+    trend, shift, rate_shift = (np.broadcast_to(a, shape) for a in (trend, drivers.demand_shift, drivers.rate_shift))
+    cyclical_rate = cycle.rate(np.arange(1, shape[-1] + 1)) - cycle.normal_rate
+    out = {name: np.zeros(shape) for name in PROJECTED}
+    supply = np.full(shape[:-1], history.employment[-1])
+    wanted = np.full(shape[:-1], history.employment[-1])  # E*: the filled jobs demand asks for
+    demand = np.full(shape[:-1], history.demand[-1])
+    openings = np.full(shape[:-1], history.unfilled[-1])
+    entrants = np.zeros(shape[:-1])
+    shortfall = np.zeros(shape[:-1])  # of supply below the demand for filled jobs, as a share of supply
+    for j in range(shape[-1]):
+        wanted = wanted * np.exp(trend[..., j] + shift[..., j])
+        before = supply
+        replacement = before * outflow_rate[..., j]
+        other = before * response.rate(shortfall, rate_shift[..., j]) + extra[..., j]  # entrants from abroad on top
+        inflow = school[..., j] + unemployed[..., j] + other
+        supply = before - replacement + inflow
+        normal, cyclical = cycle.normal_rate * wanted, cyclical_rate[j] * wanted
+        structural = wanted - supply
+        gap = normal + cyclical + structural
+        new_demand = supply + gap
+        openings = openings + (new_demand - demand) + replacement
+        entrants = entrants + inflow
+        shortfall = structural / supply
+        for name, value in (
+            ("demand", new_demand),
+            ("supply", supply),
+            ("gap", gap),
+            ("employment", np.minimum(supply, wanted)),
+            ("normal_gap", normal),
+            ("cyclical_gap", cyclical),
+            ("structural_gap", structural),
+            ("expansion_demand", new_demand - demand),
+            ("replacement_demand", replacement),
+            ("school_leaver_inflow", school[..., j]),
+            ("unemployed_inflow", unemployed[..., j]),
+            ("other_entrants", other),
+            ("other_entrant_rate", other / before),
+            ("openings_since_base", openings),
+            ("entrants_since_base", entrants),
+        ):
+            out[name][..., j] = value
+        demand = new_demand
+    return out
+
+
+def _on_trend(
+    history: History,
+    calibration: Calibration,
+    drivers: Drivers,
+    damping: float | np.ndarray,
+    long_run_growth: float,
+    cycle: Cycle,
+    supply_rule: str,
+) -> dict[str, np.ndarray]:
+    """The rules the behavioural one was chosen over: demand on its own trend with the calibration years' tightening
+    carried on (fading), supply on the employment trend (`base_shares`, `trend`) or at the mean other-entrant rate
+    (`constant_rate`). The normal gap is the long-run vacancy rate's share of demand, the rest of the gap counts
+    as structural: nothing in these rules tells the cycle apart."""
+    rates = calibration.summary()
+    excess = rates["demand_growth"][0] - rates["employment_growth"][0]
+    trend, fade = _employment_trend(calibration, drivers, damping, long_run_growth)
     base = history.employment[-1]
     # what the trend assumes of the flows: every inflow at its base-year share of the stock, outflow at its rate
     assumed_inflow = drivers.assumed_inflow
@@ -167,6 +271,7 @@ def project(
     demand = np.full(shape[:-1], history.demand[-1])
     openings = np.full(shape[:-1], history.unfilled[-1])
     entrants = np.zeros(shape[:-1])
+    normal_share = cycle.normal_rate / (1 + cycle.normal_rate)
     for j in range(shape[-1]):
         new_demand = demand * np.exp(trend[..., j] + excess * fade[..., j] + shift[..., j])
         replacement = supply * outflow_rate[..., j]
@@ -174,17 +279,21 @@ def project(
             other = supply * np.exp(trend[..., j]) - (supply - replacement + school[..., j] + unemployed[..., j])
         else:
             other = supply * other_rate[..., j]
-        # entrants a scenario adds (from abroad) come on top of the trend's, one for one
         other = other + extra[..., j]
         inflow = school[..., j] + unemployed[..., j] + other
         rate = other / supply
         supply = supply - replacement + inflow
         openings = openings + (new_demand - demand) + replacement
         entrants = entrants + inflow
+        gap = new_demand - supply
         for name, value in (
             ("demand", new_demand),
             ("supply", supply),
-            ("gap", new_demand - supply),
+            ("gap", gap),
+            ("employment", np.minimum(supply, new_demand)),
+            ("normal_gap", normal_share * new_demand),
+            ("cyclical_gap", np.zeros_like(gap)),
+            ("structural_gap", gap - normal_share * new_demand),
             ("expansion_demand", new_demand - demand),
             ("replacement_demand", replacement),
             ("school_leaver_inflow", school[..., j]),
