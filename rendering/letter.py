@@ -200,6 +200,7 @@ def reconciliation(table: pl.DataFrame) -> Sheet:
         Column("Onze waarde", "Our value", "number"),
         Column("Verschil (%)", "Difference (%)", "number"),
         Column("Binnen referentie", "Within reference", "text"),
+        Column("Wat het zegt", "What it says", "text"),
         Column("Definitie referentie", "Reference definition", "text"),
         Column("Bron", "Source", "text"),
         Column("Onze definitie", "Our definition", "text"),
@@ -215,6 +216,7 @@ def reconciliation(table: pl.DataFrame) -> Sheet:
             None if r["our_value"] is None else round(r["our_value"], 3),
             None if r["difference_pct"] is None else round(r["difference_pct"], 1),
             "" if r["within_reference"] is None else ("ja" if r["within_reference"] else "nee"),
+            r.get("comparison") or "",  # releases before it have none
             r["reference_definition"],
             r["reference_source"],
             r["our_definition"],

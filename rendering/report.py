@@ -519,6 +519,7 @@ def _reconciliation(reconciliation: pl.DataFrame) -> str:
         "reference_value": "referentie",
         "our_value": "onze waarde",
         "difference_pct": "verschil (%)",
+        **({"comparison": "wat het zegt"} if "comparison" in reconciliation.columns else {}),
         "reference_source": "bron",
         "note": "toelichting",
     }

@@ -15,6 +15,7 @@ from models.gap.inputs import NATIONAL, units_at
 from models.gap.model import ita, ita_class, publish_frame
 from models.gap.occupation_mix import MixError, solve_year
 from models.gap.projection import project_unit
+from models.gap.reconciliation import comparison
 from models.gap.stock_flow import Drivers, History, calibrate, project
 
 HISTORY = History(
@@ -225,3 +226,12 @@ def test_the_base_year_gap_is_the_observed_open_vacancies_in_the_skill(real_mode
     assert base["gap"] == pytest.approx(real_model_data.open_q4[("Q", 2022)] * unit.vacancy_share.point)
     assert care["year"].to_list() == list(range(2022, 2031))
     assert (care["gap_lower_95"] <= care["gap_lower"]).all() and (care["gap_upper"] <= care["gap_upper_95"]).all()
+
+
+def test_a_part_within_its_whole_is_never_read_as_agreement():
+    """Defence's 70k people against our 5.6k technical workers in security is a bound, not a confirmation."""
+    within = comparison("skill_employment_within_group_reference", 5600, 70000, True)
+    assert "geen overeenstemming" in within and "komt overeen" not in within
+    assert "klopt niet" in comparison("skill_employment_within_group_reference", 90000, 70000, False)
+    assert comparison("skill_employment", 552000, 527000, None).startswith("komt overeen")
+    assert "-63%" in comparison("gap", 39195, 105000, None)

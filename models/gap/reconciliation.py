@@ -85,5 +85,24 @@ def _row(ref: dict, measure: str, skill, year: int, value: float, our, cls: str,
         "our_definition": OUR_DEFINITIONS[measure].format(cls=cls, year=year),
         "difference_pct": None if our is None or value == 0 else 100 * (our - value) / value,
         "within_reference": within,
+        "comparison": comparison(measure, our, value, within),
         "note": ref["note"],
     }
+
+
+AGREES_WITHIN_PCT = 10.0
+
+
+def comparison(measure: str, our: float | None, reference: float, within: bool | None) -> str:
+    """What the row says, in Dutch: a skill's part of a group set against the whole group's size is a bound, not an
+    agreement (5.6k technical workers within Defence's 70k is not Defence measured)."""
+    if within is not None:
+        if not within:
+            return "deel groter dan het geheel: de groep of het aandeel klopt niet"
+        return "deel binnen het geheel (een grens, geen overeenstemming)"
+    if our is None or reference == 0:
+        return "niet te vergelijken"
+    difference = 100 * (our - reference) / reference
+    if abs(difference) <= AGREES_WITHIN_PCT:
+        return f"komt overeen (binnen {AGREES_WITHIN_PCT:.0f}%)"
+    return f"wijkt {difference:+.0f}% af: zie beide definities"
