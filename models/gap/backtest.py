@@ -10,7 +10,7 @@ import polars as pl
 
 from models.forecasting.regimes import FALL
 from models.gap.cycle import persistence
-from models.gap.inputs import NATIONAL, ModelData, units_at
+from models.gap.inputs import NATIONAL, ModelData, history_years, units_at
 from models.gap.projection import project_unit
 
 GAP_BACKTEST_HORIZON = 4
@@ -18,7 +18,7 @@ PROBABILITIES = (0.1, 0.9, 0.025, 0.975)
 BOUNDS = ("lower_80", "upper_80", "lower_95", "upper_95")
 MIN_HISTORY_YEARS = 3  # a group's base year needs this many years of its history (CBS codes occupations from 2013)
 TREND_YEARS = 5  # the trend rule: a straight line through the last five years known at the origin
-CYCLE_FROM = 2001  # the sectors' vacancy rates begin in 1997: the first origin with five years behind it
+CYCLE_FROM = 2001  # the sectors' vacancy rates begin in 1997: the first origin with five years behind it (or later)
 GROUP_LEVEL = "group"
 SECTOR_LEVEL = "sector"  # the vacancy-rate cycle of one SBI section (80567ned): what the data allow before 2013
 # SBI sections as 80567ned publishes them (its aggregates A-U, B-F, G-N, M-N and O-U are left out)
@@ -27,7 +27,7 @@ CYCLE_SECTIONS = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M
 
 def gap_base_years(data: ModelData) -> list[int]:
     """Every base year the groups' data allow: from the third year of their history to the year before the last."""
-    first = min(y for _, y in data.skill_employment)
+    first = history_years(data, data.last_year)[0]
     return list(range(first + MIN_HISTORY_YEARS - 1, data.last_year))
 
 
@@ -109,9 +109,9 @@ def backtest_cycle(data: ModelData, regimes: dict[int, str]) -> pl.DataFrame:
     forecast from every origin since 2001 as its distance from its mean fading at the persistence estimated up to
     the origin, against the three rules. Where the groups' data begin in 2013, this is the level the data allow."""
     rates = data.vacancy_rate_q4
-    last = max(y for _, y in rates)
+    first, last = min(y for _, y in rates), max(y for _, y in rates)
     rows = []
-    for origin in range(CYCLE_FROM, last):
+    for origin in range(max(CYCLE_FROM, first + TREND_YEARS - 1), last):
         fade = persistence(rates, origin)
         years = np.arange(origin + 1, min(origin + GAP_BACKTEST_HORIZON, last) + 1)
         for code in CYCLE_SECTIONS:

@@ -403,14 +403,21 @@ class _SkillContext:
     outflow_rate: np.ndarray
 
 
-def units_at(data: ModelData, origin: int) -> list[Unit]:
-    """Every group x skill (and the national unit per skill), built from what was known at the end of `origin`."""
-    years_known = sorted(
+def history_years(data: ModelData, origin: int) -> list[int]:
+    """The years up to `origin` a unit's history can hold: employment, its skill's, the outflow, vacancies and the
+    unemployed of the year before all observed."""
+    return sorted(
         {y for (_, y) in data.employment}
+        & {y for (_, y) in data.skill_employment}
         & set(data.outflow_rate)
         & {y + 1 for y in data.unemployed.known_until(origin)}
         & {y for (_, y) in data.open_q4}
     )
+
+
+def units_at(data: ModelData, origin: int) -> list[Unit]:
+    """Every group x skill (and the national unit per skill), built from what was known at the end of `origin`."""
+    years_known = history_years(data, origin)
     if origin not in years_known:
         raise GapInputError(f"origin {origin}: employment, vacancies or the unemployed are not observed then")
     years = range(min(years_known), origin + 1)
@@ -425,13 +432,19 @@ def units_at(data: ModelData, origin: int) -> list[Unit]:
     ]
 
 
+def _hires_years(data: ModelData, origin: int) -> list[int]:
+    """The last five years up to `origin` with filled vacancies (80472ned); fewer at the table's start."""
+    known = {y for (_, y) in data.filled}
+    return [y for y in range(origin - HIRES_YEARS + 1, origin + 1) if y in known]
+
+
 def _skill_context(data: ModelData, skill: str, origin: int, years: range) -> _SkillContext:
     occupation = data.skill_classes[skill]
     mixed = mix_years(data, origin)
     section_shares = np.array([np.mean([data.share_of({s: 1.0}, occupation, y) for y in mixed]) for s in SECTIONS])
     sections = np.array([[data.employment[(s, y)] for s in SECTIONS] for y in years])
     national_employment = np.array([data.skill_employment[(skill, y)] for y in years])
-    hires_years = range(origin - HIRES_YEARS + 1, origin + 1)
+    hires_years = _hires_years(data, origin)
     national_share = _share(data, {"A-U": 1.0}, occupation, mixed).point
     leavers = data.school_leavers[skill].known_until(origin)
     unemployed = data.unemployed.known_until(origin)
@@ -460,7 +473,7 @@ def _unit(data: ModelData, group: str, context: _SkillContext, long_run_growth: 
     else:
         employment = _weighted(data.employment, weights(data.composition, group, "employment"), context.years)
         employment = employment * share.point / context.turnover
-        filled = _weighted(data.filled, vacancy_codes, range(origin - HIRES_YEARS + 1, origin + 1)).sum()
+        filled = _weighted(data.filled, vacancy_codes, _hires_years(data, origin)).sum()
         hires = float(filled * share.point / context.national_hires)
     history = History(
         years=np.array(context.years),
