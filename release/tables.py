@@ -46,6 +46,7 @@ PUBLISHED_COLUMNS = (
     "skill_share_upper",
     "skill_share_published",
     "skill_share_basis",
+    "point_suppressed",
     "expansion_demand",
     "replacement_demand",
     "school_leaver_inflow",

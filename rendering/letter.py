@@ -63,7 +63,8 @@ def gap_table(gaps: pl.DataFrame, skill: str, years: list[int], all_years: bool 
         row = [name_nl, name_en]
         for year in years:
             r = by_key[(code, year)]
-            row += [hundreds(r["gap"]), hundreds(r["gap_lower"]), hundreds(r["gap_upper"])]
+            point = None if r.get("point_suppressed") else hundreds(r["gap"])  # CBS's "x": the band only
+            row += [point, hundreds(r["gap_lower"]), hundreds(r["gap_upper"])]
             if year != years[0]:
                 ita = r.get("ita")  # releases before the ITA have none
                 row.append(None if ita is None else round(ita, 2))
@@ -363,6 +364,9 @@ def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
         "(de afstand van de vacaturegraad tot normaal in het basisjaar, die terugloopt zoals vacaturegraden dat in "
         "1997-2022 deden) en een structureel deel (vraag naar werkenden die het aanbod niet bijhoudt); blad "
         "Componenten.",
+        "Een leeg tekort (bij CBS 'x'): het aandeel van de vaardigheid in die groep publiceert CBS niet en de grenzen "
+        "zijn breder dan de helft van het punt; alleen het interval is gegeven, het punt staat in de CSV en Parquet "
+        "van de publicatie (point_suppressed).",
         "Groepen overlappen (kinderopvang valt binnen zorg; de domeinen snijden door sectoren): tel ze niet op. "
         "Waar een groep een deel van een sector is, is dat deel geschat (bronnen: blad Herkomst en docs/method.md).",
         group_contents(gaps),

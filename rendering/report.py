@@ -164,6 +164,8 @@ def _ratio(value: float | None) -> str:
 
 
 def _interval(row: dict) -> str:
+    if row.get("point_suppressed"):  # the band only, as CBS marks the cell "x"
+        return f"x ({_persons(row['gap_lower'])} tot {_persons(row['gap_upper'])})"
     return f"{_persons(row['gap'])} ({_persons(row['gap_lower'])} tot {_persons(row['gap_upper'])})"
 
 
@@ -177,7 +179,10 @@ def _summary(
         f"<li><b>Raming op basis van CBS-cijfers t/m {base}</b>: {base} is waargenomen, {base + 1}-{end} geraamd.</li>"
     ]
     for skill in SKILL_NAMES:
-        largest = at_end.filter(pl.col("skill") == skill).sort("gap", descending=True).head(2).to_dicts()
+        quotable = at_end.filter(pl.col("skill") == skill)
+        if "point_suppressed" in quotable.columns:  # a headline never quotes a suppressed point
+            quotable = quotable.filter(~pl.col("point_suppressed"))
+        largest = quotable.sort("gap", descending=True).head(2).to_dicts()
         described = " en ".join(f"{escape(names[r['sector_group']])}: {_interval(r)}{_split(r)}" for r in largest)
         points.append(
             f"<li>Het grootste tekort aan <b>{SKILL_ADJECTIVES[skill]}</b> vakmensen in {end} ligt bij {described} "

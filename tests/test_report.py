@@ -87,19 +87,24 @@ def test_the_report_opens_offline_from_the_exports_folder(release):
     assert links and all((folder / a).exists() for a in links)
 
 
-def test_the_summary_quotes_the_published_gaps(release):
+def test_the_summary_quotes_the_published_gaps_and_never_a_suppressed_point(release):
     warehouse, folder = release
     summary = (folder / "report.html").read_text(encoding="utf-8").split("<section id='grafieken'>")[0]
     with duckdb.connect(str(warehouse.parent / "published" / "talentgap.duckdb"), read_only=True) as conn:
         rows = conn.execute(
-            "select sector_group_nl, skill, gap, gap_lower, gap_upper from publish.latest_skill_gaps where year = 2030"
+            "select sector_group_nl, skill, gap, gap_lower, gap_upper, point_suppressed, cyclical_gap "
+            "from publish.latest_skill_gaps where year = 2030"
         ).fetchall()
     dutch = lambda v: f"{hundreds(v):,}".replace(",", ".")  # noqa: E731
-    for _, _, gap, lower, upper in rows:
-        assert f"{dutch(gap)} ({dutch(lower)} tot {dutch(upper)})" in summary
-    (largest,) = [r for r in rows if r[1] == "technical" and r[2] == max(g for _, s, g, *_ in rows if s == "technical")]
-    assert f"<b>technische</b> vakmensen in 2030 ligt bij {largest[0]}" in summary
-    assert "Wat veranderde" in summary and "Onder de meeste druk" in summary
+    for _, _, gap, lower, upper, suppressed, _ in rows:
+        point = "x" if suppressed else dutch(gap)
+        assert f"{point} ({dutch(lower)} tot {dutch(upper)})" in summary
+    quotable = [r for r in rows if r[1] == "technical" and not r[5]]
+    (largest,) = [r for r in quotable if r[2] == max(q[2] for q in quotable)]
+    assert f"<b>technische</b> vakmensen in 2030 ligt bij {largest[0]}: {dutch(largest[2])}" in summary
+    assert f"waarvan {dutch(largest[6])} conjunctureel" in summary  # each headline gap's split
+    assert "Raming op basis van CBS-cijfers t/m 2022" in summary
+    assert "Wat veranderde" in summary and "Onder de meeste druk" in summary and "ITA" in summary
 
 
 def test_the_quality_section_lists_the_warnings_that_failed_with_what_they_check(release):

@@ -20,6 +20,7 @@ GAP_MODEL = (
     "fading at its 1997-2022 speed; supply on calibrated behaviour, answering tightness)"
 )
 DRAWS = 4000
+SUPPRESS_WIDTH = 0.5  # share bounds wider than this part of the point: the point is suppressed
 SEED = 20261129
 # ROA's ITA classes, read as prospects for the worker: a low ITA is a shortage for employers
 ITA_CLASSES = ((0.85, "zeer goed"), (1.00, "goed"), (1.05, "redelijk"), (1.15, "matig"), (float("inf"), "slecht"))
@@ -36,6 +37,13 @@ def ita(newcomers: float, expansion: float, replacement: float) -> float | None:
     against the demand for newcomers (expansion demand, if positive, plus replacement demand), over the same years."""
     openings = max(expansion, 0.0) + replacement
     return newcomers / openings if openings > 0 else None
+
+
+def suppressed(unit: Unit) -> bool:
+    """A cell whose skill share CBS does not publish and whose bounds are wider than half the point: its point says
+    little, so the letter gives its band only (as CBS marks a cell "x") and no headline quotes it."""
+    share = unit.vacancy_share
+    return not share.published and share.upper - share.lower > SUPPRESS_WIDTH * share.point
 
 
 def _triangular(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
@@ -118,6 +126,7 @@ def _rows(
         "skill_share_upper": unit.employment_share * high_f,
         "skill_share_published": unit.vacancy_share.published,
         "skill_share_basis": unit.basis,
+        "point_suppressed": suppressed(unit),
         "hires_share": unit.hires_share,
         "outflow_rate": float(history.outflow_rate[-1]),
         "other_entrant_rate_calibrated": rates["other_entrant_rate"][0],
