@@ -4,6 +4,7 @@ import dagster as dg
 
 from assets.metadata import made_by, preview, record_write, versioned
 from assets.resources import WarehouseResource
+from models.gap.reconciliation import check_relations
 from models.gap.scenarios import parameter_ranges, read_scenarios
 from release.identity import code_fingerprint, frame_hash
 from warehouse.audit import version_of
@@ -35,6 +36,7 @@ DESCRIPTIONS = {
 VALIDATORS = {
     "scenarios": lambda frame: read_scenarios(frame, read_seed("sector_groups")["sector_group"].to_list()),
     "parameters": parameter_ranges,
+    "reference_figures": check_relations,
 }
 
 

@@ -38,6 +38,7 @@ PUBLISHED_COLUMNS = (
     "supply_demand_ratio",
     "ita",
     "ita_class",
+    "tightness_base_year",
     "employment",
     "employment_lower",
     "employment_upper",

@@ -105,6 +105,15 @@ DEMO_MEMBERS: dict[str, dict[str, float]] = {
         "Bovengrens 95%-prognose-interval": 103.0,
     },
     "TypeWerkenden": {"Totaal": 100.0},
+    # 80857ned's government sectors (the police, whose vacancies the security group reads, among them)
+    "Overheidssectoren": {
+        "Totaal overheid": 100.0,
+        "Rijksoverheid": 25.0,
+        "Gemeentelijke overheid": 30.0,
+        "Politie": 10.0,
+        "Defensie": 10.0,
+        "Onderwijs": 25.0,
+    },
     # the twelve provinces' shares of the country, about as in 2022
     "RegioS": {
         "Nederland": 100.0,

@@ -99,6 +99,19 @@ TABLES: tuple[TableSpec, ...] = (
         model_measures=("OpenstaandeVacatures_1",),
     ),
     TableSpec(
+        table_id="80857ned",
+        title="Vacatures (openstaande, ontstane en vervulde); overheid en onderwijs",
+        role="government_vacancies",
+        # the police's own vacancies, which no SBI code of 80472ned separates from public administration (O)
+        dimensions=("Overheidssectoren",),
+        measures=(
+            Measure("OpenstaandeVacatures_1", "open vacancies at the end of the period", THOUSANDS, 1000, 1_500_000),
+            Measure("OntstaneVacatures_2", "new vacancies during the period", THOUSANDS, 1000, 5_000_000),
+            Measure("VervuldeVacatures_3", "filled vacancies during the period", THOUSANDS, 1000, 5_000_000),
+        ),
+        export_file="cbs_dertje/80857ned.csv",
+    ),
+    TableSpec(
         table_id="80567ned",
         title="Vacatures; vacaturegraad naar SBI 2008",
         role="vacancy_rate_by_sector",

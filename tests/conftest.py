@@ -54,6 +54,13 @@ def run_pipeline(
     )
 
 
+def check_count() -> int:
+    """How many checks the definitions hold: every one is evaluated (or re-reported) on a whole run."""
+    from pipelines.definitions import defs
+
+    return len(defs.resolve_asset_graph().asset_check_keys)
+
+
 def check_evaluations(result: dg.ExecuteInProcessResult) -> list[dict]:
     """Every asset check the run evaluated: asset, check, passed, severity and the report it points to."""
     return [

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from sources.registry import TABLES
-from tests.conftest import check_evaluations, run_pipeline
+from tests.conftest import check_count, check_evaluations, run_pipeline
 
 GROUPS = {
     "care",
@@ -37,7 +37,7 @@ def warehouse(golden) -> Path:
 
 def test_real_run_passes_every_blocking_check_and_writes_the_report(golden):
     evaluations = golden.checks
-    assert len(evaluations) == 90
+    assert len(evaluations) == check_count()
     failed = {(e["asset"], e["check"]) for e in evaluations if not e["passed"]}
     assert all(e["severity"] == "WARN" for e in evaluations if not e["passed"])
     # what the real data trips, on purpose: docs/quality.md
@@ -267,7 +267,7 @@ def test_identical_inputs_make_no_new_release_and_no_step_runs_again(golden_copy
     assert all(not metadata["new_vintage"].value for key, metadata in report.items() if key.startswith("raw/"))
     # ... and no check is evaluated again: the results that stand are reported, and the blocking ones passed
     evaluations = check_evaluations(again)
-    assert len(evaluations) == 90 and all(e["passed"] or e["severity"] == "WARN" for e in evaluations)
+    assert len(evaluations) == check_count() and all(e["passed"] or e["severity"] == "WARN" for e in evaluations)
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         evaluated = conn.execute("select count(*) from audit.checks where run_id = ?", [again.run_id]).fetchone()[0]
     assert evaluated == 0

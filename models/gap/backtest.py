@@ -10,13 +10,12 @@ import polars as pl
 
 from models.forecasting.regimes import FALL
 from models.gap.cycle import persistence
-from models.gap.inputs import NATIONAL, ModelData, history_years, units_at
+from models.gap.inputs import MIN_HISTORY_YEARS, NATIONAL, ModelData, history_years, units_at
 from models.gap.projection import project_unit
 
 GAP_BACKTEST_HORIZON = 4
 PROBABILITIES = (0.1, 0.9, 0.025, 0.975)
 BOUNDS = ("lower_80", "upper_80", "lower_95", "upper_95")
-MIN_HISTORY_YEARS = 3  # a group's base year needs this many years of its history (CBS codes occupations from 2013)
 TREND_YEARS = 5  # the trend rule: a straight line through the last five years known at the origin
 CYCLE_FROM = 2001  # the sectors' vacancy rates begin in 1997: the first origin with five years behind it (or later)
 GROUP_LEVEL = "group"

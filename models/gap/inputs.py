@@ -10,7 +10,7 @@ last observed year.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
@@ -30,6 +30,7 @@ ENROLLED = "TotaalIngeschrevenen_1"
 # so the skill employment of all sections can be made to add up to the national figure of 85276NED.
 SECTIONS = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R-U")
 HIRES_YEARS = 5  # the group's share of a skill's hires: filled vacancies over the last five years
+MIN_HISTORY_YEARS = 3  # a unit needs this many years of history at its origin (CBS codes occupations from 2013)
 
 
 class GapInputError(ValueError):
@@ -52,6 +53,7 @@ class Marts:
     employment_by_sector: pl.DataFrame
     employment_by_occupation: pl.DataFrame
     vacancies_by_sector: pl.DataFrame
+    government_vacancies: pl.DataFrame
     vacancy_rate_by_sector: pl.DataFrame
     new_vacancies_by_occupation_and_sector: pl.DataFrame
     unemployment: pl.DataFrame
@@ -102,6 +104,7 @@ class Unit:
     basis: str
     cycle: Cycle  # the base year's vacancy rate against its normal level, and how fast the distance fades
     response: Response  # the other entrants' rate and how it rises with tightness
+    matching_unemployed: float  # the unemployed of the base year (yearly average) taken as seeking the unit's jobs
 
     @property
     def employment_share(self) -> float:
@@ -125,8 +128,8 @@ class ModelData:
     parameters: dict[str, float]
     skill_classes: dict[str, str]  # skill -> BRC class
     employment: dict[tuple[str, int], float]  # (SBI code, year) -> employed labour force (85272NED)
-    open_q4: dict[tuple[str, int], float]  # (80472ned code, year) -> open vacancies at the end of Q4
-    filled: dict[tuple[str, int], float]  # (80472ned code, year) -> filled vacancies in the year
+    open_q4: dict[tuple[str, int], float]  # (80472ned or 80857ned code, year) -> open vacancies at the end of Q4
+    filled: dict[tuple[str, int], float]  # (80472ned or 80857ned code, year) -> filled vacancies in the year
     vacancy_rate_q4: dict[tuple[str, int], float]  # (80567ned code, year) -> vacancies per 1,000 jobs in Q4
     skill_employment: dict[tuple[str, int], float]  # (skill, year) -> national employment in its class (85276NED)
     outflow_rate: dict[int, float]
@@ -180,6 +183,24 @@ def _lookup(
     key = dim(dimension) if whole_label else code_of(dim(dimension))
     rows = frame.select(key.alias("code"), pl.col("period_start").dt.year(), "value").rows()
     return {(code, year): float(value) for code, year, value in rows}
+
+
+def _vacancies(marts: Marts, measure: str, frequency: str) -> dict[tuple[str, int], float]:
+    """One measure of the vacancy tables by code: the SBI sectors of 80472ned and the government sectors of
+    80857ned (the police), whose codes differ."""
+    sectors = _lookup(marts.vacancies_by_sector, "Bedrijfskenmerken", measure, frequency)
+    government = _lookup(marts.government_vacancies, "Overheidssectoren", measure, frequency)
+    shared = {code for code, _ in sectors} & {code for code, _ in government}
+    if shared:
+        raise GapInputError(f"80472ned and 80857ned both have the codes {sorted(shared)}: the groups cannot tell them")
+    return sectors | government
+
+
+def first_year(composition: pl.DataFrame, group: str) -> int | None:
+    """The first year every series of the group is comparable in (group_composition.first_year: a break in a
+    series before it), or None."""
+    rows = composition.filter(pl.col("sector_group") == group, pl.col("first_year").is_not_null())
+    return max((int(y) for y in rows["first_year"]), default=None)
 
 
 # the warehouse tables the gap model reads: its lineage in the UI, and what model_data() takes
@@ -244,8 +265,8 @@ def load_model_data(
         parameters=parameters,
         skill_classes=skill_classes,
         employment=_lookup(marts.employment_by_sector, "BedrijfstakkenBranchesSBI2008"),
-        open_q4=_lookup(marts.vacancies_by_sector, "Bedrijfskenmerken", OPEN_VACANCIES, "Q"),
-        filled=_lookup(marts.vacancies_by_sector, "Bedrijfskenmerken", FILLED_VACANCIES),
+        open_q4=_vacancies(marts, OPEN_VACANCIES, "Q"),
+        filled=_vacancies(marts, FILLED_VACANCIES, "Y"),
         vacancy_rate_q4=_lookup(marts.vacancy_rate_by_sector, "SBI2008", frequency="Q"),
         skill_employment=skill_employment,
         outflow_rate=outflow,
@@ -397,10 +418,21 @@ class _SkillContext:
     years: range
     mix_years: list[int]
     turnover: np.ndarray  # by year: the skill's new-vacancy share over its share of jobs, summed over SBI sections
-    national_hires: float  # filled vacancies x the skill's share, whole economy, last five years
+    national_share: float  # the skill's share of the whole economy's new vacancies
     school_leavers: np.ndarray
     unemployed_inflow: np.ndarray
     outflow_rate: np.ndarray
+    unemployed_at_origin: float  # the unemployed of the origin year who match the skill (its share of all of them)
+
+    def since(self, year: int) -> _SkillContext:
+        """The context from `year` on: a group whose series are comparable only from then."""
+        keep = np.array(self.years) >= year
+        years = range(max(year, self.years.start), self.years.stop)
+        cut = {name: getattr(self, name)[keep] for name in ARRAYS}
+        return replace(self, years=years, **cut)
+
+
+ARRAYS = ("turnover", "school_leavers", "unemployed_inflow", "outflow_rate")  # _SkillContext's by-year arrays
 
 
 def history_years(data: ModelData, origin: int) -> list[int]:
@@ -425,17 +457,25 @@ def units_at(data: ModelData, origin: int) -> list[Unit]:
     long_run = float(all_growth[~np.isin(np.array(years)[1:], data.breaks)].mean())
     groups = [*data.composition.filter(pl.col("sector_group") != NATIONAL)["sector_group"].unique(maintain_order=True)]
     fade = persistence(data.vacancy_rate_q4, origin)
-    return [
-        _unit(data, group, _skill_context(data, skill, origin, years), long_run, fade)
-        for skill in SKILLS
-        for group in [*groups, NATIONAL]
-    ]
+    starts = {group: first_year(data.composition, group) for group in groups}
+    units = []
+    for skill in SKILLS:
+        context = _skill_context(data, skill, origin, years)
+        for group in [*groups, NATIONAL]:
+            start = starts.get(group)
+            if start is None:
+                units.append(_unit(data, group, context, long_run, fade))
+            elif origin - start + 1 >= MIN_HISTORY_YEARS:  # too short a comparable history: no unit at this origin
+                units.append(_unit(data, group, context.since(start), long_run, fade))
+    return units
 
 
-def _hires_years(data: ModelData, origin: int) -> list[int]:
-    """The last five years up to `origin` with filled vacancies (80472ned); fewer at the table's start."""
+def _hires_years(data: ModelData, origin: int, start: int | None = None) -> list[int]:
+    """The last five years up to `origin` (and from `start`) with filled vacancies (80472ned, 80857ned); fewer at
+    the table's start."""
     known = {y for (_, y) in data.filled}
-    return [y for y in range(origin - HIRES_YEARS + 1, origin + 1) if y in known]
+    first = origin - HIRES_YEARS + 1 if start is None else max(origin - HIRES_YEARS + 1, start)
+    return [y for y in range(first, origin + 1) if y in known]
 
 
 def _skill_context(data: ModelData, skill: str, origin: int, years: range) -> _SkillContext:
@@ -444,7 +484,6 @@ def _skill_context(data: ModelData, skill: str, origin: int, years: range) -> _S
     section_shares = np.array([np.mean([data.share_of({s: 1.0}, occupation, y) for y in mixed]) for s in SECTIONS])
     sections = np.array([[data.employment[(s, y)] for s in SECTIONS] for y in years])
     national_employment = np.array([data.skill_employment[(skill, y)] for y in years])
-    hires_years = _hires_years(data, origin)
     national_share = _share(data, {"A-U": 1.0}, occupation, mixed).point
     leavers = data.school_leavers[skill].known_until(origin)
     unemployed = data.unemployed.known_until(origin)
@@ -455,10 +494,11 @@ def _skill_context(data: ModelData, skill: str, origin: int, years: range) -> _S
         years=years,
         mix_years=mixed,
         turnover=sections @ section_shares / national_employment,
-        national_hires=float(_weighted(data.filled, {"A-U": 1.0}, hires_years).sum()) * national_share,
+        national_share=national_share,
         school_leavers=np.array([leavers.get(y, leavers[min(leavers)]) for y in years]),
         unemployed_inflow=np.array([unemployed[y - 1] for y in years]) * rate,
         outflow_rate=np.array([data.outflow_rate[y] for y in years]),
+        unemployed_at_origin=unemployed[max(unemployed)] * data.parameters[f"unemployed_share_{skill}"],
     )
 
 
@@ -473,8 +513,10 @@ def _unit(data: ModelData, group: str, context: _SkillContext, long_run_growth: 
     else:
         employment = _weighted(data.employment, weights(data.composition, group, "employment"), context.years)
         employment = employment * share.point / context.turnover
-        filled = _weighted(data.filled, vacancy_codes, _hires_years(data, origin)).sum()
-        hires = float(filled * share.point / context.national_hires)
+        hires_years = _hires_years(data, origin, first_year(data.composition, group))
+        filled = _weighted(data.filled, vacancy_codes, hires_years).sum()
+        national = _weighted(data.filled, {"A-U": 1.0}, hires_years).sum() * context.national_share
+        hires = float(filled * share.point / national)
     history = History(
         years=np.array(context.years),
         employment=employment,
@@ -500,6 +542,7 @@ def _unit(data: ModelData, group: str, context: _SkillContext, long_run_growth: 
         basis=_basis(share, context.occupation, context.mix_years, group),
         cycle=Cycle(normal / (1 - normal), float(unfilled[-1] / employment[-1]), fade),
         response=Response(float(rates.mean()), 1 - fade, float(rates.min()), float(rates.max())),
+        matching_unemployed=context.unemployed_at_origin * hires,
     )
 
 

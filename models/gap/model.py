@@ -39,6 +39,13 @@ def ita(newcomers: float, expansion: float, replacement: float) -> float | None:
     return newcomers / openings if openings > 0 else None
 
 
+def tightness(open_vacancies: float, unemployed: float) -> float | None:
+    """Open vacancies per unemployed person seeking the same jobs in the base year: CBS's "spanning" (per 100
+    unemployed) / 100. UWV's spanningsindicator counts WW benefits younger than six months instead of all the
+    unemployed; these tables hold no benefit series, so its classes are not given."""
+    return open_vacancies / unemployed if unemployed > 0 else None
+
+
 def suppressed(unit: Unit) -> bool:
     """A cell whose skill share CBS does not publish and whose bounds are wider than half the point: its point says
     little, so the letter gives its band only (as CBS marks a cell "x") and no headline quotes it."""
@@ -115,6 +122,7 @@ def _rows(
 ) -> list[dict]:
     """The base year (observed; its interval is the share bounds') and the projected years of one unit."""
     history, calibration = unit.history, unit.calibration
+    base_gap, base_demand = float(history.unfilled[-1]), float(history.demand[-1])
     rates = calibration.summary()
     low_f, high_f = unit.share_factor_bounds
     common = {
@@ -136,8 +144,8 @@ def _rows(
         "normal_ratio": unit.normal_ratio,
         "vacancy_persistence": unit.cycle.persistence,
         "entry_response": unit.response.adjustment,
+        "tightness_base_year": tightness(base_gap, unit.matching_unemployed),
     }
-    base_gap, base_demand = float(history.unfilled[-1]), float(history.demand[-1])
     base_employment = float(history.employment[-1])
     cycle = unit.cycle
     rows = [

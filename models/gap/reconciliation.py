@@ -16,7 +16,7 @@ OUR_DEFINITIONS = {
         "1 - digital_ai's employment in BRC class 08 (SBI 61-63, estimated) / national employment in class 08, {year}"
     ),
     "group_employment": "employed labour force of the group's SBI codes and allocations (85272NED), {year}",
-    "open_vacancies_group": "open vacancies of the group's SBI codes and allocations (80472ned, 4th quarter), {year}",
+    "open_vacancies_group": "open vacancies of the group's codes and allocations ({tables}, 4th quarter), {year}",
     "gap": "national gap (unfilled jobs) projected for {year} by the stock-flow model, BRC class {cls}",
     "skill_employment_within_group_reference": (
         "the group's employment in BRC class {cls} (estimated), {year}, against the reference size of the whole group"
@@ -60,8 +60,9 @@ def reconcile(table: pl.DataFrame, units: list[Unit], data: ModelData, reference
         value = float(ref["value"])
         cls = data.skill_classes.get(skill, "") if skill else ""
         our = ours(ref["measure"], ref["sector_group"], skill, year)
-        rows.append(_row(ref, ref["measure"], skill, year, value, our, cls.strip(), None))
-        if ref["measure"] == "group_employment":
+        tables = "/".join(sorted(set(_tables(data, ref["sector_group"], "vacancies"))))
+        rows.append(_row(ref, ref["measure"], skill, year, value, our, cls.strip(), None, tables))
+        if ref["measure"] == "group_employment" and ref["relation"] != OUTSIDE_GROUP:
             # a skill subset can never exceed its group: check every skill against the group's reference size
             for s in ("technical", "digital"):
                 unit = by_unit[(ref["sector_group"], s)]
@@ -71,7 +72,12 @@ def reconcile(table: pl.DataFrame, units: list[Unit], data: ModelData, reference
     return pl.DataFrame(rows)
 
 
-def _row(ref: dict, measure: str, skill, year: int, value: float, our, cls: str, within) -> dict:
+def _tables(data: ModelData, group: str, role: str) -> list[str]:
+    rows = data.composition.filter(pl.col("sector_group") == group, pl.col("role") == role)
+    return rows["table_id"].to_list()
+
+
+def _row(ref: dict, measure: str, skill, year: int, value: float, our, cls: str, within, tables: str = "") -> dict:
     return {
         "reference_id": ref["reference_id"],
         "measure": measure,
@@ -82,20 +88,40 @@ def _row(ref: dict, measure: str, skill, year: int, value: float, our, cls: str,
         "reference_definition": ref["definition"],
         "reference_source": ref["source"],
         "our_value": our,
-        "our_definition": OUR_DEFINITIONS[measure].format(cls=cls, year=year),
+        "our_definition": OUR_DEFINITIONS[measure].format(cls=cls, year=year, tables=tables),
         "difference_pct": None if our is None or value == 0 else 100 * (our - value) / value,
         "within_reference": within,
-        "comparison": comparison(measure, our, value, within),
+        "comparison": comparison(our, value, within, ref["relation"]),
         "note": ref["note"],
     }
 
 
 AGREES_WITHIN_PCT = 10.0
+# how a reference figure stands to our number (reference_figures.relation)
+COMPARABLE, BUILT_FROM, OUTSIDE_GROUP = "comparable", "built_from", "outside_group"
+RELATIONS = (COMPARABLE, BUILT_FROM, OUTSIDE_GROUP)
 
 
-def comparison(measure: str, our: float | None, reference: float, within: bool | None) -> str:
+def check_relations(references: pl.DataFrame) -> None:
+    """Stop at a reference figure whose relation is unknown, naming its line (the header is line 1)."""
+    for line, row in enumerate(references.iter_rows(named=True), start=2):
+        if row.get("relation") not in RELATIONS:
+            raise ValueError(
+                f"reference_figures.csv line {line} ({row['reference_id']}): relation {row.get('relation')!r} is not "
+                f"one of {', '.join(RELATIONS)}"
+            )
+
+
+def comparison(our: float | None, reference: float, within: bool | None, relation: str = COMPARABLE) -> str:
     """What the row says, in Dutch: a skill's part of a group set against the whole group's size is a bound, not an
-    agreement (5.6k technical workers within Defence's 70k is not Defence measured)."""
+    agreement; a figure our number was allocated from shows the allocation, it does not test it; and a figure for
+    what the group leaves out (Defence, not measured) is no comparison at all."""
+    if relation not in RELATIONS:
+        raise ValueError(f"reference_figures.relation: {relation!r} is not one of {', '.join(RELATIONS)}")
+    if relation == OUTSIDE_GROUP:
+        return "buiten de groep (niet gemeten): geen vergelijking"
+    if relation == BUILT_FROM:
+        return "de groep is op dit cijfer toegedeeld: geen onafhankelijke toets"
     if within is not None:
         if not within:
             return "deel groter dan het geheel: de groep of het aandeel klopt niet"
