@@ -160,6 +160,17 @@ TABLES: tuple[TableSpec, ...] = (
         model_frequency="Y",
     ),
     TableSpec(
+        table_id="82808NED",
+        title="Werkzame beroepsbevolking; beroep (2003-2022)",
+        # the older series of the same occupations: technical occupations (07) from 2003, for the backtest before
+        # 85276NED begins; the export stops at 0744, so ICT (08) is not in it
+        role="employment_by_occupation_since_2003",
+        dimensions=("Geslacht", "Persoonskenmerken", "Beroep"),
+        measures=(Measure("WerkzameBeroepsbevolking_1", "employed labour force", THOUSANDS, 1000, 13_000_000),),
+        export_file="cbs_dertje/82808NED.csv",
+        slice=_TOTALS_PERSONS,
+    ),
+    TableSpec(
         table_id="80590ned",
         title="Arbeidsdeelname en werkloosheid per maand",
         role="unemployment",

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from models.gap.backtest import backtest_gaps, backtest_intervals
+from models.gap.backtest import backtest_employment_before_2013, backtest_gaps, backtest_intervals
 from models.gap.cycle import Cycle, Response, persistence
 from models.gap.inputs import NATIONAL, units_at
 from models.gap.model import ita, ita_class, publish_frame
@@ -280,3 +280,25 @@ def test_the_base_years_tightness_is_open_vacancies_per_unemployed_seeking_the_s
     care = next(u for u in units if u.group == "care" and u.skill == "digital")
     share = real_model_data.parameters["unemployed_share_digital"]
     assert care.matching_unemployed == pytest.approx(unemployed * share * care.hires_share)
+
+
+def test_before_2013_the_demand_trend_is_backtested_on_technical_occupations_with_only_what_was_known(
+    real_model_data, real_backtest
+):
+    """82808NED reaches back to 2003: the demand for filled jobs, the one part of the account whose inputs do, is
+    run from base years 2007-2011 over the 2008-09 and 2011-12 downturns, to 2012 (the occupation coding breaks in
+    2013), and says its level on every row."""
+    early = real_backtest.filter(pl.col("level") == "national_employment")
+    assert sorted(early["origin"].unique()) == [2007, 2008, 2009, 2010, 2011]
+    assert early["year"].max() == 2012 and set(early["skill"]) == {"technical"}
+    assert early["employment_observed"].filter(early["year"] == 2009)[0] == pytest.approx(1_365_000)
+    assert "downturn" in set(early["regime"])
+    # a later year tripled changes no forecast made before it
+    later = {k: v * 3 if k[1] > 2009 else v for k, v in real_model_data.occupations_since_2003.items()}
+    changed = dataclasses.replace(real_model_data, occupations_since_2003=later)
+    regimes = dict.fromkeys(range(2000, 2013), "expansion")
+    before, after = (
+        backtest_employment_before_2013(d, regimes).filter(pl.col("origin") <= 2009)
+        for d in (real_model_data, changed)
+    )
+    assert before["employment_predicted"].to_list() == pytest.approx(after["employment_predicted"].to_list())

@@ -52,6 +52,7 @@ class Marts:
 
     employment_by_sector: pl.DataFrame
     employment_by_occupation: pl.DataFrame
+    employment_by_occupation_since_2003: pl.DataFrame
     vacancies_by_sector: pl.DataFrame
     government_vacancies: pl.DataFrame
     vacancy_rate_by_sector: pl.DataFrame
@@ -132,6 +133,7 @@ class ModelData:
     filled: dict[tuple[str, int], float]  # (80472ned or 80857ned code, year) -> filled vacancies in the year
     vacancy_rate_q4: dict[tuple[str, int], float]  # (80567ned code, year) -> vacancies per 1,000 jobs in Q4
     skill_employment: dict[tuple[str, int], float]  # (skill, year) -> national employment in its class (85276NED)
+    occupations_since_2003: dict[tuple[str, int], float]  # (BRC code or Totaal, year) -> employed (82808NED)
     outflow_rate: dict[int, float]
     school_leavers: dict[str, YearlySeries]  # skill -> national school-leavers entering the skill's jobs
     school_routes: dict[str, dict[str, YearlySeries]]  # skill -> {"mbo": ..., "he": ...}: the two parts of it
@@ -269,6 +271,7 @@ def load_model_data(
         filled=_vacancies(marts, FILLED_VACANCIES, "Y"),
         vacancy_rate_q4=_lookup(marts.vacancy_rate_by_sector, "SBI2008", frequency="Q"),
         skill_employment=skill_employment,
+        occupations_since_2003=_lookup(marts.employment_by_occupation_since_2003, "Beroep"),
         outflow_rate=outflow,
         school_leavers={
             skill: _sum_series([(route, 1.0) for route in parts.values()]) for skill, parts in routes.items()

@@ -297,6 +297,7 @@ def accuracy_frame(errors: pl.DataFrame, forecast_accuracy: pl.DataFrame) -> pl.
     absolute error against no change, in persons) and the input forecasts per CBS table (mean MASE against each
     series' best baseline); with the coverage of their 80% and 95% intervals."""
     groups = interval_errors(errors)
+    first, last = groups["origin"].min(), groups["origin"].max()
     gaps = (
         groups.group_by("skill")
         .agg(
@@ -310,7 +311,8 @@ def accuracy_frame(errors: pl.DataFrame, forecast_accuracy: pl.DataFrame) -> pl.
             pl.lit("gap_model").alias("kind"),
             pl.col("skill").alias("subject"),
             pl.lit(
-                "mean absolute error of the gap 1-4 years ahead (persons), base years 2016-2020; baseline: no change"
+                f"mean absolute error of the gap 1-4 years ahead (persons), base years {first}-{last}; baseline: "
+                "no change"
             ).alias("measure"),
             "model_error",
             "baseline_error",

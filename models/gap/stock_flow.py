@@ -167,13 +167,21 @@ def project(
     return _on_trend(history, calibration, drivers, damping, long_run_growth, cycle, supply_rule)
 
 
+def damped_trend(
+    own_trend: float, long_run_growth: float, damping: float | np.ndarray, years: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log growth a year for `years` years: the series' own trend fading into the long-run growth at `damping` a
+    year (the demand for filled jobs), and the fade itself."""
+    fade = np.asarray(damping) ** np.arange(years)
+    return long_run_growth + (own_trend - long_run_growth) * fade, fade
+
+
 def _employment_trend(
     calibration: Calibration, drivers: Drivers, damping: float | np.ndarray, long_run_growth: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """The employment trend a year (fading into the long-run growth) and the fade itself."""
     own_trend = calibration.summary()["employment_growth"][0]
-    fade = np.asarray(damping) ** np.arange(len(drivers.years))
-    return long_run_growth + (own_trend - long_run_growth) * fade, fade
+    return damped_trend(own_trend, long_run_growth, damping, len(drivers.years))
 
 
 def _behavioural(
