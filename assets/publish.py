@@ -13,7 +13,14 @@ from models.gap.model import history_frame
 from quality.gx import Outcome, validate
 from quality.suites import CHECK_DESCRIPTIONS, PUBLISH_CHECKS, publish_suite, release_table_suites
 from release.identity import fingerprint, new_release_id, release_inputs
-from release.publish import PUBLISHED_TABLES, latest_release, publish_release, recover, withdrawn_fingerprints
+from release.publish import (
+    PUBLISHED_TABLES,
+    CopyNotUpdated,
+    latest_release,
+    publish_release,
+    recover,
+    withdrawn_fingerprints,
+)
 from release.summary import run_summary
 from release.tables import FROM_GAP_STEP, REGIONAL, checks_table, no_new_release, release_row, release_tables
 from rendering.report import REPORT_NAME
@@ -134,7 +141,10 @@ def _publish(
     same_as = no_new_release(previous, withdrawn, fingerprint(inputs), vintages["data_source"][0])
     if same_as:
         with duckdb.get_connection() as conn:
-            recover(conn, paths)
+            try:
+                recover(conn, paths)
+            except CopyNotUpdated as stale:
+                outcome["copy_problem"] = str(stale)
             standing = _standing_gate(conn, context, previous)
         outcome["same_as"] = same_as
         for name in PUBLISHED_TABLES:
@@ -145,6 +155,7 @@ def _publish(
             yield from report_checks(context, settings, duckdb, "5_publish", [], standing)
         else:  # a release from before one of the gate's checks: evaluate them all on what the gap step made
             yield from report_checks(context, settings, duckdb, "5_publish", _gate(duckdb, seeds, settings)[2])
+        _fail_on_stale_copy(outcome)
         return
     tables, history, outcomes = _gate(duckdb, seeds, settings)
     gaps = tables["skill_gaps"]
@@ -166,7 +177,8 @@ def _publish(
     release = release_row(release_id, gaps, vintages, inputs, previous)
     published_tables = release_tables(tables, history, checks, release, seeds["parameters"])
     with duckdb.get_connection() as conn:
-        export_dir = publish_release(conn, published_tables, paths)
+        published_release = publish_release(conn, published_tables, paths)
+    export_dir = published_release.folder
     published = published_tables["skill_gaps"]
     key_years = published.filter(pl.col("year").is_in([published["base_year"][0], published["year"].max()]))
     yield dg.MaterializeResult(
@@ -176,6 +188,7 @@ def _publish(
             "release_id": release_id,
             "data_source": data_source,
             "exports": dg.MetadataValue.path(str(export_dir)),
+            "analysts_copy": published_release.copy_problem or "up to date",
             "report": dg.MetadataValue.url((export_dir / REPORT_NAME).resolve().as_uri()),
             "workbook": dg.MetadataValue.path(str(export_dir / f"talentgap_{release_id}.xlsx")),
             "preview": preview(
@@ -194,6 +207,16 @@ def _publish(
         if name == "reconciliation":
             metadata["preview"] = preview(frame, rows=25)
         yield dg.MaterializeResult(asset_key=["publish", name], metadata=metadata)
+    if published_release.copy_problem:
+        outcome["copy_problem"] = published_release.copy_problem
+    _fail_on_stale_copy(outcome)
+
+
+def _fail_on_stale_copy(outcome: dict[str, str]) -> None:
+    """After the release is recorded as published: a run whose analysts' copy is stale fails, saying the release is
+    published and what to fix, so the stale copy is seen (the UI, alerts) without reading as a lost release."""
+    if "copy_problem" in outcome:
+        raise dg.Failure(outcome["copy_problem"])
 
 
 def _gate(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 from datetime import UTC, datetime
 from functools import cache
@@ -24,6 +25,20 @@ SYNTHETIC_CREDIT = "SYNTHETIC demo data from talentgap's generator: not CBS figu
 def new_release_id(now: datetime | None = None) -> str:
     """`r20261128T031500123456Z`: UTC time to the microsecond, so a later release sorts after an earlier one."""
     return (now or datetime.now(UTC)).strftime("r%Y%m%dT%H%M%S%fZ")
+
+
+RELEASE_ID = re.compile(r"r\d{8}T\d{12}Z")
+
+
+def check_release_id(value: str) -> str:
+    """`value` if it is a release id as new_release_id makes them; an error otherwise. An empty id (an unset shell
+    variable) or a path must never reach a query or a folder name: "" once matched every release."""
+    if not RELEASE_ID.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a release id: one looks like r20261203T140619251487Z (r, the UTC date and time to the "
+            "microsecond, Z); `select release_id from publish.releases` lists them"
+        )
+    return value
 
 
 def code_version() -> str:
@@ -51,14 +66,14 @@ SOURCE_PACKAGES = ("assets", "models", "pipelines", "quality", "release", "rende
 
 
 @cache
-def source_hash() -> str:
+def source_hash(root: Path = ROOT) -> str:
     """A hash of the code that makes the numbers, read from the files themselves: it sees every change, committed
     or not, in a checkout or in a container image without git."""
     digest = hashlib.sha256()
-    files = sorted(p for package in SOURCE_PACKAGES for p in (ROOT / package).rglob("*.py"))
-    for path in [*files, ROOT / "uv.lock"]:
+    files = sorted(p for package in SOURCE_PACKAGES for p in (root / package).rglob("*.py"))
+    for path in [*files, root / "uv.lock"]:
         if path.exists():
-            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

@@ -6,6 +6,11 @@ the warehouse (one transaction) and the two renamed into place (atomic renames).
 nothing new anywhere and removes what was built aside. A process killed between the commit and the renames leaves
 the warehouse one release ahead of the exports and the copy: the next publication (`recover`) finds that and
 rebuilds them from the warehouse before doing anything else.
+
+The operations on releases after that (re-export, roll-back, restore, recover: release/commands.py) hold the
+warehouse's lock as a run does, build aside and rename into place, and finish on a second attempt what a kill left
+undone. A failure after a release's commit (the analysts' copy cannot be replaced, say) never undoes the release: it
+is reported as what it is (`CopyNotUpdated`), and every later run and `release.recover` tries again.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import contextlib
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,18 +59,39 @@ LATEST_VIEW = (
     f"where release_id = ({CURRENT_RELEASE})"
 )
 WITHDRAWN_NOTE = "WITHDRAWN.txt"
+# a withdrawn release taken back deliberately keeps its history here
+RESTORED_TABLE = """
+create table if not exists publish.restored_releases (
+    release_id varchar, withdrawn_at timestamp with time zone, withdrawn_reason varchar, rolled_back_to varchar,
+    restored_at timestamp with time zone, reason varchar
+)
+"""
 
 
 class PublicationError(RuntimeError):
-    """A release could not be published; nothing of it became visible."""
+    """A release could not be published, re-exported or rolled back; nothing of it became visible."""
 
 
-def publish_release(conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame], paths: WarehousePaths) -> Path:
+class CopyNotUpdated(RuntimeError):
+    """The warehouse holds the current release, but the analysts' copy could not be brought up to it."""
+
+
+@dataclass(frozen=True)
+class Published:
+    folder: Path  # the release's exports
+    copy_problem: str | None = None  # why the analysts' copy still shows another release, or None
+
+
+def publish_release(
+    conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame], paths: WarehousePaths
+) -> Published:
     """Publish one release (`tables`, keyed as PUBLISHED_TABLES): exports, analysts' copy and warehouse, all or
-    nothing. Returns the release's export folder."""
+    nothing up to the commit. After it, the release is published whatever happens to the copy: a copy that cannot
+    be replaced is returned as a problem, not raised."""
     _check_tables(tables)
     release_id = tables["releases"]["release_id"][0]
-    recover(conn, paths)
+    with contextlib.suppress(CopyNotUpdated):  # this publication writes the copy afresh, and says if that fails too
+        recover(conn, paths)
     exports_dir, published_path = paths.exports, paths.published_copy
     staged_exports = exports_dir / f".{release_id}.tmp"
     staged_copy = _temporary(published_path)
@@ -78,7 +105,27 @@ def publish_release(conn: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFr
         raise PublicationError(
             f"release {release_id} was not published, and nothing of it is visible: {type(error).__name__}: {error}"
         ) from error
-    return _move_into_place(staged_exports, exports_dir / release_id, staged_copy, published_path)
+    final = exports_dir / release_id
+    try:  # committed: from here on a failure is reported beside the release, never instead of it
+        _move_exports(staged_exports, final)
+        os.replace(staged_copy, published_path)
+    except OSError as error:
+        staged_copy.unlink(missing_ok=True)
+        return Published(final, _copy_problem(release_id, published_path, error))
+    return Published(final)
+
+
+def _copy_problem(release_id: str, published_path: Path, error: OSError) -> str:
+    try:
+        shown = _copy_latest(published_path)
+    except duckdb.Error:
+        shown = None
+    return (
+        f"release {release_id} is published (the warehouse holds it), but its exports or the analysts' copy "
+        f"{published_path} could not be put in place ({type(error).__name__}: {error}): the copy shows "
+        f"{f'release {shown}' if shown else 'no release'}. Make the folders beside the warehouse writable; the next "
+        "run, or `uv run python -m release.recover`, brings them up to date"
+    )
 
 
 def recover(conn: duckdb.DuckDBPyConnection, paths: WarehousePaths) -> list[str]:
@@ -86,12 +133,18 @@ def recover(conn: duckdb.DuckDBPyConnection, paths: WarehousePaths) -> list[str]
     the analysts' copy if it lacks them. Returns what it did, in words."""
     exports_dir, published_path = paths.exports, paths.published_copy
     done = []
-    for leftover in [*exports_dir.glob(".*.tmp"), *exports_dir.glob(".*.old")]:
+    for kept in exports_dir.glob(".*.old"):  # a swap a kill interrupted: the old folder is the only one there is
+        final = exports_dir / kept.name.removeprefix(".").removesuffix(".old")
+        if final.is_dir():
+            shutil.rmtree(kept, ignore_errors=True)
+            done.append(f"removed {kept}")
+        else:
+            kept.rename(final)
+            done.append(f"put {final} back")
+    for leftover in exports_dir.glob(".*.tmp"):
         shutil.rmtree(leftover, ignore_errors=True)
         done.append(f"removed {leftover}")
-    if _temporary(published_path).exists():
-        _temporary(published_path).unlink()
-        done.append(f"removed {_temporary(published_path)}")
+    done += _remove_temporary(published_path)
     latest = _latest_release(conn)
     if latest is None:
         return done
@@ -100,10 +153,37 @@ def recover(conn: duckdb.DuckDBPyConnection, paths: WarehousePaths) -> list[str]
         write_release_files(committed, exports_dir / f".{latest}.tmp", _previous_gaps(conn, committed["releases"]))
         (exports_dir / f".{latest}.tmp").rename(exports_dir / latest)
         done.append(f"exported release {latest}, committed by a run that ended before exporting it")
-    if _copy_latest(published_path) != latest:
+    if _finish_withdrawals(conn, paths):
+        done.append(f"brought {published_path} and the withdrawal notes up to release {latest}")
+    return done
+
+
+def _copy_is_current(conn: duckdb.DuckDBPyConnection, published_path: Path) -> bool:
+    """The analysts' copy shows the warehouse's current release and knows the same withdrawn ones."""
+    if _copy_latest(published_path) != _latest_release(conn):
+        return False
+    with duckdb.connect(str(published_path), read_only=True) as copy:
+        withdrawn = set(_withdrawn(copy)["release_id"].to_list())
+    return withdrawn == set(_withdrawn(conn)["release_id"].to_list())
+
+
+def _replace_copy(conn: duckdb.DuckDBPyConnection, current: str, published_path: Path) -> None:
+    """The analysts' copy made afresh from the warehouse and renamed into place; CopyNotUpdated if it cannot be."""
+    try:
         _write_copy(_committed(conn), _temporary(published_path), _withdrawn(conn))
         os.replace(_temporary(published_path), published_path)
-        done.append(f"rebuilt {published_path} up to release {latest}")
+    except OSError as error:
+        _remove_temporary(published_path)
+        raise CopyNotUpdated(_copy_problem(current, published_path, error)) from error
+
+
+def _remove_temporary(published_path: Path) -> list[str]:
+    """A copy a kill left half written, and its write-ahead log."""
+    done = []
+    for leftover in (_temporary(published_path), published_path.with_name(_temporary(published_path).name + ".wal")):
+        if leftover.exists():
+            leftover.unlink()
+            done.append(f"removed {leftover}")
     return done
 
 
@@ -118,20 +198,20 @@ def latest_release(conn: duckdb.DuckDBPyConnection) -> dict | None:
 def roll_back(conn: duckdb.DuckDBPyConnection, release_id: str, reason: str, paths: WarehousePaths) -> list[str]:
     """Make an earlier release the current one again: every later release is withdrawn (kept, with the reason, in
     publish.withdrawn_releases, and a WITHDRAWN.txt in its export folder), the latest view and the analysts' copy
-    show `release_id`. Returns the releases withdrawn."""
+    show `release_id`. Returns the releases withdrawn. Asked again after a kill, it finishes what the first attempt
+    left (notes, the analysts' copy) instead of refusing."""
     if not reason.strip():
         raise PublicationError("a roll-back needs a reason: it is kept beside every release it withdraws")
-    exports_dir, published_path = paths.exports, paths.published_copy
-    current = _latest_release(conn)
-    known = [r for (r,) in conn.execute("select release_id from publish.releases order by 1").fetchall()]
-    if release_id not in known:
-        raise PublicationError(f"no release {release_id!r} in the warehouse; it has {known[-5:]} (the last five)")
-    withdrawn = set(_withdrawn(conn)["release_id"].to_list())
-    if release_id in withdrawn:
+    known = _known(conn, release_id)
+    withdrawn = _withdrawn(conn)
+    if release_id in set(withdrawn["release_id"]):
         raise PublicationError(f"release {release_id} is withdrawn itself; roll back to one before it")
-    if release_id == current:
+    if release_id == _latest_release(conn):
+        earlier = withdrawn.filter(pl.col("rolled_back_to") == release_id)["release_id"].to_list()
+        if _finish_withdrawals(conn, paths):
+            return earlier  # a roll-back to it was interrupted after its commit: now it is whole
         raise PublicationError(f"release {release_id} is already the current release; nothing to roll back")
-    later = [r for r in known if r > release_id and r not in withdrawn]
+    later = [r for r in known if r > release_id and r not in set(withdrawn["release_id"])]
     when = datetime.now(UTC)
     with _transaction(conn):
         conn.execute(WITHDRAWN_TABLE)
@@ -140,15 +220,64 @@ def roll_back(conn: duckdb.DuckDBPyConnection, release_id: str, reason: str, pat
             [(r, when, reason, release_id) for r in later],
         )
         conn.execute(LATEST_VIEW)
-    for r in later:
-        if (exports_dir / r).is_dir():
-            (exports_dir / r / WITHDRAWN_NOTE).write_text(
-                f"Release {r} was withdrawn on {when:%Y-%m-%d %H:%M} UTC and must not be used.\n"
-                f"Reason: {reason}\nThe current release is {release_id} (exports/{release_id}/).\n"
-            )
-    _write_copy(_committed(conn), _temporary(published_path), _withdrawn(conn))
-    os.replace(_temporary(published_path), published_path)
+    _finish_withdrawals(conn, paths)
     return later
+
+
+def restore(conn: duckdb.DuckDBPyConnection, release_id: str, reason: str, paths: WarehousePaths) -> str:
+    """Take a withdrawn release back deliberately (a roll-back that was a mistake): it is no longer withdrawn, its
+    WITHDRAWN.txt goes, the reason is kept in publish.restored_releases, and a run with its inputs and code is no
+    longer refused. Returns the current release afterwards."""
+    if not reason.strip():
+        raise PublicationError("a restore needs a reason: it is kept beside the release it restores")
+    _known(conn, release_id)
+    if release_id not in set(_withdrawn(conn)["release_id"]):
+        raise PublicationError(f"release {release_id} is not withdrawn; only a withdrawn release can be restored")
+    with _transaction(conn):
+        conn.execute(RESTORED_TABLE)
+        conn.execute(
+            "insert into publish.restored_releases select release_id, withdrawn_at, reason, rolled_back_to, ?, ? "
+            "from publish.withdrawn_releases where release_id = ?",
+            [datetime.now(UTC), reason, release_id],
+        )
+        conn.execute("delete from publish.withdrawn_releases where release_id = ?", [release_id])
+        conn.execute(LATEST_VIEW)
+    (paths.release_folder(release_id) / WITHDRAWN_NOTE).unlink(missing_ok=True)
+    _finish_withdrawals(conn, paths)
+    return _latest_release(conn)
+
+
+def _known(conn: duckdb.DuckDBPyConnection, release_id: str) -> list[str]:
+    """Every release id, oldest first; an error naming the last five if `release_id` is not among them."""
+    known = [r for (r,) in conn.execute("select release_id from publish.releases order by 1").fetchall()]
+    if release_id not in known:
+        raise PublicationError(f"no release {release_id!r} in the warehouse; it has {known[-5:]} (the last five)")
+    return known
+
+
+def _finish_withdrawals(conn: duckdb.DuckDBPyConnection, paths: WarehousePaths) -> bool:
+    """A WITHDRAWN.txt in every withdrawn release's export folder and the analysts' copy on the current release:
+    what a roll-back writes after its commit. Returns whether anything was left to do."""
+    did = bool(_remove_temporary(paths.published_copy))
+    for row in _withdrawn(conn).iter_rows(named=True):
+        note = paths.release_folder(row["release_id"]) / WITHDRAWN_NOTE
+        if note.parent.is_dir() and not note.exists():
+            note.write_text(withdrawal_note(row))
+            did = True
+    if not _copy_is_current(conn, paths.published_copy):
+        _replace_copy(conn, _latest_release(conn), paths.published_copy)
+        did = True
+    return did
+
+
+def withdrawal_note(withdrawn: dict) -> str:
+    """What WITHDRAWN.txt says (a row of publish.withdrawn_releases)."""
+    current = withdrawn["rolled_back_to"]
+    return (
+        f"Release {withdrawn['release_id']} was withdrawn on {withdrawn['withdrawn_at']:%Y-%m-%d %H:%M} UTC and must "
+        f"not be used.\nReason: {withdrawn['reason']}\nThe release it was rolled back to is {current} "
+        f"(exports/{current}/).\n"
+    )
 
 
 def withdrawn_fingerprints(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -163,18 +292,24 @@ def withdrawn_fingerprints(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def reexport(conn: duckdb.DuckDBPyConnection, release_id: str, paths: WarehousePaths) -> Path:
-    """Write an older release's exports again from the warehouse, replacing its folder whole."""
+    """Write an older release's exports again from the warehouse, built aside and swapped in whole; a withdrawn
+    release stays marked as withdrawn (WITHDRAWN.txt, and a notice in its report and workbook)."""
     tables = _committed(conn, release_id)
     if tables["releases"].is_empty():
-        known = [r for (r,) in conn.execute("select release_id from publish.releases order by 1").fetchall()]
-        raise PublicationError(f"no release {release_id!r} in the warehouse; it has {known[-5:]} (the last five)")
+        _known(conn, release_id)  # names the releases there are
+    withdrawn = _withdrawn(conn).filter(pl.col("release_id") == release_id)
+    if not withdrawn.is_empty():
+        row = withdrawn.row(0, named=True)
+        tables["releases"] = tables["releases"].with_columns(
+            pl.lit(row["withdrawn_at"]).alias("withdrawn_at"),
+            pl.lit(row["reason"]).alias("withdrawn_reason"),
+            pl.lit(row["rolled_back_to"]).alias("rolled_back_to"),
+        )
     staged = paths.exports / f".{release_id}.tmp"
     write_release_files(tables, staged, _previous_gaps(conn, tables["releases"]))
-    final = paths.release_folder(release_id)
-    if final.exists():
-        shutil.rmtree(final)
-    staged.rename(final)
-    return final
+    if not withdrawn.is_empty():
+        (staged / WITHDRAWN_NOTE).write_text(withdrawal_note(withdrawn.row(0, named=True)))
+    return _move_exports(staged, paths.release_folder(release_id))
 
 
 def _check_tables(tables: dict[str, pl.DataFrame]) -> None:
@@ -222,7 +357,7 @@ def _withdrawn(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 def _committed(conn: duckdb.DuckDBPyConnection, release_id: str | None = None) -> dict[str, pl.DataFrame]:
     """The publish tables as committed (one release's rows, or all); a table older releases did not have is
     empty."""
-    where, params = ("where release_id = ?", [release_id]) if release_id else ("", [])
+    where, params = ("where release_id = ?", [release_id]) if release_id is not None else ("", [])
     return {
         name: conn.sql(f"select * from publish.{name} {where}", params=params).pl()
         if _has_table(conn, name)
@@ -315,14 +450,15 @@ def _add_new_columns(conn: duckdb.DuckDBPyConnection, table: str) -> None:
             conn.execute(f'alter table {table} add column "{column}" {column_type}')
 
 
-def _move_into_place(staged_exports: Path, final_exports: Path, staged_copy: Path, published_path: Path) -> Path:
-    """Renames only: the release is committed, so from here on nothing can fail but the process itself."""
-    if final_exports.exists():  # publishing the same release again replaces its exports whole
-        previous = final_exports.with_name(f".{final_exports.name}.old")
-        final_exports.rename(previous)
-        staged_exports.rename(final_exports)
+def _move_exports(staged: Path, final: Path) -> Path:
+    """Renames only: an existing folder is moved aside (`.<id>.old`) before the new one takes its place, so a kill
+    at any moment leaves one of the two, and recover() puts an `.old` back where the folder is missing."""
+    if final.exists():
+        previous = final.with_name(f".{final.name}.old")
+        shutil.rmtree(previous, ignore_errors=True)
+        final.rename(previous)
+        staged.rename(final)
         shutil.rmtree(previous)
     else:
-        staged_exports.rename(final_exports)
-    os.replace(staged_copy, published_path)
-    return final_exports
+        staged.rename(final)
+    return final

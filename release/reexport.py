@@ -1,36 +1,25 @@
-"""Export an older release again, from the warehouse: `uv run python -m release.reexport <release_id>`.
+"""Export a release again, from the warehouse: `uv run python -m release.reexport <release_id>`.
 
-Reads the warehouse read-only (`TALENTGAP_WAREHOUSE`, default warehouse/talentgap.duckdb) and writes
-`exports/<release_id>/` beside it, replacing that folder whole.
+Holds the warehouse's lock (a run waits or is refused meanwhile), builds `exports/.<release_id>.tmp/` and swaps it
+in for `exports/<release_id>/` whole. A withdrawn release stays marked (WITHDRAWN.txt, its report and workbook).
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-from pathlib import Path
 
-import duckdb
-
-from release.publish import PublicationError, reexport
-from warehouse.paths import WarehousePaths
+from release import commands
+from release.publish import reexport
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("release_id")
-    parser.add_argument("--warehouse", default=os.environ.get("TALENTGAP_WAREHOUSE", "warehouse/talentgap.duckdb"))
-    args = parser.parse_args(argv)
-    warehouse = Path(args.warehouse)
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as conn:
-            folder = reexport(conn, args.release_id, WarehousePaths(warehouse))
-    except (PublicationError, duckdb.Error) as error:
-        print(f"re-export failed: {error}", file=sys.stderr)
-        return 1
-    print(f"release {args.release_id} exported to {folder}")
-    return 0
+    args = commands.parser(__doc__.split("\n")[0], release_id="the release to export again").parse_args(argv)
+    return commands.run(
+        "re-export",
+        args,
+        lambda conn, a, paths: f"release {a.release_id} exported to {reexport(conn, a.release_id, paths)}",
+        read_only=True,
+    )
 
 
 if __name__ == "__main__":

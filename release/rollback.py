@@ -2,49 +2,31 @@
 
 Every later release is withdrawn, never deleted: publish.withdrawn_releases keeps it with the reason, its export
 folder gets a WITHDRAWN.txt, and publish.latest_skill_gaps and the analysts' copy show `release_id` again. A later run
-with the inputs and code of a withdrawn release publishes nothing. The command holds the warehouse's lock, so it
-waits for (up to TALENTGAP_LOCK_WAIT seconds) or is refused by a run that is writing.
+with the inputs and code of a withdrawn release publishes nothing (`release.restore` takes one back deliberately).
+The command holds the warehouse's lock, so it waits for (up to TALENTGAP_LOCK_WAIT seconds) or is refused by a run
+that is writing; killed after its commit, the same command again finishes the notes and the analysts' copy.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-from pathlib import Path
 
-import duckdb
+from release import commands
+from release.publish import roll_back
 
-from release.publish import PublicationError, roll_back
-from warehouse import lock
-from warehouse.paths import WarehousePaths
+
+def _roll_back(conn, args, paths) -> str:
+    withdrawn = roll_back(conn, args.release_id, args.reason, paths)
+    return f"release {args.release_id} is the current release again; withdrawn: {', '.join(withdrawn) or 'none'}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("release_id", help="the release that becomes the current one again")
-    parser.add_argument("--reason", required=True, help="why the later releases are withdrawn (kept beside them)")
-    parser.add_argument("--warehouse", default=os.environ.get("TALENTGAP_WAREHOUSE", "warehouse/talentgap.duckdb"))
-    args = parser.parse_args(argv)
-    warehouse = Path(args.warehouse)
-    if not warehouse.exists():
-        print(f"roll-back failed: no warehouse at {warehouse}", file=sys.stderr)
-        return 1
-    try:
-        held = lock.acquire(warehouse, "a roll-back", float(os.environ.get("TALENTGAP_LOCK_WAIT", "0")))
-    except lock.WarehouseBusy as busy:
-        print(f"roll-back failed: {busy}", file=sys.stderr)
-        return 1
-    try:
-        with duckdb.connect(str(warehouse)) as conn:
-            withdrawn = roll_back(conn, args.release_id, args.reason, WarehousePaths(warehouse))
-    except (PublicationError, duckdb.Error) as error:
-        print(f"roll-back failed: {error}", file=sys.stderr)
-        return 1
-    finally:
-        lock.release(held)
-    print(f"release {args.release_id} is the current release again; withdrawn: {', '.join(withdrawn)}")
-    return 0
+    args = commands.parser(
+        __doc__.split("\n")[0],
+        release_id="the release that becomes the current one again",
+        reason="why the later releases are withdrawn (kept beside them)",
+    ).parse_args(argv)
+    return commands.run("roll-back", args, _roll_back)
 
 
 if __name__ == "__main__":

@@ -127,6 +127,12 @@ def _page(
         if synthetic
         else ""
     )
+    if release.get("withdrawn_at"):  # a withdrawn release exported again stays marked, top and bottom
+        banner += (
+            f"<p class='banner'>INGETROKKEN op {release['withdrawn_at']:%Y-%m-%d}: niet gebruiken. Reden: "
+            f"{escape(release['withdrawn_reason'])}. Geldig is publicatie {escape(release['rolled_back_to'])}. / "
+            "WITHDRAWN: do not use.</p>"
+        )
     sections = [
         _summary(gaps, release, tables["reconciliation"], previous_gaps),
         _chart_section(gaps, figures),

@@ -47,14 +47,21 @@ def _cover(cover, release: dict) -> None:
         ("Methode / method", "docs/method.md in de talentgap-repository"),
         ("Bron / credit", release["credit"]),
     ]
+    if release.get("withdrawn_at"):  # a withdrawn release exported again says so first
+        withdrawn = (
+            f"INGETROKKEN op {release['withdrawn_at']:%Y-%m-%d}, niet gebruiken / WITHDRAWN, do not use. Reden / "
+            f"reason: {release['withdrawn_reason']}. Geldig / current: {release['rolled_back_to']}"
+        )
+        lines.insert(0, ("Ingetrokken / withdrawn", withdrawn))
     for row in lines:
         cover.append(row)
     for cell in cover["A"]:
         cell.font = Font(bold=True)
     for cell in cover["B"]:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    if synthetic:
-        cover["B2"].fill = PatternFill("solid", fgColor="FFC7CE")
+    for row, (label, _) in enumerate(lines, start=1):
+        if label == "Ingetrokken / withdrawn" or (synthetic and label == "Databron / data source"):
+            cover[f"B{row}"].fill = PatternFill("solid", fgColor="FFC7CE")
     cover.column_dimensions["A"].width = 30
     cover.column_dimensions["B"].width = 110
 

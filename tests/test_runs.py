@@ -171,7 +171,7 @@ def test_the_next_publication_repairs_one_killed_between_commit_and_rename(relea
         (released.parent / "exports" / ".stray.tmp").mkdir()
         done = publication.recover(conn, WarehousePaths(released))
     new_id = ahead["releases"]["release_id"][0]
-    assert any("exported release" in d for d in done) and any("rebuilt" in d for d in done)
+    assert any("exported release" in d for d in done) and any("brought" in d for d in done)
     _, exports, latest = snapshot(released)
     assert latest == new_id and new_id in exports and not leftovers(released)
 
