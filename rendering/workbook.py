@@ -11,7 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from rendering.letter import FORMULA_STARTS, Sheet
+from rendering.exports import FORMULA_STARTS
+from rendering.letter import Sheet
 
 FORMATS = {"persons": "#,##0", "ratio": "0.00", "share": "0.0%", "number": "General", "text": "@"}
 HEADER_ROW = 3  # title in row 1, a blank row, then the header

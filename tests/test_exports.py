@@ -37,6 +37,14 @@ def test_csv_text_that_looks_like_a_formula_gets_an_apostrophe():
     assert frame["value"].to_list() == [-1.0] * 5  # numbers are numbers, negative ones too
 
 
+def test_csv_text_starting_with_a_tab_or_carriage_return_gets_an_apostrophe():
+    # OWASP's list: some spreadsheet programs drop a leading TAB or CR and run the formula behind it
+    texts = ["\t=cmd|' /C calc'!A0", "\r=1+1", " =1", "a\t=1"]
+    frame = neutralise_formulas(pl.DataFrame({"label": texts, "value": [-2.5, -1.0, 0.0, None]}))
+    assert frame["label"].to_list() == ["'\t=cmd|' /C calc'!A0", "'\r=1+1", " =1", "a\t=1"]
+    assert frame["value"].to_list() == [-2.5, -1.0, 0.0, None]
+
+
 def test_persons_are_rounded_to_hundreds_as_cbs_publishes_them():
     values = (6108.9, 6149.9, 6150.0, 6250.0, 49.0, -251.0, -250.0, None)
     assert [hundreds(v) for v in values] == [6100, 6100, 6200, 6300, 0, -300, -300, None]  # halves away from zero
