@@ -8,7 +8,11 @@ from pathlib import Path
 
 import polars as pl
 
-from rendering.letter import FORMULA_STARTS, letter_sheets
+from rendering.letter import letter_sheets
+
+# what a spreadsheet program may run as a formula when a CSV cell starts with it: OWASP's CSV-injection list (TAB and
+# CR too: some programs drop a leading TAB or CR and read the formula behind it). The workbook uses the same list.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_release_files(tables: dict[str, pl.DataFrame], folder: Path, previous_gaps: pl.DataFrame | None) -> None:
@@ -33,11 +37,14 @@ def write_release_files(tables: dict[str, pl.DataFrame], folder: Path, previous_
 
 
 def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text cells a spreadsheet would run as a formula (starting with =, +, - or @) get a leading apostrophe in CSV,
-    as OWASP advises; the Parquet and the database keep the text as it is."""
-    starts = "^[" + "".join("\\" + c for c in FORMULA_STARTS) + "]"
+    """Text cells a spreadsheet might run as a formula (starting with one of FORMULA_STARTS) get a leading
+    apostrophe in CSV, as OWASP advises; numbers, negative ones too, are not text and stay as they are. The Parquet
+    and the database keep the text as it is."""
     return frame.with_columns(
-        pl.when(pl.col(c).str.contains(starts)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        pl.when(pl.any_horizontal(pl.col(c).str.starts_with(start) for start in FORMULA_STARTS))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
         for c, dtype in frame.schema.items()
         if dtype == pl.String
     )

@@ -13,7 +13,6 @@ import polars as pl
 
 from rendering.vocabulary import SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds
 
-FORMULA_STARTS = ("=", "+", "-", "@")  # what spreadsheet programs read as the start of a formula
 LETTER_YEARS = (2025, 2027, 2030)  # beside the base year: the years the letter quotes
 
 

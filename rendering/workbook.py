@@ -11,10 +11,17 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from rendering.letter import FORMULA_STARTS, Sheet
+from rendering.exports import FORMULA_STARTS
+from rendering.letter import Sheet
 
 FORMATS = {"persons": "#,##0", "ratio": "0.00", "share": "0.0%", "number": "General", "text": "@"}
 HEADER_ROW = 3  # title in row 1, a blank row, then the header
+# Excel holds at most 32,767 characters in a cell; openpyxl would silently cut a longer text there. We cut it
+# ourselves, visibly, and say where in the sheet's footnotes rather than refuse the release: the workbook is for
+# reading, the full text stays in the release's CSV and Parquet, and one long cell (a lineage, a note) should not
+# stop a release whose numbers are sound.
+CELL_LIMIT = 32_767
+TRUNCATED = " … [afgekapt / truncated]"
 
 
 def write_workbook(path: Path, sheets: list[Sheet], release: dict) -> None:
@@ -53,8 +60,8 @@ def _cover(cover, release: dict) -> None:
             f"reason: {release['withdrawn_reason']}. Geldig / current: {release['rolled_back_to']}"
         )
         lines.insert(0, ("Ingetrokken / withdrawn", withdrawn))
-    for row in lines:
-        cover.append(row)
+    for label, value in lines:
+        cover.append((label, _fit(value) if isinstance(value, str) else value))
     for cell in cover["A"]:
         cell.font = Font(bold=True)
     for cell in cover["B"]:
@@ -78,8 +85,12 @@ def _write_sheet(ws, sheet: Sheet) -> None:
             48 if column.kind == "text" and width > 30 else max(12, min(width, 34))
         )
     ws.row_dimensions[HEADER_ROW].height = 32
+    truncated: list[str] = []  # the cells cut to Excel's limit, named for the footnote
     for r, row in enumerate(sheet.rows, start=HEADER_ROW + 1):
         for c, (value, column) in enumerate(zip(row, sheet.columns, strict=True), start=1):
+            if isinstance(value, str) and len(value) > CELL_LIMIT:
+                truncated.append(f"{get_column_letter(c)}{r} ({column.name_en}, {len(value):,} characters)")
+                value = _fit(value)
             cell = ws.cell(r, c, value)
             if isinstance(value, str):
                 if value.startswith(FORMULA_STARTS):
@@ -89,8 +100,21 @@ def _write_sheet(ws, sheet: Sheet) -> None:
     last_row = HEADER_ROW + len(sheet.rows)
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(sheet.columns))}{max(last_row, HEADER_ROW)}"
-    for offset, note in enumerate(sheet.footnotes, start=2):
-        cell = ws.cell(last_row + offset, 1, note)
+    footnotes = list(sheet.footnotes)
+    if truncated:
+        footnotes.append(
+            f"Afgekapt op de 32.767 tekens die Excel in een cel toelaat (eindigt op '{TRUNCATED.strip()}'); de "
+            "volledige tekst staat in de CSV- en Parquet-bestanden van deze publicatie / cut at Excel's 32,767 "
+            f"characters a cell (ends in '{TRUNCATED.strip()}'); the full text is in this release's CSV and "
+            f"Parquet files: {', '.join(truncated)}"
+        )
+    for offset, note in enumerate(footnotes, start=2):
+        cell = ws.cell(last_row + offset, 1, _fit(note))
         cell.font = Font(italic=True, size=9)
         if note.startswith(FORMULA_STARTS):
             cell.data_type = "s"
+
+
+def _fit(text: str) -> str:
+    """`text`, or as much of it as a cell holds ending in the visible marker TRUNCATED."""
+    return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED

@@ -140,7 +140,7 @@ class CbsSource:
             retrieved_at=datetime.now(UTC),
             table_modified=modified,
             rows_expected=expected,
-            content_hash=content_hash(frame, tuple(properties)),
+            content_hash=content_hash(spec, frame, tuple(properties)),
             period_status=period_status,
             columns_received=tuple(properties),
         )

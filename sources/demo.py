@@ -222,7 +222,7 @@ class DemoSource:
             retrieved_at=datetime.now(UTC),
             table_modified=None,
             rows_expected=frame.height,
-            content_hash=content_hash(frame, columns_received),
+            content_hash=content_hash(spec, frame, columns_received),
             period_status={},
             columns_received=columns_received,
         )

@@ -119,7 +119,7 @@ class FilesSource:
             retrieved_at=datetime.fromtimestamp(path.stat().st_mtime, tz=UTC),
             table_modified=None,  # a bare export does not say when CBS last changed the table
             rows_expected=None,
-            content_hash=content_hash(frame, columns),
+            content_hash=content_hash(spec, frame, columns),
             period_status={},
             columns_received=columns,
         )

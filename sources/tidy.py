@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
-from sources.base import SourceError
+from sources.base import CBS_NUMBER, SourceError
 from sources.periods import parse_period
 from sources.registry import PERIOD_DIMENSION, TableSpec
 
 # CBS symbols for a cell without a number. "-" is CBS's "nihil": zero, not missing.
 MISSING_SYMBOLS = {"", ".", "x", "?"}
 NIL_SYMBOL = "-"
-# a finite number once spaces are gone (the OData client writes JSON numbers with str, so exponents can occur):
-# never "NaN" or "inf", which Python's float() would take
-CBS_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 OBSERVATION_SCHEMA = {
     "table_id": pl.String,

@@ -6,7 +6,7 @@ import polars as pl
 from rendering.exports import neutralise_formulas
 from rendering.letter import Column, Sheet
 from rendering.vocabulary import hundreds
-from rendering.workbook import write_workbook
+from rendering.workbook import CELL_LIMIT, TRUNCATED, write_workbook
 
 RISKY = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "plain"]
 RELEASE = {
@@ -35,6 +35,28 @@ def test_csv_text_that_looks_like_a_formula_gets_an_apostrophe():
     frame = neutralise_formulas(pl.DataFrame({"label": RISKY, "value": [-1.0] * 5}))
     assert frame["label"].to_list() == ["'" + v for v in RISKY[:4]] + ["plain"]
     assert frame["value"].to_list() == [-1.0] * 5  # numbers are numbers, negative ones too
+
+
+def test_csv_text_starting_with_a_tab_or_carriage_return_gets_an_apostrophe():
+    # OWASP's list: some spreadsheet programs drop a leading TAB or CR and run the formula behind it
+    texts = ["\t=cmd|' /C calc'!A0", "\r=1+1", " =1", "a\t=1"]
+    frame = neutralise_formulas(pl.DataFrame({"label": texts, "value": [-2.5, -1.0, 0.0, None]}))
+    assert frame["label"].to_list() == ["'\t=cmd|' /C calc'!A0", "'\r=1+1", " =1", "a\t=1"]
+    assert frame["value"].to_list() == [-2.5, -1.0, 0.0, None]
+
+
+def test_a_cell_longer_than_excel_holds_is_cut_visibly_and_the_sheet_says_where(tmp_path):
+    path = tmp_path / "book.xlsx"
+    long = "lineage " * 5_000  # 40,000 characters
+    sheet = Sheet(
+        "blad", "titel", [Column("Label", "Label", "text"), Column("Afkomst", "Lineage", "text")], [["a", long]]
+    )
+    write_workbook(path, [sheet], RELEASE)
+    ws = openpyxl.load_workbook(path)["blad"]
+    cell = ws["B4"].value
+    assert len(cell) == CELL_LIMIT and cell.endswith(TRUNCATED) and long.startswith(cell.removesuffix(TRUNCATED))
+    footnote = ws["A6"].value
+    assert "32.767" in footnote and "CSV" in footnote and "B4 (Lineage, 40,000 characters)" in footnote
 
 
 def test_persons_are_rounded_to_hundreds_as_cbs_publishes_them():

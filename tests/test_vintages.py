@@ -57,6 +57,42 @@ def test_unchanged_data_adds_nothing_and_changed_data_adds_a_vintage(exports, co
     assert staged.filter(staged["period_label"] == "2003")["value"].to_list()[0] == 8452
 
 
+def test_a_reordered_or_reformatted_export_is_the_same_vintage_and_any_changed_value_a_new_one(
+    real_data, tmp_path, conn
+):
+    """The content hash is over the values (rows in key order, numbers as numbers), not the file's bytes: a file
+    that holds the same figures makes no new vintage, so no release says "new data"."""
+    spec = get_table("80472ned")
+    path = tmp_path / spec.export_file
+    path.parent.mkdir(parents=True)
+    original = (real_data / spec.export_file).read_text(encoding="utf-8-sig")
+
+    def vintage_of(text: str) -> tuple[str, bool]:
+        path.write_text(text, encoding="utf-8")
+        return append_vintage(conn, FilesSource(tmp_path).fetch(spec))
+
+    first, _ = vintage_of(original)
+    header, *rows = original.rstrip("\n").split("\n")
+    assert rows[0] == "0;A-U Alle economische activiteiten;1997 1e kwartaal;89.8;152.3;142.0"
+    assert rows[4].endswith(";1997 jaargem. /jaartotaal;;715.0;679.0")  # an empty cell: CBS published no figure
+    same = {
+        "rows in another order": "\n".join([header, *reversed(rows)]) + "\n",
+        "89.80 for 89.8": original.replace(";89.8;", ";89.80;", 1),
+        "715 for 715.0, a thousands space": original.replace(";715.0;", ";715;", 1).replace(";1017.0;", ";1 017.0;"),
+    }
+    for case, text in same.items():
+        assert vintage_of(text) == (first, False), case
+    changed = {
+        "a changed number": original.replace(";89.8;", ";89.9;", 1),
+        "an empty cell now CBS's '.'": original.replace("jaartotaal;;715.0", "jaartotaal;.;715.0", 1),
+        "an empty cell now CBS's 'x'": original.replace("jaartotaal;;715.0", "jaartotaal;x;715.0", 1),
+        "a number now CBS's '-' (nil)": original.replace(";142.0\n", ";-\n", 1),
+    }
+    vintages = {case: vintage_of(text) for case, text in changed.items()}
+    assert all(added for _, added in vintages.values()), vintages
+    assert len({first, *(vintage for vintage, _ in vintages.values())}) == 5
+
+
 def test_a_vintage_shorter_than_announced_is_never_staged(exports, conn):
     good, _ = append_vintage(conn, FilesSource(exports).fetch(SPEC))
     short = replace(FilesSource(exports).fetch(SPEC), rows_expected=5000, content_hash="f" * 64)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -197,7 +198,32 @@ def read_tables(conn: duckdb.DuckDBPyConnection, names: Iterable[str]) -> dict[s
 SEED_BOOLEANS = {"sbi_hierarchy": ("complete",)}
 
 
+# Seed text no release can render, refused as the seed is read, so the run stops at the seeds (before any model)
+# rather than at publication: control characters, which the workbook's XML has no place for (openpyxl refuses them;
+# TAB, LF and CR are ordinary whitespace), and two or more `$`, between which Matplotlib typesets a chart's label as
+# mathematics (`$\macro$` stops the charts).
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class SeedError(ValueError):
+    """A seed file that cannot be used; the message names the file, line and column."""
+
+
 def read_seed(name: str) -> pl.DataFrame:
-    """A reviewed crosswalk or parameter file from warehouse/seeds."""
-    frame = pl.read_csv(SEEDS_DIR / f"{name}.csv", infer_schema=False)
+    """A reviewed crosswalk or parameter file from warehouse/seeds; text a release could not render is an error
+    naming the file, line and column."""
+    path = SEEDS_DIR / f"{name}.csv"
+    frame = pl.read_csv(path, infer_schema=False)
+    for column in frame.columns:
+        for line, text in enumerate(frame[column], start=2):  # line 1 is the header
+            if text is not None and (problem := _unrenderable(text)):
+                raise SeedError(f"{path} line {line}, column {column}: {text!r} holds {problem}")
     return frame.with_columns(pl.col(column) == "true" for column in SEED_BOOLEANS.get(name, ()))
+
+
+def _unrenderable(text: str) -> str | None:
+    if control := CONTROL_CHARACTER.search(text):
+        return f"a control character ({control.group()!r} at position {control.start() + 1})"
+    if text.count("$") >= 2:
+        return "two or more '$', between which the charts would typeset mathematics (write USD or 'dollar')"
+    return None
