@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr, field_validator
 
 from sources import SOURCE_KINDS, Source, make_source
-from sources.cbs import DEFAULT_CBS_URL, DEFAULT_DEADLINE_S
+from sources.cbs import DEFAULT_CBS_URL, DEFAULT_DEADLINE_S, refused_url
 from sources.demo import MAX_SCALE
 from warehouse import lock
 from warehouse.audit import claim_kind
@@ -47,6 +47,14 @@ class TalentgapSettings(dg.ConfigurableResource):
         if source not in SOURCE_KINDS:
             raise SettingsError(f"TALENTGAP_SOURCE={source!r} is not one of {', '.join(SOURCE_KINDS)}")
         return source
+
+    @field_validator("cbs_url")
+    @classmethod
+    def _allowed_cbs_url(cls, url: str) -> str:
+        why = refused_url(url)
+        if why:
+            raise SettingsError(f"TALENTGAP_CBS_URL={url!r} is refused: {why}")
+        return url
 
     @field_validator("end_year")
     @classmethod

@@ -104,6 +104,16 @@ def test_demo_runs_default_to_a_warehouse_of_their_own(monkeypatch):
         ("TALENTGAP_SOURCE", "csv", "TALENTGAP_SOURCE='csv' is not one of cbs, files, demo"),
         ("TALENTGAP_DEMO_SCALE", "ten", "TALENTGAP_DEMO_SCALE='ten' is not a whole number"),
         ("TALENTGAP_DEMO_SCALE", "0", "TALENTGAP_DEMO_SCALE=0 is outside 1-1000"),
+        (
+            "TALENTGAP_CBS_URL",
+            "http://169.254.169.254/latest",
+            "TALENTGAP_CBS_URL='http://169.254.169.254/latest' is refused: plain http",
+        ),
+        (
+            "TALENTGAP_CBS_URL",
+            "https://example.org/odata",
+            "TALENTGAP_CBS_URL='https://example.org/odata' is refused: example.org is not a CBS host",
+        ),
     ],
 )
 def test_a_setting_that_cannot_be_used_is_refused_by_name(monkeypatch, variable, value, message):
