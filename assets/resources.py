@@ -1,8 +1,9 @@
-"""Run settings, from environment variables with defaults, also editable as resource config in the UI."""
+"""Run settings, from environment variables with defaults; the code location fixes them when it loads."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -169,11 +170,34 @@ def duckdb_resource(warehouse: str, source: str = "files", lock_wait_seconds: fl
     return WarehouseResource(database=warehouse, source=source, lock_wait_seconds=lock_wait_seconds)
 
 
+def fixed_resource(resource: dg.ConfigurableResource, description: str) -> dg.ResourceDefinition:
+    """`resource` as given, with its set-up and tear-down, but with no config a run can change.
+
+    A Pythonic resource's fields are run config: the UI's launchpad (anyone who can open the UI) could otherwise point
+    a run at any warehouse file, data folder or URL the server can reach. The values come from the environment of the
+    code location, where the deployment sets them."""
+
+    @dg.resource(config_schema={}, description=description)
+    def fixed(context: dg.InitResourceContext) -> Iterator[object]:
+        # a copy per run, as Dagster makes of a configurable resource: the warehouse keeps its lock on itself
+        with resource.with_replaced_resource_context(context).yield_for_execution(context) as value:
+            yield value
+
+    return fixed
+
+
 def resources_from_env() -> dict[str, object]:
+    """The code location's resources, from TALENTGAP_* variables only (fixed_resource: no launchpad config)."""
     settings = settings_from_env()
     wait = os.environ.get("TALENTGAP_LOCK_WAIT", "0")
     try:
         wait_seconds = float(wait)
     except ValueError:
         raise SettingsError(f"TALENTGAP_LOCK_WAIT={wait!r} is not a number of seconds") from None
-    return {"settings": settings, "duckdb": duckdb_resource(settings.warehouse, settings.source, wait_seconds)}
+    return {
+        "settings": fixed_resource(settings, "The TALENTGAP_* settings the code location was started with."),
+        "duckdb": fixed_resource(
+            duckdb_resource(settings.warehouse, settings.source, wait_seconds),
+            f"The DuckDB warehouse {settings.warehouse}, written by one run at a time.",
+        ),
+    }
