@@ -1,8 +1,9 @@
-"""Run settings, from environment variables with defaults, also editable as resource config in the UI."""
+"""Run settings, from environment variables with defaults; the code location fixes them when it loads."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -13,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr, field_validator
 
 from sources import SOURCE_KINDS, Source, make_source
-from sources.cbs import DEFAULT_CBS_URL, DEFAULT_DEADLINE_S
+from sources.cbs import DEFAULT_CBS_URL, DEFAULT_DEADLINE_S, refused_url
 from sources.demo import MAX_SCALE
 from warehouse import lock
 from warehouse.audit import claim_kind
@@ -47,6 +48,14 @@ class TalentgapSettings(dg.ConfigurableResource):
         if source not in SOURCE_KINDS:
             raise SettingsError(f"TALENTGAP_SOURCE={source!r} is not one of {', '.join(SOURCE_KINDS)}")
         return source
+
+    @field_validator("cbs_url")
+    @classmethod
+    def _allowed_cbs_url(cls, url: str) -> str:
+        why = refused_url(url)
+        if why:
+            raise SettingsError(f"TALENTGAP_CBS_URL={url!r} is refused: {why}")
+        return url
 
     @field_validator("end_year")
     @classmethod
@@ -161,11 +170,34 @@ def duckdb_resource(warehouse: str, source: str = "files", lock_wait_seconds: fl
     return WarehouseResource(database=warehouse, source=source, lock_wait_seconds=lock_wait_seconds)
 
 
+def fixed_resource(resource: dg.ConfigurableResource, description: str) -> dg.ResourceDefinition:
+    """`resource` as given, with its set-up and tear-down, but with no config a run can change.
+
+    A Pythonic resource's fields are run config: the UI's launchpad (anyone who can open the UI) could otherwise point
+    a run at any warehouse file, data folder or URL the server can reach. The values come from the environment of the
+    code location, where the deployment sets them."""
+
+    @dg.resource(config_schema={}, description=description)
+    def fixed(context: dg.InitResourceContext) -> Iterator[object]:
+        # a copy per run, as Dagster makes of a configurable resource: the warehouse keeps its lock on itself
+        with resource.with_replaced_resource_context(context).yield_for_execution(context) as value:
+            yield value
+
+    return fixed
+
+
 def resources_from_env() -> dict[str, object]:
+    """The code location's resources, from TALENTGAP_* variables only (fixed_resource: no launchpad config)."""
     settings = settings_from_env()
     wait = os.environ.get("TALENTGAP_LOCK_WAIT", "0")
     try:
         wait_seconds = float(wait)
     except ValueError:
         raise SettingsError(f"TALENTGAP_LOCK_WAIT={wait!r} is not a number of seconds") from None
-    return {"settings": settings, "duckdb": duckdb_resource(settings.warehouse, settings.source, wait_seconds)}
+    return {
+        "settings": fixed_resource(settings, "The TALENTGAP_* settings the code location was started with."),
+        "duckdb": fixed_resource(
+            duckdb_resource(settings.warehouse, settings.source, wait_seconds),
+            f"The DuckDB warehouse {settings.warehouse}, written by one run at a time.",
+        ),
+    }

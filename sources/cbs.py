@@ -5,6 +5,10 @@ endpoint per dimension (keys, titles, and for Perioden the status) and `TypedDat
 most 10,000 rows, so the client follows `odata.nextLink` (or pages with `$skip`) until the `$count` is reached, and it
 refuses a table that came back shorter than CBS said it was. Each table has an overall deadline: a server that
 trickles bytes (never tripping a read timeout) or keeps failing is given up on within it, naming the table.
+
+The client connects only to https on CBS's hosts, or to a server on this machine (the tests' fake CBS): the root URL,
+every next-page link and every redirect pass the same check before a connection is made, so neither a setting nor an
+answer can send it to another host (a cloud metadata address, an internal service) or over plain http.
 """
 
 from __future__ import annotations
@@ -23,7 +27,31 @@ from sources.registry import PERIOD_DIMENSION, TableSpec
 T = TypeVar("T")
 DEFAULT_CBS_URL = "https://opendata.cbs.nl/ODataApi/odata"
 DEFAULT_DEADLINE_S = 600.0  # a whole table, metadata and every page: the largest takes seconds from CBS
+# CBS's OData services: StatLine v3 (opendata), third parties' tables (dataderden), v4 (odata4, datasets)
+CBS_HOSTS = ("opendata.cbs.nl", "dataderden.cbs.nl", "odata4.cbs.nl", "datasets.cbs.nl")
+# a server on this machine, for the tests' fake CBS: plain http is allowed only here, where nothing crosses a network
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+# CBS may move a service between its own hosts, so a redirect is followed, but only to a location that passes the
+# same check as the configured URL: an answer never chooses where the client connects. A few hops are plenty.
+MAX_REDIRECTS = 3
 _STATUS = {"Definitief": "definitive", "Voorlopig": "provisional", "Nader voorlopig": "provisional"}
+
+
+def refused_url(url: str) -> str | None:
+    """Why the client will not connect to `url`, or None when it may: https to a CBS host, http(s) to this machine."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        return f"it is not a URL ({error})"
+    if parsed.scheme not in ("http", "https"):
+        return "it is not an https URL"
+    if parsed.host in LOCAL_HOSTS:
+        return None
+    if parsed.scheme != "https":
+        return f"plain http is allowed only to {' or '.join(LOCAL_HOSTS)} (a test server); CBS is reached over https"
+    if parsed.host not in CBS_HOSTS:
+        return f"{parsed.host or 'no host'} is not a CBS host ({', '.join(CBS_HOSTS)})"
+    return None
 
 
 class CbsSource:
@@ -39,20 +67,38 @@ class CbsSource:
         deadline_s: float = DEFAULT_DEADLINE_S,
         client: httpx.Client | None = None,
     ) -> None:
+        why = refused_url(base_url)
+        if why:
+            raise SourceError(f"the CBS URL {base_url!r} is refused: {why}")
         self.base_url = base_url.rstrip("/")
         self.attempts, self.backoff_s, self.deadline_s = attempts, backoff_s, deadline_s
-        self.client = client or httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=True)
+        self.client = client or httpx.Client(timeout=httpx.Timeout(timeout_s))
         self._deadline = time.monotonic() + deadline_s
         self._table = ""
 
     def _get_within_deadline(self, url: str, params: dict[str, str] | None) -> httpx.Response:
-        """The whole answer, read as it streams in, so that slow bytes count against the table's deadline."""
-        with self.client.stream("GET", url, params=params) as response:
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body.extend(chunk)
-                self._check_deadline(url)
-            return httpx.Response(response.status_code, headers=response.headers, content=bytes(body))
+        """The whole answer, read as it streams in, so that slow bytes count against the table's deadline.
+
+        Redirects are followed here, never by httpx (even a client given with follow_redirects=True), so that each
+        location is checked before it is connected to."""
+        for _ in range(MAX_REDIRECTS + 1):
+            with self.client.stream("GET", url, params=params, follow_redirects=False) as response:
+                if response.next_request is not None:
+                    location = str(response.next_request.url)
+                    self._check_location(location, f"CBS at {url} redirected to")
+                    url, params = location, None  # the location carries its own query
+                    continue
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body.extend(chunk)
+                    self._check_deadline(url)
+                return httpx.Response(response.status_code, headers=response.headers, content=bytes(body))
+        raise SourceError(f"table {self._table}: CBS redirected more than {MAX_REDIRECTS} times (last to {url})")
+
+    def _check_location(self, location: str, how: str) -> None:
+        why = refused_url(location)
+        if why:
+            raise SourceError(f"table {self._table}: {how} {location}, which the client refuses: {why}")
 
     def _check_deadline(self, url: str) -> None:
         if time.monotonic() > self._deadline:
@@ -96,6 +142,7 @@ class CbsSource:
         return document["value"]
 
     def table_modified(self, table_id: str) -> datetime | None:
+        self._table = table_id
         infos = self._values(f"{self.base_url}/{table_id}/TableInfos")
         modified = infos[0].get("Modified") if infos else None
         return datetime.fromisoformat(modified).replace(tzinfo=UTC) if modified else None
@@ -163,6 +210,7 @@ class CbsSource:
             rows.extend(page)
             next_link = document.get("odata.nextLink")
             if next_link:
+                self._check_location(next_link, "CBS's link to the next page is")
                 url, params = next_link, None
             else:
                 url, params = f"{root}/TypedDataSet", {"$skip": str(len(rows)), "$top": str(CBS_PAGE_LIMIT)}

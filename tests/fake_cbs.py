@@ -98,6 +98,10 @@ class FakeCbs:
     trickle_s: float = (
         0.0  # send data pages a few bytes at a time, this long apart (never idle long enough to time out)
     )
+    # answer every request with a 302 to this root plus the request's path; a path under /moved is served as the path
+    # after it (so a redirect to `{url}/moved` arrives)
+    redirect_to: str = ""
+    next_link_root: str = ""  # the root of odata.nextLink, instead of this server's
     requests: list[str] = field(default_factory=list)
     modified: dict[str, str] = field(default_factory=dict)  # TableInfos Modified per table id, data or not
 
@@ -110,7 +114,9 @@ class FakeCbs:
 
             def do_GET(self) -> None:
                 fake.requests.append(self.path)
-                url = urlparse(self.path)
+                if fake.redirect_to and not self.path.startswith("/moved/"):
+                    return self._redirect(f"{fake.redirect_to}{self.path}")
+                url = urlparse(self.path.removeprefix("/moved"))
                 parts = url.path.strip("/").split("/")
                 table = fake.tables.get(parts[0]) if parts else None
                 if parts[1:] == ["TableInfos"] and parts[0] in fake.modified:
@@ -140,8 +146,8 @@ class FakeCbs:
                     page = table.rows[skip : skip + top]
                     body: dict = {"value": page}
                     if fake.next_links and skip + top < len(table.rows):
-                        host = f"http://{self.headers['Host']}"
-                        body["odata.nextLink"] = f"{host}{url.path}?{urlencode({'$skip': skip + top})}"
+                        root = fake.next_link_root or f"http://{self.headers['Host']}"
+                        body["odata.nextLink"] = f"{root}{url.path}?{urlencode({'$skip': skip + top})}"
                     return self._send(200, body, trickle_s=fake.trickle_s)
                 return self._send(404, {"error": f"unknown endpoint {endpoint}"})
 
@@ -161,6 +167,12 @@ class FakeCbs:
                     except (BrokenPipeError, ConnectionResetError):
                         return  # the client gave up, as it should
                     time.sleep(trickle_s)
+
+            def _redirect(self, location: str) -> None:
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def _send_text(self, text: str) -> None:
                 data = text.encode()

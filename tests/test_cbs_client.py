@@ -1,10 +1,11 @@
 import time
 
+import httpx
 import polars as pl
 import pytest
 
 from sources.base import SourceError
-from sources.cbs import CbsSource
+from sources.cbs import DEFAULT_CBS_URL, CbsSource, refused_url
 from sources.files import FilesSource, read_key_labels
 from sources.registry import REGION_KEYS, get_table
 from tests.fake_cbs import FakeCbs, FakeTable
@@ -124,3 +125,80 @@ def test_an_unknown_table_is_a_clear_error(serve):
     _, url = serve()
     with pytest.raises(SourceError, match="HTTP 404; check the table id"):
         CbsSource(url, backoff_s=0).fetch(get_table("85920NED"))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        DEFAULT_CBS_URL,
+        "https://datasets.cbs.nl/odata/v1/CBS",
+        "https://odata4.cbs.nl/CBS",
+        "https://dataderden.cbs.nl/ODataApi/odata",
+        "http://127.0.0.1:8080/odata",
+        "http://localhost/odata",
+    ],
+)
+def test_https_to_cbs_and_a_server_on_this_machine_are_allowed(url):
+    assert refused_url(url) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://169.254.169.254/latest/meta-data", "plain http is allowed only to 127.0.0.1 or localhost"),
+        ("https://169.254.169.254/latest/meta-data", "169.254.169.254 is not a CBS host"),
+        ("http://opendata.cbs.nl/ODataApi/odata", "plain http is allowed only to 127.0.0.1 or localhost"),
+        ("https://opendata.cbs.nl.example.org/ODataApi/odata", "opendata.cbs.nl.example.org is not a CBS host"),
+        ("https://opendata.cbs.nl@example.org/ODataApi/odata", "example.org is not a CBS host"),
+        ("file:///etc/passwd", "it is not an https URL"),
+        ("opendata.cbs.nl/ODataApi/odata", "it is not an https URL"),
+    ],
+)
+def test_other_hosts_and_plain_http_beyond_this_machine_are_refused_before_connecting(url, why):
+    assert why in refused_url(url)
+    with pytest.raises(SourceError, match=f"the CBS URL '{url}' is refused"):
+        CbsSource(url)
+
+
+def _recording_client(hosts: list[str]) -> httpx.Client:
+    """A client that notes every host it connects to; it would follow redirects itself, were it allowed to."""
+
+    class Recording(httpx.HTTPTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            hosts.append(request.url.host)
+            return super().handle_request(request)
+
+    return httpx.Client(transport=Recording(), follow_redirects=True, timeout=5)
+
+
+def test_a_redirect_to_a_metadata_address_is_refused_without_connecting_there(serve):
+    fake, url = serve(redirect_to="http://169.254.169.254/latest/meta-data")
+    hosts: list[str] = []
+    message = (
+        "table 80472ned: CBS at .*/80472ned/TableInfos redirected to "
+        "http://169.254.169.254/latest/meta-data/80472ned/TableInfos, which the client refuses: plain http"
+    )
+    with pytest.raises(SourceError, match=message):
+        CbsSource(url, backoff_s=0, client=_recording_client(hosts)).fetch(SPEC)
+    assert hosts == ["127.0.0.1"] and len(fake.requests) == 1  # refused, not retried, never sent
+
+
+def test_a_next_page_link_to_another_host_is_refused_without_connecting_there(serve):
+    _, url = serve(page_limit=1000, next_link_root="https://169.254.169.254")
+    hosts: list[str] = []
+    message = "table 80472ned: CBS's link to the next page is https://169.254.169.254/80472ned/TypedDataSet"
+    with pytest.raises(SourceError, match=f"{message}.*169.254.169.254 is not a CBS host"):
+        CbsSource(url, backoff_s=0, client=_recording_client(hosts)).fetch(SPEC)
+    assert set(hosts) == {"127.0.0.1"}
+
+
+def test_a_redirect_to_an_allowed_location_is_followed_and_a_loop_is_cut_short(serve):
+    fake, url = serve(page_limit=4000)
+    fake.redirect_to = f"{url}/moved"
+    raw = CbsSource(url, backoff_s=0).fetch(SPEC)
+    assert raw.rows_received == 7540 and any(r.startswith("/moved/") for r in fake.requests)
+
+    fake.redirect_to, fake.requests[:] = url, []  # every answer redirects to itself
+    with pytest.raises(SourceError, match="table 80472ned: CBS redirected more than 3 times"):
+        CbsSource(url, backoff_s=0).fetch(SPEC)
+    assert len(fake.requests) == 4

@@ -104,6 +104,16 @@ def test_demo_runs_default_to_a_warehouse_of_their_own(monkeypatch):
         ("TALENTGAP_SOURCE", "csv", "TALENTGAP_SOURCE='csv' is not one of cbs, files, demo"),
         ("TALENTGAP_DEMO_SCALE", "ten", "TALENTGAP_DEMO_SCALE='ten' is not a whole number"),
         ("TALENTGAP_DEMO_SCALE", "0", "TALENTGAP_DEMO_SCALE=0 is outside 1-1000"),
+        (
+            "TALENTGAP_CBS_URL",
+            "http://169.254.169.254/latest",
+            "TALENTGAP_CBS_URL='http://169.254.169.254/latest' is refused: plain http",
+        ),
+        (
+            "TALENTGAP_CBS_URL",
+            "https://example.org/odata",
+            "TALENTGAP_CBS_URL='https://example.org/odata' is refused: example.org is not a CBS host",
+        ),
     ],
 )
 def test_a_setting_that_cannot_be_used_is_refused_by_name(monkeypatch, variable, value, message):
@@ -112,6 +122,35 @@ def test_a_setting_that_cannot_be_used_is_refused_by_name(monkeypatch, variable,
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
         settings_from_env()
+
+
+def test_the_launchpad_cannot_point_a_run_at_another_warehouse_data_folder_or_url():
+    """The code location's resources have no run config: what the UI's launchpad would send to change them is refused
+    before a run starts."""
+    job = defs.resolve_job_def("materialize_everything")
+    for key in ("settings", "duckdb"):
+        assert not job.resource_defs[key].config_schema.as_field().config_type.fields, key
+    launchpad = {
+        "resources": {
+            "settings": {"config": {"warehouse": "/tmp/x.duckdb", "data_dir": "/", "cbs_url": "https://example.org"}},
+            "duckdb": {"config": {"database": "/tmp/x.duckdb"}},
+        }
+    }
+    with pytest.raises(dg.DagsterInvalidConfigError, match="unexpected config entr"):
+        dg.validate_run_config(job, launchpad)
+
+
+def test_the_fixed_warehouse_resource_still_holds_the_warehouses_lock_for_the_run(monkeypatch, tmp_path):
+    from assets.resources import WarehouseResource, resources_from_env
+    from warehouse import lock
+
+    warehouse = tmp_path / "talentgap.duckdb"
+    monkeypatch.setenv("TALENTGAP_WAREHOUSE", str(warehouse))
+    with dg.build_resources({"duckdb": resources_from_env()["duckdb"]}) as resources:
+        assert isinstance(resources.duckdb, WarehouseResource) and resources.duckdb.database == str(warehouse)
+        with pytest.raises(lock.WarehouseBusy):
+            lock.acquire(warehouse, "another run")
+    lock.release(lock.acquire(warehouse, "the next run"))  # released when the run's resources are torn down
 
 
 def test_a_warehouse_that_cannot_be_opened_fails_at_once_by_name():

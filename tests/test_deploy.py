@@ -9,6 +9,7 @@ land in PostgreSQL, where the webserver finds them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -22,6 +23,7 @@ import dagster as dg
 import duckdb
 import httpx
 import pytest
+import yaml
 from dagster._core.instance import DagsterInstance, InstanceRef
 
 from pipelines.definitions import defs
@@ -30,6 +32,30 @@ from tests.postgres_server import Postgres, PostgresUnavailable, start
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RUN_TIMEOUT_S = 900
+
+
+def _compose_services() -> dict[str, dict]:
+    return yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())["services"]
+
+
+def test_compose_publishes_only_the_ui_and_only_on_the_hosts_loopback():
+    """The UI has no login and the code server runs whatever it is asked to: neither is reachable from the network."""
+    published = {name: service["ports"] for name, service in _compose_services().items() if service.get("ports")}
+    assert list(published) == ["webserver"], published
+    assert published["webserver"] and all(port.startswith("127.0.0.1:") for port in published["webserver"])
+
+
+def test_compose_refuses_to_start_without_a_database_password_and_env_example_ships_none():
+    # ${VAR:?message}: compose stops with the message when VAR is unset or empty
+    required = re.compile(r"\$\{DAGSTER_PG_PASSWORD:\?[^}]+\}")
+    services = _compose_services()
+    assert required.fullmatch(services["postgres"]["environment"]["POSTGRES_PASSWORD"])
+    for name in ("code", "webserver", "daemon"):
+        assert required.fullmatch(services[name]["environment"]["DAGSTER_PG_PASSWORD"]), name
+    lines = (ROOT / "deploy" / "env.example").read_text().splitlines()
+    example = dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
+    secrets = {name: value for name, value in example.items() if re.search("PASSWORD|SECRET|TOKEN", name)}
+    assert secrets == {"DAGSTER_PG_PASSWORD": ""}
 
 
 @pytest.mark.slow
