@@ -298,7 +298,6 @@ def test_before_2013_the_demand_trend_is_backtested_on_technical_occupations_wit
     changed = dataclasses.replace(real_model_data, occupations_since_2003=later)
     regimes = dict.fromkeys(range(2000, 2013), "expansion")
     before, after = (
-        backtest_employment_before_2013(d, regimes).filter(pl.col("origin") <= 2009)
-        for d in (real_model_data, changed)
+        backtest_employment_before_2013(d, regimes).filter(pl.col("origin") <= 2009) for d in (real_model_data, changed)
     )
     assert before["employment_predicted"].to_list() == pytest.approx(after["employment_predicted"].to_list())
