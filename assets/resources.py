@@ -11,10 +11,12 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr, field_validator
 
+from models.gap.scenarios import changes_after
 from sources import Source, make_source
 from sources.cbs import DEFAULT_CBS_URL, DEFAULT_DEADLINE_S
 from warehouse import lock
 from warehouse.audit import claim_kind
+from warehouse.db import read_seed
 from warehouse.settings import (
     DEFAULT_DATA_DIR,
     DEFAULT_WAREHOUSE,
@@ -27,6 +29,8 @@ from warehouse.settings import (
     check_source,
     read_settings,
 )
+
+SCENARIOS_SEED = "warehouse/seeds/scenarios.csv"
 
 
 class TalentgapSettings(dg.ConfigurableResource):
@@ -55,7 +59,16 @@ class TalentgapSettings(dg.ConfigurableResource):
     @field_validator("end_year")
     @classmethod
     def _usable_end_year(cls, end_year: int) -> int:
-        return check_end_year(end_year)
+        check_end_year(end_year)
+        # a scenario that starts after the end year would fail the gap step a minute into the run: refuse it now
+        late = changes_after(read_seed("scenarios"), end_year)
+        if late:
+            lines = ", ".join(f"line {line} (scenario {name!r}) from {year}" for line, name, year in late)
+            raise SettingsError(
+                f"TALENTGAP_END_YEAR={end_year} ends before changes of {SCENARIOS_SEED} start: {lines}. Choose an "
+                f"end year from {max(year for _, _, year in late)}, or move those lines' from_year"
+            )
+        return end_year
 
     @field_validator("demo_scale")
     @classmethod
@@ -73,8 +86,8 @@ class TalentgapSettings(dg.ConfigurableResource):
 
 
 def settings_from_env(env: Settings | None = None) -> TalentgapSettings:
-    """The settings from TALENTGAP_* variables (or `env`, read from them); a value that cannot be used is an error
-    naming its variable."""
+    """The settings from TALENTGAP_* variables (or `env`, read from them); a value that cannot be used, alone or
+    with the seeds, is an error naming its variable."""
     env = env or read_settings()
     try:
         return TalentgapSettings(

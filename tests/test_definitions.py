@@ -125,6 +125,22 @@ def test_a_setting_that_cannot_be_used_is_refused_by_name(monkeypatch, variable,
         resources_from_env()  # what the code location builds before any run starts
 
 
+def test_an_end_year_a_scenario_cannot_use_is_refused_at_start_naming_the_variable_and_the_line(monkeypatch):
+    """Before, TALENTGAP_END_YEAR=2025 failed a minute into the run, in the gap step, naming only the seed."""
+    from assets.resources import SettingsError, TalentgapSettings, resources_from_env
+
+    monkeypatch.setenv("TALENTGAP_END_YEAR", "2025")
+    with pytest.raises(SettingsError) as refused:
+        resources_from_env()
+    message = str(refused.value)
+    assert message.startswith("TALENTGAP_END_YEAR=2025 ends before changes of warehouse/seeds/scenarios.csv start")
+    assert "line 3 (scenario 'more_graduates') from 2026" in message and "end year from 2026" in message
+    with pytest.raises(ValueError, match="TALENTGAP_END_YEAR=2025 ends before"):  # typed into the launchpad
+        TalentgapSettings(end_year=2025)
+    monkeypatch.setenv("TALENTGAP_END_YEAR", "2026")
+    assert resources_from_env()["settings"].end_year == 2026
+
+
 def test_a_wait_or_deadline_typed_into_the_launchpad_is_checked_as_the_environments_is():
     from assets.resources import TalentgapSettings, WarehouseResource
 

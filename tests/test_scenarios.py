@@ -14,6 +14,7 @@ from models.gap.projection import project_unit
 from models.gap.scenarios import (
     BASELINE,
     ScenarioError,
+    changes_after,
     check_years,
     flows,
     parameter_ranges,
@@ -71,6 +72,10 @@ def test_the_shipped_scenarios_are_valid_and_the_baseline_comes_first():
             "column skill (scenario 'more'): 'green' is not a skill",
         ),
         ("more,demand_growth,care,all,0.01,26,short year", "column from_year (scenario 'more'): '26' is not a year"),
+        (
+            "more,demand_growth,care,all,0.01,２０２６,wide",
+            "column from_year (scenario 'more'): '２０２６' is not a year",
+        ),
         ("more,entrants_from_abroad,care,digital,100,2025,per group", "entrants_from_abroad is a national number"),
         ("More Grads,school_leavers_factor,all,all,1.2,2026,bad name", "column scenario (scenario 'More Grads')"),
         ("more,school_leavers_factor,all,all,1.2,2026,", "column description (scenario 'more')"),
@@ -118,6 +123,12 @@ def test_a_change_outside_the_projected_years_is_an_error():
     with pytest.raises(ScenarioError, match=r"line 3, column from_year \(scenario 'late'\): 2040 is not a projected"):
         check_years(scenarios, 2022, 2030)
     check_years(scenarios, 2022, 2040)
+
+
+def test_the_changes_an_end_year_cannot_use_are_found_before_the_seed_is_checked():
+    seed = scenarios_from("late,demand_growth,care,all,0.01,2031,late", "later,demand_growth,care,all,nine,2035,bad")
+    assert changes_after(seed, 2030) == [(3, "late", 2031), (4, "later", 2035)]
+    assert changes_after(seed, 2040) == [] and changes_after(read_seed("scenarios"), 2026) == []
 
 
 def test_more_of_the_unemployed_at_work_draws_the_pool_down():

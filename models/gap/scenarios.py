@@ -192,7 +192,7 @@ def _read_row(row: dict, groups: list[str], where: str, line: int) -> tuple[str,
     from_year = None
     text = (row["from_year"] or "").strip()
     if text:
-        if not re.fullmatch(r"\d{4}", text) or not 2000 <= int(text) <= 2100:
+        if not re.fullmatch(r"[0-9]{4}", text) or not 2000 <= int(text) <= 2100:
             raise fail("from_year", f"{text!r} is not a year (2000-2100)")
         from_year = int(text)
     return name, Change(lever, group, skill, value, from_year, row["description"].strip(), line)
@@ -209,6 +209,18 @@ def check_years(
                     f"{where} line {change.line}, column from_year (scenario {scenario.name!r}): {change.from_year} "
                     f"is not a projected year ({base_year + 1}-{end_year}); leave it empty for the first projected year"
                 )
+
+
+def changes_after(frame: pl.DataFrame, end_year: int) -> list[tuple[int, str, int]]:
+    """The seed's lines whose change starts after `end_year`, as (line, scenario, from_year): read from the text
+    alone, so that the settings can refuse such an end year before any step runs (the seed's other rules are checked
+    when it is loaded)."""
+    late = []
+    for line, row in enumerate(frame.iter_rows(named=True), start=2):
+        text = (row.get("from_year") or "").strip()
+        if re.fullmatch(r"[0-9]{4}", text) and int(text) > end_year:
+            late.append((line, (row.get("scenario") or "").strip(), int(text)))
+    return late
 
 
 def parameter_ranges(parameters: pl.DataFrame, where: str = "warehouse/seeds/parameters.csv") -> dict[str, Range]:
