@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,26 +12,33 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr, field_validator
 
-from sources import SOURCE_KINDS, Source, make_source
+from models.gap.scenarios import changes_after
+from sources import Source, make_source
 from sources.cbs import DEFAULT_CBS_URL, DEFAULT_DEADLINE_S, refused_url
-from sources.demo import MAX_SCALE
 from warehouse import lock
 from warehouse.audit import claim_kind
+from warehouse.db import read_seed
+from warehouse.settings import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_WAREHOUSE,
+    Settings,
+    SettingsError,
+    check_deadline,
+    check_demo_scale,
+    check_end_year,
+    check_lock_wait,
+    check_source,
+    read_settings,
+)
 
-DEFAULT_WAREHOUSE = "warehouse/talentgap.duckdb"
-DEMO_WAREHOUSE = "warehouse/demo/talentgap.duckdb"  # synthetic releases never share a warehouse with real ones
-DEFAULT_DATA_DIR = "../shared/data/real"
-# the first and last end year the model accepts: forecasts are backtested 1-4 years ahead, so a horizon beyond 2040
-# would be a guess, and an end year before 2020 would end before the data does
-END_YEARS = (2020, 2040)
-
-
-class SettingsError(ValueError):
-    """A setting (environment variable or launchpad config) that cannot be used."""
+SCENARIOS_SEED = "warehouse/seeds/scenarios.csv"
 
 
 class TalentgapSettings(dg.ConfigurableResource):
-    """Which source to load from, where the exports and the warehouse live, and how far to forecast."""
+    """Which source to load from, where the exports and the warehouse live, and how far to forecast.
+
+    The code location builds it from the environment (warehouse/settings.py checks every value) and fixes it
+    (fixed_resource): the launchpad cannot change it."""
 
     source: str = "files"
     data_dir: str = DEFAULT_DATA_DIR
@@ -45,9 +51,7 @@ class TalentgapSettings(dg.ConfigurableResource):
     @field_validator("source")
     @classmethod
     def _known_source(cls, source: str) -> str:
-        if source not in SOURCE_KINDS:
-            raise SettingsError(f"TALENTGAP_SOURCE={source!r} is not one of {', '.join(SOURCE_KINDS)}")
-        return source
+        return check_source(source)
 
     @field_validator("cbs_url")
     @classmethod
@@ -57,20 +61,29 @@ class TalentgapSettings(dg.ConfigurableResource):
             raise SettingsError(f"TALENTGAP_CBS_URL={url!r} is refused: {why}")
         return url
 
+    @field_validator("cbs_deadline_s")
+    @classmethod
+    def _usable_deadline(cls, deadline_s: float) -> float:
+        return check_deadline(deadline_s)
+
     @field_validator("end_year")
     @classmethod
-    def _plausible_end_year(cls, end_year: int) -> int:
-        first, last = END_YEARS
-        if not first <= end_year <= last:
-            raise SettingsError(f"TALENTGAP_END_YEAR={end_year} is outside {first}-{last}, the years the model serves")
+    def _usable_end_year(cls, end_year: int) -> int:
+        check_end_year(end_year)
+        # a scenario that starts after the end year would fail the gap step a minute into the run: refuse it now
+        late = changes_after(read_seed("scenarios"), end_year)
+        if late:
+            lines = ", ".join(f"line {line} (scenario {name!r}) from {year}" for line, name, year in late)
+            raise SettingsError(
+                f"TALENTGAP_END_YEAR={end_year} ends before changes of {SCENARIOS_SEED} start: {lines}. Choose an "
+                f"end year from {max(year for _, _, year in late)}, or move those lines' from_year"
+            )
         return end_year
 
     @field_validator("demo_scale")
     @classmethod
     def _known_scale(cls, scale: int) -> int:
-        if not 1 <= scale <= MAX_SCALE:
-            raise SettingsError(f"TALENTGAP_DEMO_SCALE={scale} is outside 1-{MAX_SCALE}")
-        return scale
+        return check_demo_scale(scale)
 
     def make_source(self) -> Source:
         return make_source(
@@ -82,36 +95,19 @@ class TalentgapSettings(dg.ConfigurableResource):
         )
 
 
-def default_warehouse(source: str, demo_scale: int = 1) -> str:
-    """Real data, demo data and each scale of demo data get a warehouse of their own, so releases never mix."""
-    if source != "demo":
-        return DEFAULT_WAREHOUSE
-    return DEMO_WAREHOUSE if demo_scale == 1 else f"warehouse/demo-x{demo_scale}/talentgap.duckdb"
-
-
-def settings_from_env() -> TalentgapSettings:
-    """The settings from TALENTGAP_* variables; a value that cannot be used is an error naming its variable."""
-    source = os.environ.get("TALENTGAP_SOURCE", "files")
-    end_year = os.environ.get("TALENTGAP_END_YEAR", "2030")
-    if not end_year.strip().isdigit():
-        raise SettingsError(f"TALENTGAP_END_YEAR={end_year!r} is not a year (a whole number such as 2030)")
-    scale = os.environ.get("TALENTGAP_DEMO_SCALE", "1")
-    if not scale.strip().isdigit():
-        raise SettingsError(f"TALENTGAP_DEMO_SCALE={scale!r} is not a whole number of times the demo series")
-    deadline = os.environ.get("TALENTGAP_CBS_DEADLINE", str(DEFAULT_DEADLINE_S))
-    try:
-        deadline_s = float(deadline)
-    except ValueError:
-        raise SettingsError(f"TALENTGAP_CBS_DEADLINE={deadline!r} is not a number of seconds") from None
+def settings_from_env(env: Settings | None = None) -> TalentgapSettings:
+    """The settings from TALENTGAP_* variables (or `env`, read from them); a value that cannot be used, alone or
+    with the seeds, is an error naming its variable."""
+    env = env or read_settings()
     try:
         return TalentgapSettings(
-            source=source,
-            data_dir=os.environ.get("TALENTGAP_DATA_DIR", DEFAULT_DATA_DIR),
-            warehouse=os.environ.get("TALENTGAP_WAREHOUSE", default_warehouse(source, int(scale))),
-            cbs_url=os.environ.get("TALENTGAP_CBS_URL", DEFAULT_CBS_URL),
-            cbs_deadline_s=deadline_s,
-            end_year=int(end_year),
-            demo_scale=int(scale),
+            source=env.source,
+            data_dir=env.data_dir,
+            warehouse=env.warehouse,
+            cbs_url=env.cbs_url,
+            cbs_deadline_s=env.cbs_deadline_s,
+            end_year=env.end_year,
+            demo_scale=env.demo_scale,
         )
     except ValueError as error:  # pydantic wraps our SettingsError: say only what is wrong
         messages = [e["ctx"]["error"] for e in getattr(error, "errors", lambda: [])() if "ctx" in e]
@@ -130,6 +126,11 @@ class WarehouseResource(DuckDBResource):
     source: str = "files"
     lock_wait_seconds: float = 0.0
     _lock: IO[str] | None = PrivateAttr(default=None)
+
+    @field_validator("lock_wait_seconds")
+    @classmethod
+    def _usable_wait(cls, wait_s: float) -> float:
+        return check_lock_wait(wait_s)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._lock = lock.acquire(
@@ -187,17 +188,14 @@ def fixed_resource(resource: dg.ConfigurableResource, description: str) -> dg.Re
 
 
 def resources_from_env() -> dict[str, object]:
-    """The code location's resources, from TALENTGAP_* variables only (fixed_resource: no launchpad config)."""
-    settings = settings_from_env()
-    wait = os.environ.get("TALENTGAP_LOCK_WAIT", "0")
-    try:
-        wait_seconds = float(wait)
-    except ValueError:
-        raise SettingsError(f"TALENTGAP_LOCK_WAIT={wait!r} is not a number of seconds") from None
+    """The code location's resources from the TALENTGAP_* variables, every one checked before the first step, and
+    fixed (fixed_resource: no launchpad config)."""
+    env = read_settings()
+    settings = settings_from_env(env)
     return {
         "settings": fixed_resource(settings, "The TALENTGAP_* settings the code location was started with."),
         "duckdb": fixed_resource(
-            duckdb_resource(settings.warehouse, settings.source, wait_seconds),
+            duckdb_resource(settings.warehouse, settings.source, env.lock_wait_s),
             f"The DuckDB warehouse {settings.warehouse}, written by one run at a time.",
         ),
     }

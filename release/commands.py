@@ -1,7 +1,8 @@
 """What every operations command (re-export, roll-back, restore, recover) does around its work on the warehouse:
-its arguments checked before anything is touched, the warehouse's lock held as a run holds it (a run started
-meanwhile waits up to TALENTGAP_LOCK_WAIT seconds or is refused by name, and so is the command while a run
-writes), and any failure said in one line with a non-zero exit."""
+its arguments and the TALENTGAP_* settings checked before anything is touched (warehouse/settings.py, as a run
+reads them), the warehouse's lock held as a run holds it (a run started meanwhile waits up to TALENTGAP_LOCK_WAIT
+seconds or is refused by name, and so is the command while a run writes), and any failure said in one line with a
+non-zero exit."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from release.identity import check_release_id
 from release.publish import CopyNotUpdated, PublicationError
 from warehouse import lock
 from warehouse.paths import WarehousePaths
+from warehouse.settings import SettingsError, read_settings
 
-DEFAULT_WAREHOUSE = "warehouse/talentgap.duckdb"
 Work = Callable[[duckdb.DuckDBPyConnection, argparse.Namespace, WarehousePaths], str]
 
 
@@ -29,7 +30,7 @@ def parser(description: str, release_id: str | None = None, reason: str | None =
         parsed.add_argument("release_id", type=_release_id, help=release_id)
     if reason:
         parsed.add_argument("--reason", required=True, help=reason)
-    parsed.add_argument("--warehouse", default=os.environ.get("TALENTGAP_WAREHOUSE", DEFAULT_WAREHOUSE))
+    parsed.add_argument("--warehouse", help="default: the warehouse a run with these settings writes")
     return parsed
 
 
@@ -42,13 +43,18 @@ def _release_id(value: str) -> str:
 
 def run(name: str, args: argparse.Namespace, work: Work, read_only: bool = False) -> int:
     """`work` on the warehouse under its lock; prints what it did, or why it failed, in one line."""
-    warehouse = Path(args.warehouse)
+    try:
+        settings = read_settings()
+    except SettingsError as error:
+        print(f"{name} failed: {error}", file=sys.stderr)
+        return 1
+    warehouse = Path(args.warehouse or settings.warehouse)
     if not warehouse.is_file():
         print(f"{name} failed: no warehouse at {warehouse}", file=sys.stderr)
         return 1
     try:
-        held = lock.acquire(warehouse, f"a {name} (pid {os.getpid()})", lock_wait())
-    except (lock.WarehouseBusy, ValueError) as refused:
+        held = lock.acquire(warehouse, f"a {name} (pid {os.getpid()})", settings.lock_wait_s)
+    except lock.WarehouseBusy as refused:
         print(f"{name} failed: {refused}", file=sys.stderr)
         return 1
     try:
@@ -61,15 +67,3 @@ def run(name: str, args: argparse.Namespace, work: Work, read_only: bool = False
         lock.release(held)
     print(said)
     return 0
-
-
-def lock_wait() -> float:
-    """TALENTGAP_LOCK_WAIT as the runs read it: seconds, a finite number of at least 0."""
-    value = os.environ.get("TALENTGAP_LOCK_WAIT", "0")
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = float("nan")
-    if not 0 <= seconds < float("inf"):
-        raise ValueError(f"TALENTGAP_LOCK_WAIT={value!r}: give the seconds to wait, a number of 0 or more")
-    return seconds

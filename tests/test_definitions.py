@@ -114,14 +114,82 @@ def test_demo_runs_default_to_a_warehouse_of_their_own(monkeypatch):
             "https://example.org/odata",
             "TALENTGAP_CBS_URL='https://example.org/odata' is refused: example.org is not a CBS host",
         ),
+        # numbers that float() and int() take but that switch a wait or a deadline off, or no one means
+        ("TALENTGAP_LOCK_WAIT", "nan", "TALENTGAP_LOCK_WAIT='nan' is not a finite number of seconds"),
+        ("TALENTGAP_LOCK_WAIT", "inf", "TALENTGAP_LOCK_WAIT='inf' is not a finite number of seconds"),
+        ("TALENTGAP_LOCK_WAIT", "abc", "TALENTGAP_LOCK_WAIT='abc' is not a finite number of seconds"),
+        ("TALENTGAP_LOCK_WAIT", "-5", "TALENTGAP_LOCK_WAIT=-5 is not a number of seconds from 0 to 86400"),
+        ("TALENTGAP_CBS_DEADLINE", "nan", "TALENTGAP_CBS_DEADLINE='nan' is not a finite number of seconds"),
+        ("TALENTGAP_CBS_DEADLINE", "0", "TALENTGAP_CBS_DEADLINE=0 is not a number of seconds above 0"),
+        ("TALENTGAP_CBS_DEADLINE", "-1", "TALENTGAP_CBS_DEADLINE=-1 is not a number of seconds above 0"),
+        ("TALENTGAP_END_YEAR", "２０３０", "TALENTGAP_END_YEAR='２０３０' is not a year"),
+        ("TALENTGAP_DEMO_SCALE", "２", "TALENTGAP_DEMO_SCALE='２' is not a whole number"),
+        ("TALENTGAP_WAREHOUSE", "", "TALENTGAP_WAREHOUSE='' names no file"),
     ],
 )
 def test_a_setting_that_cannot_be_used_is_refused_by_name(monkeypatch, variable, value, message):
-    from assets.resources import SettingsError, settings_from_env
+    from assets.resources import SettingsError, resources_from_env
 
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
-        settings_from_env()
+        resources_from_env()  # what the code location builds before any run starts
+
+
+def test_an_end_year_a_scenario_cannot_use_is_refused_at_start_naming_the_variable_and_the_line(monkeypatch):
+    """Before, TALENTGAP_END_YEAR=2025 failed a minute into the run, in the gap step, naming only the seed."""
+    from assets.resources import SettingsError, TalentgapSettings, resources_from_env, settings_from_env
+
+    monkeypatch.setenv("TALENTGAP_END_YEAR", "2025")
+    with pytest.raises(SettingsError) as refused:
+        resources_from_env()
+    message = str(refused.value)
+    assert message.startswith("TALENTGAP_END_YEAR=2025 ends before changes of warehouse/seeds/scenarios.csv start")
+    assert "line 3 (scenario 'more_graduates') from 2026" in message and "end year from 2026" in message
+    with pytest.raises(ValueError, match="TALENTGAP_END_YEAR=2025 ends before"):  # made in code, as tests do
+        TalentgapSettings(end_year=2025)
+    monkeypatch.setenv("TALENTGAP_END_YEAR", "2026")
+    assert settings_from_env().end_year == 2026
+
+
+def test_a_wait_or_deadline_given_in_code_is_checked_as_the_environments_is():
+    from assets.resources import TalentgapSettings, WarehouseResource
+
+    with pytest.raises(ValueError, match="TALENTGAP_CBS_DEADLINE=nan is not a number of seconds above 0"):
+        TalentgapSettings(cbs_deadline_s=float("nan"))
+    with pytest.raises(ValueError, match="TALENTGAP_LOCK_WAIT=-1 is not a number of seconds from 0"):
+        WarehouseResource(database="warehouse/talentgap.duckdb", lock_wait_seconds=-1)
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("rollback", "roll-back failed: TALENTGAP_LOCK_WAIT='abc' is not a finite number of seconds (such as 30)\n"),
+        ("reexport", "re-export failed: TALENTGAP_LOCK_WAIT='abc' is not a finite number of seconds (such as 30)\n"),
+    ],
+)
+def test_the_release_commands_refuse_a_setting_in_one_line_naming_it(tmp_path, monkeypatch, capsys, command, message):
+    """Before, `TALENTGAP_LOCK_WAIT=abc python -m release.rollback ...` ended in a ValueError traceback."""
+    from release import reexport, rollback
+
+    warehouse = tmp_path / "talentgap.duckdb"
+    warehouse.touch()
+    monkeypatch.setenv("TALENTGAP_LOCK_WAIT", "abc")
+    main = rollback.main if command == "rollback" else reexport.main
+    extra = ["--reason", "wrong"] if command == "rollback" else []
+    assert main(["r20250101T000000000000Z", "--warehouse", str(warehouse), *extra]) == 1
+    assert capsys.readouterr().err == message
+
+
+def test_the_release_commands_default_to_the_warehouse_a_run_with_the_same_settings_writes(
+    tmp_path, monkeypatch, capsys
+):
+    from release.rollback import main
+
+    monkeypatch.delenv("TALENTGAP_WAREHOUSE", raising=False)
+    monkeypatch.setenv("TALENTGAP_SOURCE", "demo")
+    monkeypatch.chdir(tmp_path)
+    assert main(["r20250101T000000000000Z", "--reason", "wrong"]) == 1
+    assert capsys.readouterr().err == "roll-back failed: no warehouse at warehouse/demo/talentgap.duckdb\n"
 
 
 def test_the_launchpad_cannot_point_a_run_at_another_warehouse_data_folder_or_url():

@@ -9,11 +9,14 @@ import numpy as np
 import polars as pl
 import pytest
 
+from assets.seeds import VALIDATORS
 from models.gap.inputs import GAP_INPUT_TABLES, model_data, units_at
 from models.gap.projection import project_unit
 from models.gap.scenarios import (
     BASELINE,
     ScenarioError,
+    changes_after,
+    check_parameters,
     check_years,
     flows,
     parameter_ranges,
@@ -71,6 +74,10 @@ def test_the_shipped_scenarios_are_valid_and_the_baseline_comes_first():
             "column skill (scenario 'more'): 'green' is not a skill",
         ),
         ("more,demand_growth,care,all,0.01,26,short year", "column from_year (scenario 'more'): '26' is not a year"),
+        (
+            "more,demand_growth,care,all,0.01,２０２６,wide",
+            "column from_year (scenario 'more'): '２０２６' is not a year",
+        ),
         ("more,entrants_from_abroad,care,digital,100,2025,per group", "entrants_from_abroad is a national number"),
         ("More Grads,school_leavers_factor,all,all,1.2,2026,bad name", "column scenario (scenario 'More Grads')"),
         ("more,school_leavers_factor,all,all,1.2,2026,", "column description (scenario 'more')"),
@@ -120,6 +127,12 @@ def test_a_change_outside_the_projected_years_is_an_error():
     check_years(scenarios, 2022, 2040)
 
 
+def test_the_changes_an_end_year_cannot_use_are_found_before_the_seed_is_checked():
+    seed = scenarios_from("late,demand_growth,care,all,0.01,2031,late", "later,demand_growth,care,all,nine,2035,bad")
+    assert changes_after(seed, 2030) == [(3, "late", 2031), (4, "later", 2035)]
+    assert changes_after(seed, 2040) == [] and changes_after(read_seed("scenarios"), 2026) == []
+
+
 def test_more_of_the_unemployed_at_work_draws_the_pool_down():
     pool = np.full(6, 1000.0)
     assert reactivated(pool, 0.3, np.ones(6)) == pytest.approx(np.full(6, 300.0))
@@ -138,6 +151,87 @@ def test_a_parameter_outside_its_own_range_is_an_error():
     )
     with pytest.raises(ScenarioError, match=r"parameters.csv line 7 \(field_match_rate\): 0.5 is not within"):
         parameter_ranges(parameters)
+
+
+def with_parameter(name: str, **columns: str) -> pl.DataFrame:
+    """The shipped parameters with `columns` of one of them replaced."""
+    parameters = read_seed("parameters")
+    return parameters.with_columns(
+        pl.when(pl.col("name") == name).then(pl.lit(text)).otherwise(pl.col(column)).alias(column)
+        for column, text in columns.items()
+    )
+
+
+def test_the_shipped_parameters_are_valid():
+    check_parameters(read_seed("parameters"))
+
+
+@pytest.mark.parametrize(
+    ("name", "columns", "message"),
+    [
+        (
+            "retirement_window_years",
+            {"value": "1e308", "high": "1e309"},
+            "line 2 (retirement_window_years), column value: '1e308' is outside 1-50",
+        ),
+        (
+            "retirement_window_years",
+            {"low": "-inf"},
+            "line 2 (retirement_window_years), column low: '-inf' is not a finite number",
+        ),
+        ("trend_damping", {"high": "inf"}, "line 11 (trend_damping), column high: 'inf' is not a finite number"),
+        ("other_exit_rate", {"value": "nan"}, "line 3 (other_exit_rate), column value: 'nan' is not a finite number"),
+        (
+            "other_exit_rate",
+            {"value": "-0.015", "low": "-0.02", "high": "-0.01"},
+            "line 3 (other_exit_rate), column value: '-0.015' is outside 0-1",
+        ),
+        (
+            "mbo_entry_rate",
+            {"value": "7", "low": "5", "high": "8"},
+            "line 4 (mbo_entry_rate), column value: '7' is outside 0-1",
+        ),
+        (
+            "he_graduates_per_enrolled",
+            {"high": "2"},
+            "line 5 (he_graduates_per_enrolled), column high: '2' is outside 0-1",
+        ),
+        ("unemployed_reactivation_rate", {"value": "0", "low": "0"}, "column value: '0' must be above 0"),
+        (
+            "field_match_rate",
+            {"value": "０.５"},
+            "line 7 (field_match_rate), column value: '０.５' is not a finite number",
+        ),
+        (
+            "survey_break_year",
+            {"value": "twenty-twenty-one"},
+            "line 12 (survey_break_year), column value: 'twenty-twenty-one' is not a year (1990-2040)",
+        ),
+        ("survey_break_year", {"value": "2021.5"}, "line 12 (survey_break_year), column value: '2021.5' is not a year"),
+        ("survey_break_year", {"value": "3021"}, "line 12 (survey_break_year), column value: '3021' is not a year"),
+        ("trend_damping", {"unit": "persons"}, "line 11 (trend_damping), column unit: 'persons' is not a unit"),
+    ],
+)
+def test_a_parameter_that_cannot_be_used_is_an_error_naming_file_line_parameter_and_value(name, columns, message):
+    """Before, 1e308, inf, a negative rate, a share of 7 and a year in words all passed the seed's validation."""
+    with pytest.raises(ScenarioError) as error:
+        VALIDATORS["parameters"](with_parameter(name, **columns))  # what the seeds step runs before writing
+    assert str(error.value).startswith("warehouse/seeds/parameters.csv line ")
+    assert message in str(error.value)
+
+
+def test_a_bad_parameter_stops_the_run_at_the_seed_before_anything_is_written(tmp_path, monkeypatch):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    with_parameter("mbo_entry_rate", value="7", low="5", high="8").write_csv(seeds / "parameters.csv")
+    monkeypatch.setattr("warehouse.db.SEEDS_DIR", seeds)
+    warehouse = tmp_path / "talentgap.duckdb"
+    result = run_pipeline("files", warehouse, tmp_path, selection=dg.AssetSelection.assets("seeds/parameters"))
+    assert not result.success
+    failure = " ".join(e.step_failure_data.error.to_string() for e in result.all_events if e.is_step_failure)
+    assert "parameters.csv line 4 (mbo_entry_rate), column value: '7' is outside 0-1" in failure
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        assert not conn.execute("select * from duckdb_tables() where table_name = 'parameters'").fetchall()
 
 
 def test_a_bad_scenario_seed_stops_the_run_at_the_seed_before_anything_is_written(tmp_path, monkeypatch):

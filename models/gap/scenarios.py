@@ -15,6 +15,7 @@ same in both and cancel; what is left is how sure we are of the levers' pass-thr
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ SCENARIO_COLUMNS = ("scenario", "lever", "sector_group", "skill", "value", "from
 
 
 class ScenarioError(ValueError):
-    """A scenario or a parameter range in the seeds cannot be used."""
+    """A scenario or a parameter in the seeds cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def _read_row(row: dict, groups: list[str], where: str, line: int) -> tuple[str,
     from_year = None
     text = (row["from_year"] or "").strip()
     if text:
-        if not re.fullmatch(r"\d{4}", text) or not 2000 <= int(text) <= 2100:
+        if not re.fullmatch(r"[0-9]{4}", text) or not 2000 <= int(text) <= 2100:
             raise fail("from_year", f"{text!r} is not a year (2000-2100)")
         from_year = int(text)
     return name, Change(lever, group, skill, value, from_year, row["description"].strip(), line)
@@ -211,9 +212,71 @@ def check_years(
                 )
 
 
+def changes_after(frame: pl.DataFrame, end_year: int) -> list[tuple[int, str, int]]:
+    """The seed's lines whose change starts after `end_year`, as (line, scenario, from_year): read from the text
+    alone, so that the settings can refuse such an end year before any step runs (the seed's other rules are checked
+    when it is loaded)."""
+    late = []
+    for line, row in enumerate(frame.iter_rows(named=True), start=2):
+        text = (row.get("from_year") or "").strip()
+        if re.fullmatch(r"[0-9]{4}", text) and int(text) > end_year:
+            late.append((line, (row.get("scenario") or "").strip(), int(text)))
+    return late
+
+
+# What parameters.csv's numbers may be, by their unit. A share (every unit starting "share") and a rate of persons
+# per person lie in 0-1; a span of years (the retirement window) within a working life; a year is a whole year of
+# the data or the forecast. A new unit is refused until it is added here, so that no number goes unchecked.
+RATE_UNITS = ("graduates per enrolled student per year",)
+SPAN_YEARS = (1.0, 50.0)
+PARAMETER_YEARS = (1990, 2040)
+
+
+def check_parameters(parameters: pl.DataFrame, where: str = "warehouse/seeds/parameters.csv") -> None:
+    """Every number of the seed can be used: `value`, `low` and `high` finite numbers within what their unit allows,
+    and a value above 0 (levers and drawn values are read as ratios to it). An error names the line, the parameter,
+    the column and the value."""
+    for line, row in enumerate(parameters.iter_rows(named=True), start=2):
+        _check_parameter(row, f"{where} line {line} ({row['name']})")
+
+
+def _check_parameter(row: dict, where: str) -> None:
+    unit = (row["unit"] or "").strip()
+    texts = {column: (row[column] or "").strip() for column in ("value", "low", "high")}
+    given = {column: text for column, text in texts.items() if text or column == "value"}  # low, high: optional
+
+    def fail(column: str, text: str, problem: str) -> ScenarioError:
+        return ScenarioError(f"{where}, column {column}: {text!r} {problem}")
+
+    if unit == "year":
+        first, last = PARAMETER_YEARS
+        for column, text in given.items():
+            if not (re.fullmatch(r"[0-9]{4}", text) and first <= int(text) <= last):
+                raise fail(column, text, f"is not a year ({first}-{last})")
+        return
+    if unit.startswith("share") or unit in RATE_UNITS:
+        (low, high), kind = (0.0, 1.0), "a share or a rate"
+    elif unit == "years":
+        (low, high), kind = SPAN_YEARS, "a span of years"
+    else:
+        raise fail("unit", unit, "is not a unit whose numbers can be checked: share..., years, year or RATE_UNITS")
+    for column, text in given.items():
+        try:
+            number = float(text) if text.isascii() else math.nan  # float() would take full-width digits too
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise fail(column, text, "is not a finite number")
+        if not low <= number <= high:
+            raise fail(column, text, f"is outside {low:g}-{high:g}, the range of {kind} ({unit})")
+        if column == "value" and number == 0:
+            raise fail(column, text, "must be above 0: levers and drawn values are read as ratios to it")
+
+
 def parameter_ranges(parameters: pl.DataFrame, where: str = "warehouse/seeds/parameters.csv") -> dict[str, Range]:
-    """The assumptions with a plausible range (`low`, `high`), as numbers; a range that does not hold its value
-    is an error naming the line."""
+    """The assumptions with a plausible range (`low`, `high`), as numbers, once every number of the seed is checked
+    (`check_parameters`); a range that does not hold its value is an error naming the line."""
+    check_parameters(parameters, where)
     ranges = {}
     for line, row in enumerate(parameters.iter_rows(named=True), start=2):
         if not (row.get("low") or row.get("high")):
