@@ -7,6 +7,7 @@ import dagster as dg
 import assets
 from assets.resources import resources_from_env
 from pipelines.jobs import materialize_everything
+from pipelines.reclaim import reclaim_dead_runs_sensor
 from pipelines.schedules import weekly_refresh
 from pipelines.sensors import cbs_release_sensor
 
@@ -22,7 +23,7 @@ defs = dg.Definitions(
     asset_checks=all_checks,
     jobs=[materialize_everything],
     schedules=[weekly_refresh],
-    sensors=[cbs_release_sensor],
+    sensors=[cbs_release_sensor, reclaim_dead_runs_sensor],
     resources=resources_from_env(),
     # One process for the whole run: DuckDB takes one writer at a time, and a process per step costs seconds each.
     executor=dg.in_process_executor,

@@ -7,11 +7,11 @@ from sources.registry import TABLES
 LAYERS = {"raw", "staging", "seeds", "marts", "forecast", "publish"}
 
 
-def test_definitions_load_with_the_job_the_schedule_and_the_sensor():
+def test_definitions_load_with_the_job_the_schedule_and_the_sensors():
     repository = defs.get_repository_def()
     assert repository.get_job("materialize_everything")
     assert [s.name for s in repository.schedule_defs] == ["weekly_refresh"]
-    assert [s.name for s in repository.sensor_defs] == ["cbs_release_sensor"]
+    assert [s.name for s in repository.sensor_defs] == ["cbs_release_sensor", "reclaim_dead_runs_sensor"]
 
 
 def test_every_asset_has_a_layer_group_and_a_description():
