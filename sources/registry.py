@@ -81,6 +81,12 @@ _MBO_TOTALS = {
     "Herkomstland": "Totaal",
     "GeboortelandOuders": "Totaal",
 }
+# open, new and filled vacancies, as CBS's vacancy tables publish them (by sector, by government sector)
+_VACANCY_MEASURES = (
+    Measure("OpenstaandeVacatures_1", "open vacancies at the end of the period", THOUSANDS, 1000, 1_500_000),
+    Measure("OntstaneVacatures_2", "new vacancies during the period", THOUSANDS, 1000, 5_000_000),
+    Measure("VervuldeVacatures_3", "filled vacancies during the period", THOUSANDS, 1000, 5_000_000),
+)
 _MBO_DIMENSIONS = ("Geslacht", "Niveau", "Leerweg", "Studierichting", "Herkomstland", "GeboortelandOuders")
 
 TABLES: tuple[TableSpec, ...] = (
@@ -89,11 +95,7 @@ TABLES: tuple[TableSpec, ...] = (
         title="Vacatures; SBI 2008; naar economische activiteit en bedrijfsgrootte",
         role="vacancies_by_sector",
         dimensions=("Bedrijfskenmerken",),
-        measures=(
-            Measure("OpenstaandeVacatures_1", "open vacancies at the end of the period", THOUSANDS, 1000, 1_500_000),
-            Measure("OntstaneVacatures_2", "new vacancies during the period", THOUSANDS, 1000, 5_000_000),
-            Measure("VervuldeVacatures_3", "filled vacancies during the period", THOUSANDS, 1000, 5_000_000),
-        ),
+        measures=_VACANCY_MEASURES,
         export_file="cbs_dertje/80472ned.csv",
         model_frequency="Q",
         model_measures=("OpenstaandeVacatures_1",),
@@ -104,11 +106,7 @@ TABLES: tuple[TableSpec, ...] = (
         role="government_vacancies",
         # the police's own vacancies, which no SBI code of 80472ned separates from public administration (O)
         dimensions=("Overheidssectoren",),
-        measures=(
-            Measure("OpenstaandeVacatures_1", "open vacancies at the end of the period", THOUSANDS, 1000, 1_500_000),
-            Measure("OntstaneVacatures_2", "new vacancies during the period", THOUSANDS, 1000, 5_000_000),
-            Measure("VervuldeVacatures_3", "filled vacancies during the period", THOUSANDS, 1000, 5_000_000),
-        ),
+        measures=_VACANCY_MEASURES,
         export_file="cbs_dertje/80857ned.csv",
     ),
     TableSpec(
