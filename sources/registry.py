@@ -88,6 +88,49 @@ _VACANCY_MEASURES = (
     Measure("VervuldeVacatures_3", "filled vacancies during the period", THOUSANDS, 1000, 5_000_000),
 )
 _MBO_DIMENSIONS = ("Geslacht", "Niveau", "Leerweg", "Studierichting", "Herkomstland", "GeboortelandOuders")
+# 84105NED's gross value added at basic prices by sector: measure column -> the SBI code it covers (SOURCES.md; the
+# map was checked against the measure list of CBS 85880NED). Its sectors are columns, not a dimension. Petroleum
+# (19, k_19AardolieIndustrie_27) is left out: its value added is negative in some quarters (2013-2014, 2020), which
+# the staging checks refuse for a count, and no group reads it (C holds it).
+VALUE_ADDED_SECTORS = {
+    "Totaal_18": "A-U",
+    "ALandbouwBosbouwEnVisserij_20": "A",
+    "Totaal_21": "B-E",
+    "BDelfstoffenwinning_22": "B",
+    "Totaal_23": "C",
+    "k_1012VoedingsGenotmiddelenindustrie_24": "10-12",
+    "k_1315TextielKledingLederindustrie_25": "13-15",
+    "k_1618HoutPapierGrafischeIndustr_26": "16-18",
+    "k_2021ChemieEnFarmaceutischeIndustrie_28": "20-21",
+    "k_2223KunststofEnBouwmateriaalindustr_29": "22-23",
+    "k_2425BasismetaalMetaalprodIndustrie_30": "24-25",
+    "k_2627ElektrischeEnElektronIndustrie_31": "26-27",
+    "k_28MachineIndustrie_32": "28",
+    "k_2930Transportmiddelenindustrie_33": "29-30",
+    "k_3133OverigeIndustrieEnReparatie_34": "31-33",
+    "DEnergievoorziening_35": "D",
+    "EWaterbedrijvenEnAfvalbeheer_36": "E",
+    "FBouwnijverheid_37": "F",
+    "Totaal_38": "G-N",
+    "Totaal_39": "G-I",
+    "GHandel_40": "G",
+    "HVervoerEnOpslag_41": "H",
+    "IHoreca_42": "I",
+    "JInformatieEnCommunicatie_43": "J",
+    "KFinancieleDienstverlening_44": "K",
+    "LVerhuurEnHandelVanOnroerendGoed_45": "L",
+    "Totaal_46": "M-N",
+    "MSpecialistischeZakelijkeDiensten_47": "M",
+    "Totaal_48": "N",
+    "Totaal_53": "O-U",
+    "Totaal_54": "O-Q",
+    "Totaal_55": "O-P",
+    "OOpenbaarBestuurEnOverheidsdiensten_56": "O",
+    "POnderwijs_57": "P",
+    "QGezondheidsEnWelzijnszorg_58": "Q",
+    "RUCultuurRecreatieOverigeDiensten_59": "R-U",
+}
+MILLION_EURO = "mln euro"
 
 TABLES: tuple[TableSpec, ...] = (
     TableSpec(
@@ -127,6 +170,32 @@ TABLES: tuple[TableSpec, ...] = (
         export_file="cbs_dertje/85920NED.csv",
         slice={"TypeWerkenden": "Totaal"},
         model_frequency="Q",
+    ),
+    TableSpec(
+        table_id="84105NED",
+        title="Bbp, productie en bestedingen; kwartalen, waarden, nationale rekeningen (basisjaar 2015)",
+        role="value_added_by_sector",
+        # output by sector: volumes in 2015 prices are chain-linked, so only their growth is used (they do not add up)
+        dimensions=("SoortGegevens",),
+        measures=tuple(
+            Measure(column, f"gross value added at basic prices, SBI {code}", MILLION_EURO, 1, 5_000_000)
+            for column, code in VALUE_ADDED_SECTORS.items()
+        ),
+        export_file="cbs_powell001/84105NED.csv",
+        slice={"SoortGegevens": "Prijsniveau 2015"},
+    ),
+    TableSpec(
+        table_id="85918NED",
+        title="Arbeidsvolume; bedrijfstak, geslacht, nationale rekeningen",
+        role="labour_volume_by_sector",
+        # labour input by sector as the national accounts count it, beside 84105NED's output: labour productivity
+        dimensions=("Geslacht", "TypeWerkenden", "BedrijfstakkenBranchesSBI2008"),
+        measures=(
+            Measure("Arbeidsjaren_3", "labour years (full-time equivalents)", THOUSANDS, 1000, 13_000_000),
+            Measure("GewerkteUren_4", "hours worked, millions", "mln uren", 1, 50_000),
+        ),
+        export_file="cbs_dertje/85918NED.csv",
+        slice={"Geslacht": "Totaal mannen en vrouwen", "TypeWerkenden": "Totaal"},
     ),
     TableSpec(
         table_id="85272NED",

@@ -144,11 +144,11 @@ def test_an_end_year_a_scenario_cannot_use_is_refused_at_start_naming_the_variab
         resources_from_env()
     message = str(refused.value)
     assert message.startswith("TALENTGAP_END_YEAR=2025 ends before changes of warehouse/seeds/scenarios.csv start")
-    assert "line 3 (scenario 'more_graduates') from 2026" in message and "end year from 2026" in message
+    assert "line 3 (scenario 'more_graduates') from 2026" in message and "end year from 2027" in message
     with pytest.raises(ValueError, match="TALENTGAP_END_YEAR=2025 ends before"):  # made in code, as tests do
         TalentgapSettings(end_year=2025)
-    monkeypatch.setenv("TALENTGAP_END_YEAR", "2026")
-    assert settings_from_env().end_year == 2026
+    monkeypatch.setenv("TALENTGAP_END_YEAR", "2027")  # the letter's growth and productivity levers start in 2027
+    assert settings_from_env().end_year == 2027
 
 
 def test_a_wait_or_deadline_given_in_code_is_checked_as_the_environments_is():

@@ -130,7 +130,7 @@ def test_a_change_outside_the_projected_years_is_an_error():
 def test_the_changes_an_end_year_cannot_use_are_found_before_the_seed_is_checked():
     seed = scenarios_from("late,demand_growth,care,all,0.01,2031,late", "later,demand_growth,care,all,nine,2035,bad")
     assert changes_after(seed, 2030) == [(3, "late", 2031), (4, "later", 2035)]
-    assert changes_after(seed, 2040) == [] and changes_after(read_seed("scenarios"), 2026) == []
+    assert changes_after(seed, 2040) == [] and changes_after(read_seed("scenarios"), 2027) == []
 
 
 def test_more_of_the_unemployed_at_work_draws_the_pool_down():

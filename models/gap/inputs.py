@@ -17,7 +17,9 @@ import polars as pl
 
 from models.gap.cycle import Cycle, Response, persistence
 from models.gap.occupation_mix import YearMix, solve_year
+from models.gap.output import SectorGrowth, group_growth
 from models.gap.stock_flow import Calibration, History, calibrate
+from sources.registry import VALUE_ADDED_SECTORS
 
 SKILLS = ("technical", "digital")
 NATIONAL = "national"
@@ -26,6 +28,7 @@ NEW_VACANCIES = "OntstaneVacatures_2"
 FILLED_VACANCIES = "VervuldeVacatures_3"
 UNEMPLOYED = "NietSeizoengecorrigeerd_5"
 ENROLLED = "TotaalIngeschrevenen_1"
+LABOUR_YEARS = "Arbeidsjaren_3"
 # SBI sections (with R-U together) as 85272NED and the occupation mix both publish them: they add up to the economy,
 # so the skill employment of all sections can be made to add up to the national figure of 85276NED.
 SECTIONS = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R-U")
@@ -61,6 +64,8 @@ class Marts:
     mbo_graduates_by_field: pl.DataFrame
     higher_education_enrolment_by_field: pl.DataFrame
     employment_by_age: pl.DataFrame
+    value_added_by_sector: pl.DataFrame
+    labour_volume_by_sector: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ class Unit:
     cycle: Cycle  # the base year's vacancy rate against its normal level, and how fast the distance fades
     response: Response  # the other entrants' rate and how it rises with tightness
     matching_unemployed: float  # the unemployed of the base year (yearly average) taken as seeking the unit's jobs
+    sector_growth: SectorGrowth  # output and labour volume of the unit's sectors, by year (national accounts)
+    economy_growth: SectorGrowth  # the same for the whole economy (A-U)
 
     @property
     def employment_share(self) -> float:
@@ -139,6 +146,8 @@ class ModelData:
     school_routes: dict[str, dict[str, YearlySeries]]  # skill -> {"mbo": ..., "he": ...}: the two parts of it
     unemployed: YearlySeries  # unemployed persons, national
     mix: dict[int, YearMix]
+    value_added: dict[tuple[str, int], float]  # (national-accounts sector, year) -> value added, 2015 prices (84105NED)
+    labour_years: dict[tuple[str, int], float]  # (sector, year) -> labour years (85918NED)
     _bounds: dict = field(default_factory=dict, repr=False)  # (sectors, occupation, year) -> (lower, upper)
 
     def share_of(self, group_weights: dict[str, float], occupation: str, year: int) -> float:
@@ -279,8 +288,18 @@ def load_model_data(
         school_routes=routes,
         unemployed=_series(marts.unemployment.filter(pl.col("measure") == UNEMPLOYED), forecasts, "unemployment"),
         mix=_solve_mix(marts, hierarchy, classes, by_occupation),
+        value_added=_value_added(marts.value_added_by_sector),
+        labour_years=_lookup(marts.labour_volume_by_sector, "BedrijfstakkenBranchesSBI2008", LABOUR_YEARS),
     )
     return data
+
+
+def _value_added(frame: pl.DataFrame) -> dict[tuple[str, int], float]:
+    """(SBI code, year) -> yearly value added: 84105NED's sectors are its measure columns."""
+    rows = frame.filter(pl.col("frequency") == "Y", pl.col("value").is_not_null()).select(
+        pl.col("measure").replace_strict(VALUE_ADDED_SECTORS), pl.col("period_start").dt.year(), "value"
+    )
+    return {(code, year): float(value) for code, year, value in rows.rows()}
 
 
 def _solve_mix(marts: Marts, hierarchy: pl.DataFrame, classes: list[str], by_occupation: dict) -> dict[int, YearMix]:
@@ -460,6 +479,7 @@ def units_at(data: ModelData, origin: int) -> list[Unit]:
     long_run = float(all_growth[~np.isin(np.array(years)[1:], data.breaks)].mean())
     groups = [*data.composition.filter(pl.col("sector_group") != NATIONAL)["sector_group"].unique(maintain_order=True)]
     fade = persistence(data.vacancy_rate_q4, origin)
+    economy = _sector_growth(data, {"A-U": 1.0}, origin)
     starts = {group: first_year(data.composition, group) for group in groups}
     units = []
     for skill in SKILLS:
@@ -467,9 +487,9 @@ def units_at(data: ModelData, origin: int) -> list[Unit]:
         for group in [*groups, NATIONAL]:
             start = starts.get(group)
             if start is None:
-                units.append(_unit(data, group, context, long_run, fade))
+                units.append(_unit(data, group, context, long_run, fade, economy))
             elif origin - start + 1 >= MIN_HISTORY_YEARS:  # too short a comparable history: no unit at this origin
-                units.append(_unit(data, group, context.since(start), long_run, fade))
+                units.append(_unit(data, group, context.since(start), long_run, fade, economy))
     return units
 
 
@@ -505,16 +525,24 @@ def _skill_context(data: ModelData, skill: str, origin: int, years: range) -> _S
     )
 
 
-def _unit(data: ModelData, group: str, context: _SkillContext, long_run_growth: float, fade: float) -> Unit:
+def _sector_growth(data: ModelData, code_weights: dict[str, float], origin: int) -> SectorGrowth:
+    return group_growth(code_weights, data.employment, data.value_added, data.labour_years, origin)
+
+
+def _unit(
+    data: ModelData, group: str, context: _SkillContext, long_run_growth: float, fade: float, economy: SectorGrowth
+) -> Unit:
     origin = context.years[-1]
     share = _share(data, weights(data.composition, group, "occupation_mix"), context.occupation, context.mix_years)
     vacancy_codes = weights(data.composition, group, "vacancies")
     unfilled = _weighted(data.open_q4, vacancy_codes, context.years) * share.point
     if group == NATIONAL:
         employment = np.array([data.skill_employment[(context.skill, y)] for y in context.years])
+        employment_codes = {"A-U": 1.0}
         hires = 1.0
     else:
-        employment = _weighted(data.employment, weights(data.composition, group, "employment"), context.years)
+        employment_codes = weights(data.composition, group, "employment")
+        employment = _weighted(data.employment, employment_codes, context.years)
         employment = employment * share.point / context.turnover
         hires_years = _hires_years(data, origin, first_year(data.composition, group))
         filled = _weighted(data.filled, vacancy_codes, hires_years).sum()
@@ -546,6 +574,8 @@ def _unit(data: ModelData, group: str, context: _SkillContext, long_run_growth: 
         cycle=Cycle(normal / (1 - normal), float(unfilled[-1] / employment[-1]), fade),
         response=Response(float(rates.mean()), 1 - fade, float(rates.min()), float(rates.max())),
         matching_unemployed=context.unemployed_at_origin * hires,
+        sector_growth=_sector_growth(data, employment_codes, origin),
+        economy_growth=economy,
     )
 
 

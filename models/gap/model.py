@@ -13,7 +13,8 @@ import polars as pl
 
 from models.gap.backtest import GROUP_LEVEL, error_model, interval_errors
 from models.gap.inputs import ModelData, Unit, units_at
-from models.gap.projection import project_unit
+from models.gap.output import DemandPath
+from models.gap.projection import demand_of, project_unit
 
 GAP_MODEL = (
     "talentgap stock-flow gap model v3 (gap = normal + cyclical + structural: the vacancy rate's distance from normal "
@@ -72,6 +73,7 @@ class Simulation:
     factor: np.ndarray  # (draws, 1)
     gap_draws: np.ndarray  # (draws, years)
     employment_draws: np.ndarray
+    demand: DemandPath  # the demand for filled jobs' growth in its parts: output, productivity, intensity
 
 
 def simulate(data: ModelData, errors: pl.DataFrame, end_year: int) -> list[Simulation]:
@@ -97,7 +99,8 @@ def simulate(data: ModelData, errors: pl.DataFrame, end_year: int) -> list[Simul
         )
         base_employment = unit.history.employment[-1]
         employment_draws = factor * (point["employment"] + employment_error * base_employment)
-        simulations.append(Simulation(unit, years, point, factor, gap_draws, employment_draws))
+        demand = demand_of(unit, data, years)
+        simulations.append(Simulation(unit, years, point, factor, gap_draws, employment_draws, demand))
     return simulations
 
 
@@ -106,7 +109,7 @@ def simulations_frame(simulations: list[Simulation]) -> pl.DataFrame:
     80% and 95% intervals."""
     rows = []
     for s in simulations:
-        rows += _rows(s.unit, s.point, s.gap_draws, s.employment_draws, s.factor, s.years)
+        rows += _rows(s.unit, s.point, s.gap_draws, s.employment_draws, s.factor, s.years, s.demand)
     return pl.DataFrame(rows)
 
 
@@ -118,7 +121,13 @@ def publish_frame(data: ModelData, errors: pl.DataFrame, end_year: int) -> tuple
 
 
 def _rows(
-    unit: Unit, point: dict, gap_draws: np.ndarray, employment_draws: np.ndarray, factor: np.ndarray, years: np.ndarray
+    unit: Unit,
+    point: dict,
+    gap_draws: np.ndarray,
+    employment_draws: np.ndarray,
+    factor: np.ndarray,
+    years: np.ndarray,
+    demand: DemandPath,
 ) -> list[dict]:
     """The base year (observed; its interval is the share bounds') and the projected years of one unit."""
     history, calibration = unit.history, unit.calibration
@@ -171,6 +180,7 @@ def _rows(
             "supply_demand_ratio": None,
             "ita": None,
         }
+        | _observed_growth(unit)
         | bands(base_gap * factor[:, 0], base_gap)
     ]
     newcomers = expansion = replacement = 0.0
@@ -190,6 +200,9 @@ def _rows(
                 "observed": False,
                 "supply_demand_ratio": ratio,
                 "ita": ita(newcomers, expansion, replacement),
+                "output_growth": float(demand.output[j]),
+                "labour_productivity_growth": float(demand.productivity[j]),
+                "skill_intensity_growth": float(demand.intensity[j]),
             }
             | bands(gap_draws[:, j], values["gap"])
         )
@@ -203,6 +216,20 @@ def _rows(
     for row in rows:
         row["ita_class"] = ita_class(row["ita"])
     return rows
+
+
+def _observed_growth(unit: Unit) -> dict[str, float | None]:
+    """The base year's growth of the unit's workers in its parts: its sectors' output and labour productivity
+    growth (national accounts) and the skill's intensity, the rest of its employment growth."""
+    growth, year = unit.sector_growth, unit.origin
+    if year not in growth.output or year not in growth.labour:
+        return dict.fromkeys(("output_growth", "labour_productivity_growth", "skill_intensity_growth"))
+    employment = unit.history.employment
+    return {
+        "output_growth": growth.output[year],
+        "labour_productivity_growth": growth.productivity(year),
+        "skill_intensity_growth": float(np.log(employment[-1] / employment[-2])) - growth.labour[year],
+    }
 
 
 def bands(draws: np.ndarray, point: float, name: str = "gap") -> dict[str, float]:
@@ -279,6 +306,14 @@ def parameters_frame(units: list[Unit]) -> pl.DataFrame:
                     "years_left_out": ", ".join(str(y) for y in c.years[~c.in_means]),
                 }
             )
+        # what the demand for the unit's workers grew with over the calibration years (national accounts)
+        for name, values in _growth_history(unit).items():
+            spread = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+            rows.append(
+                rows[-1]
+                | {"parameter": name, "value": float(values.mean()), "std": spread}
+                | {"min": float(values.min()), "max": float(values.max())}
+            )
         # what the projection's cycle and supply behaviour rest on: estimated, not assumed
         for name, value in (
             ("normal_vacancy_rate", unit.cycle.normal_rate),
@@ -287,6 +322,21 @@ def parameters_frame(units: list[Unit]) -> pl.DataFrame:
         ):
             rows.append(rows[-1] | {"parameter": name, "value": value, "std": None, "min": None, "max": None})
     return pl.DataFrame(rows)
+
+
+def _growth_history(unit: Unit) -> dict[str, np.ndarray]:
+    """Per calibration year in the means (that the national accounts hold): the unit's sectors' output and
+    productivity growth and the skill's intensity growth (its employment growth beyond the sectors' labour)."""
+    c, growth = unit.calibration, unit.sector_growth
+    keep = [j for j, y in enumerate(c.years) if c.in_means[j] and int(y) in growth.output and int(y) in growth.labour]
+    years = [int(c.years[j]) for j in keep]
+    return {
+        "output_growth_history": np.array([growth.output[y] for y in years]),
+        "labour_productivity_growth_history": np.array([growth.productivity(y) for y in years]),
+        "skill_intensity_growth_history": np.array(
+            [c.employment_growth[j] - growth.labour[y] for j, y in zip(keep, years, strict=True)]
+        ),
+    }
 
 
 GAP_ACCURACY_MEASURE = "mean absolute error of the gap 1-4 years ahead (persons) from the backtest's base years"

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.gap.inputs import ModelData, Unit
-from models.gap.stock_flow import Drivers, project
+from models.gap.output import DemandPath, demand_path
+from models.gap.stock_flow import Drivers, damped_trend, project
 
 
 def _drift_path(values: dict[int, float], years: np.ndarray) -> np.ndarray:
@@ -64,4 +65,22 @@ def project_unit(
     damping = data.parameters["trend_damping"]
     return project(
         unit.history, unit.calibration, drivers, damping, unit.long_run_growth, unit.cycle, unit.response, supply_rule
+    )
+
+
+def demand_of(unit: Unit, data: ModelData, years: np.ndarray) -> DemandPath:
+    """The growth of the demand for the unit's filled jobs over `years` that the projection runs on (the employment
+    trend fading into all employment's growth), as output growth - productivity growth + intensity."""
+    damping = data.parameters["trend_damping"]
+    own = unit.calibration.summary()["employment_growth"][0]
+    trend, fade = damped_trend(own, unit.long_run_growth, damping, len(years))
+    calibration = unit.calibration
+    return demand_path(
+        trend,
+        fade,
+        unit.sector_growth,
+        unit.economy_growth,
+        (int(y) for y in calibration.years[calibration.in_means]),
+        data.parameters["output_growth"],
+        data.parameters["labour_productivity_growth"],
     )

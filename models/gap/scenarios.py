@@ -80,6 +80,23 @@ LEVERS = {
     "demand_growth": Lever(
         "extra growth of demand a year (0.01 = one percentage point)", "log growth per year", -0.05, 0.05
     ),
+    # the letter's two levers, through demand = output growth - labour productivity growth + intensity
+    # (models/gap/output.py): each moves the growth of the demand for workers by its difference from the baseline
+    "output_growth": Lever(
+        "the economy's output growth a year (0.015 = 1.5%), in place of the baseline's path (parameters.csv "
+        "output_growth); every sector grows faster or slower by the difference, and so does the demand for workers",
+        "log growth per year",
+        -0.05,
+        0.1,
+        "output_growth",
+    ),
+    "labour_productivity_growth": Lever(
+        "labour productivity growth a year on top of the baseline's (0.005 = half a percentage point): the same "
+        "output with fewer workers, so the demand for workers grows that much slower",
+        "log growth per year",
+        -0.05,
+        0.05,
+    ),
 }
 
 
@@ -228,6 +245,8 @@ def changes_after(frame: pl.DataFrame, end_year: int) -> list[tuple[int, str, in
 # per person lie in 0-1; a span of years (the retirement window) within a working life; a year is a whole year of
 # the data or the forecast. A new unit is refused until it is added here, so that no number goes unchecked.
 RATE_UNITS = ("graduates per enrolled student per year",)
+GROWTH_UNITS = ("log growth per year",)  # a growth rate of the economy: may be negative, never a tenth a year
+GROWTH_RANGE = (-0.1, 0.1)
 SPAN_YEARS = (1.0, 50.0)
 PARAMETER_YEARS = (1990, 2040)
 
@@ -258,8 +277,10 @@ def _check_parameter(row: dict, where: str) -> None:
         (low, high), kind = (0.0, 1.0), "a share or a rate"
     elif unit == "years":
         (low, high), kind = SPAN_YEARS, "a span of years"
+    elif unit in GROWTH_UNITS:
+        (low, high), kind = GROWTH_RANGE, "a growth rate"
     else:
-        raise fail("unit", unit, "is not a unit whose numbers can be checked: share..., years, year or RATE_UNITS")
+        raise fail("unit", unit, "is not a unit whose numbers can be checked: share..., years, year or *_UNITS")
     for column, text in given.items():
         try:
             number = float(text) if text.isascii() else math.nan  # float() would take full-width digits too
@@ -357,6 +378,10 @@ def flows(
             extra = extra + np.where(on, change.value * unit.hires_share, 0.0)
         elif change.lever == "demand_growth":
             shift = shift + np.where(on, change.value, 0.0)
+        elif change.lever == "output_growth":  # against the baseline's output growth, drawn with the assumptions
+            shift = shift + np.where(on, change.value - theta.get("output_growth", seed["output_growth"]), 0.0)
+        elif change.lever == "labour_productivity_growth":
+            shift = shift - np.where(on, change.value, 0.0)
     # the calibration under these values: history's flows change with the assumptions as the projection's do, and
     # the calibrated other-entrant rate absorbs the difference, as loading the model again with them would
     calibration_years = history.years[1:]
