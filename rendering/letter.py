@@ -95,6 +95,13 @@ def components(gaps: pl.DataFrame) -> Sheet:
         ("unemployed_inflow", Column("Instroom werklozen", "Unemployed taking up work")),
         ("other_entrants", Column("Overige instroom", "Other entrants")),
     ]
+    # the growth of the demand for the skill's workers in its parts (models/gap/output.py); older releases lack them
+    growth = [
+        ("output_growth", Column("Groei productie (toegevoegde waarde)", "Output growth", "share")),
+        ("labour_productivity_growth", Column("Groei arbeidsproductiviteit", "Labour productivity growth", "share")),
+        ("skill_intensity_growth", Column("Groei intensiteit vaardigheid", "Skill intensity growth", "share")),
+    ]
+    growth = [(key, column) for key, column in growth if key in gaps.columns]
     columns = [
         Column("Groep", "Group", "text"),
         Column("Vaardigheid", "Skill", "text"),
@@ -102,14 +109,21 @@ def components(gaps: pl.DataFrame) -> Sheet:
     ]
     rows = [
         [r["sector_group_nl"], SKILL_NAMES[r["skill"]][0], r["year"], *(hundreds(r.get(key)) for key, _ in parts)]
+        + [None if r[key] is None else round(r[key], 4) for key, _ in growth]
         for r in gaps.sort("sector_group", "skill", "year").iter_rows(named=True)
     ]
+    notes = ["Het basisjaar is waargenomen; de stromen beginnen in het jaar erna. Tekort = vraag - aanbod."]
+    if growth:
+        notes.append(
+            "Groei van de gevraagde werkenden = groei productie - groei arbeidsproductiviteit + groei intensiteit "
+            "(log-groei per jaar; productie en arbeidsvolume van de sectoren van de groep: CBS 84105NED en 85918NED)."
+        )
     return Sheet(
         "Componenten",
         "Vraag, aanbod en hun stromen per groep, vaardigheid en jaar (personen) / Demand, supply and their flows",
-        [*columns, *(c for _, c in parts)],
+        [*columns, *(c for _, c in parts), *(c for _, c in growth)],
         rows,
-        ["Het basisjaar is waargenomen; de stromen beginnen in het jaar erna. Tekort = vraag - aanbod."],
+        notes,
     )
 
 
