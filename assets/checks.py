@@ -76,6 +76,21 @@ def check_results(outcomes: list[tuple[dg.AssetKey, Outcome]], report: Path) -> 
         )
 
 
+def layer_line(outcomes: list[tuple[dg.AssetKey, Outcome]], reused: list[tuple[dg.AssetKey, Outcome]] = ()) -> str:
+    """The layer's checks in one console line: how many ran and passed, what failed."""
+    failed = [(f"{o.check} ({key.to_user_string()})", o.blocking) for key, o in outcomes if not o.success]
+    blocking = sorted({name for name, blocks in failed if blocks})
+    warnings = sorted({name for name, blocks in failed if not blocks})
+    line = f"{len(outcomes)} checks evaluated, {sum(o.success for _, o in outcomes)} passed"
+    if reused:
+        line += f" ({len(reused)} more stand from earlier runs)"
+    if blocking:
+        line += "; FAILED, blocking: " + ", ".join(blocking)
+    if warnings:
+        line += "; failed, warning only: " + ", ".join(warnings)
+    return line
+
+
 def report_checks(
     context: dg.AssetCheckExecutionContext | dg.AssetExecutionContext,
     settings: TalentgapSettings,
@@ -97,7 +112,7 @@ def report_checks(
     folder = WarehousePaths.of(settings.warehouse).run_reports(context.run.run_id).resolve()
     report = write_section(folder, layer, [(key.to_user_string(), o) for key, o in every])
     if outcomes:
-        context.log.info(f"validation report: {report}")
+        context.log.info(layer_line(outcomes, reused))
     yield from check_results(every, report)
 
 

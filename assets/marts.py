@@ -47,6 +47,7 @@ def mart_key(spec: TableSpec) -> dg.AssetKey:
 )
 def marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     """Each selected mart, made again only when its table's vintage in staging (or the code) changed since."""
+    made, total_rows = 0, 0
     with duckdb.get_connection() as conn:
         staged = dict(conn.execute("select table_id, min(vintage_id) from staging.observations group by 1").fetchall())
         for spec in (spec for spec in TABLES if mart_key(spec) in context.selected_asset_keys):
@@ -62,6 +63,7 @@ def marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
             if rows == 0:
                 raise dg.Failure(f"marts.{spec.role}: no complete series of {spec.table_id} in the slice {spec.slice}")
             record_write(context, conn, {key: version})
+            made, total_rows = made + 1, total_rows + rows
             head = conn.sql(f"select * exclude (dims) from marts.{spec.role} limit 10").pl()
             yield versioned(
                 key,
@@ -73,3 +75,5 @@ def marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
                     "preview": preview(head),
                 },
             )
+    unchanged = len(context.selected_asset_keys) - made
+    context.log.info(f"{made} marts made ({total_rows:,} rows), {unchanged} unchanged since the run that made them")

@@ -148,9 +148,10 @@ def _publish(
             standing = _standing_gate(conn, context, previous)
         outcome["same_as"] = same_as
         for name in PUBLISHED_TABLES:
-            yield dg.MaterializeResult(
-                asset_key=["publish", name], metadata={"release_id": previous["release_id"], "new_release": False}
-            )
+            metadata = {"release_id": previous["release_id"], "new_release": False}
+            if name == "skill_gaps":  # the release that stands, linked as when it was made
+                metadata |= release_links(paths, previous["release_id"])
+            yield dg.MaterializeResult(asset_key=["publish", name], metadata=metadata)
         if len(standing) == len(context.selected_asset_check_keys):
             yield from report_checks(context, settings, duckdb, "5_publish", [], standing)
         else:  # a release from before one of the gate's checks: evaluate them all on what the gap step made
@@ -178,7 +179,6 @@ def _publish(
     published_tables = release_tables(tables, history, checks, release, seeds["parameters"])
     with duckdb.get_connection() as conn:
         published_release = publish_release(conn, published_tables, paths)
-    export_dir = published_release.folder
     published = published_tables["skill_gaps"]
     key_years = published.filter(pl.col("year").is_in([published["base_year"][0], published["year"].max()]))
     yield dg.MaterializeResult(
@@ -187,10 +187,8 @@ def _publish(
             "dagster/row_count": published.height,
             "release_id": release_id,
             "data_source": data_source,
-            "exports": dg.MetadataValue.path(str(export_dir)),
+            **release_links(paths, release_id),
             "analysts_copy": published_release.copy_problem or "up to date",
-            "report": dg.MetadataValue.url((export_dir / REPORT_NAME).resolve().as_uri()),
-            "workbook": dg.MetadataValue.path(str(export_dir / f"talentgap_{release_id}.xlsx")),
             "preview": preview(
                 key_years.select(
                     "sector_group", "skill", "year", "gap", "gap_lower", "gap_upper", "supply_demand_ratio"
@@ -210,6 +208,16 @@ def _publish(
     if published_release.copy_problem:
         outcome["copy_problem"] = published_release.copy_problem
     _fail_on_stale_copy(outcome)
+
+
+def release_links(paths: WarehousePaths, release_id: str) -> dict[str, dg.MetadataValue]:
+    """Where a release's exports, report and workbook are, for the UI."""
+    folder = paths.release_folder(release_id)
+    return {
+        "exports": dg.MetadataValue.path(str(folder)),
+        "report": dg.MetadataValue.url((folder / REPORT_NAME).resolve().as_uri()),
+        "workbook": dg.MetadataValue.path(str(folder / f"talentgap_{release_id}.xlsx")),
+    }
 
 
 def _fail_on_stale_copy(outcome: dict[str, str]) -> None:

@@ -41,7 +41,7 @@ def raw_tables(
 ):
     """Fetch every selected table; its version is its vintage (a hash of its content), so a table CBS did not
     change is not written again. Every table is tried; the step fails after, naming each table that failed."""
-    source, failures = settings.make_source(), []
+    source, failures, rows, new = settings.make_source(), [], 0, []
     accepted = {table_id.lower() for table_id in config.accept_schema_change}
     selected = [spec for spec in TABLES if raw_asset_key(spec) in context.selected_asset_keys]
     with duckdb.get_connection() as conn:
@@ -55,6 +55,9 @@ def raw_tables(
             except SourceError as error:
                 failures.append(str(error))
                 continue
+            rows += raw.rows_received
+            if added:
+                new.append(spec.table_id)
             writer, version = before.get(key.to_user_string(), (None, None))
             if version != vintage_id:
                 record_write(context, conn, {key: vintage_id})
@@ -75,5 +78,8 @@ def raw_tables(
                 },
                 unchanged_since=writer if version == vintage_id else None,
             )
+    read = len(selected) - len(failures)
+    news = f"new data in {', '.join(new)}" if new else "no new data"
+    context.log.info(f"{read} of {len(selected)} tables read from {settings.source}, {rows:,} rows; {news}")
     if failures:
         raise dg.Failure("\n".join(failures))

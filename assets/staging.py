@@ -70,12 +70,14 @@ def observations(
         conn.execute(SERIES_SQL)
         record_write(context, conn, {STAGING: version})
     incomplete = staged.filter(~pl.col("series_complete"))["series_id"].unique().sort().to_list()
+    series = staged["series_id"].n_unique()
+    context.log.info(f"{staged.height:,} observations in {series:,} series of {len(frames)} tables staged")
     return versioned(
         STAGING,
         version,
         {
             "dagster/row_count": staged.height,
-            "series": staged["series_id"].n_unique(),
+            "series": series,
             "incomplete_series": len(incomplete),
             "incomplete_examples": dg.MetadataValue.md("\n".join(f"- {s}" for s in incomplete[:20]) or "none"),
             **listed,

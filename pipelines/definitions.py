@@ -6,6 +6,7 @@ import dagster as dg
 
 import assets
 from assets.resources import resources_from_env
+from pipelines.console import run_console
 from pipelines.jobs import materialize_everything
 from pipelines.reclaim import reclaim_dead_runs_sensor
 from pipelines.schedules import weekly_refresh
@@ -27,4 +28,6 @@ defs = dg.Definitions(
     resources=resources_from_env(),
     # One process for the whole run: DuckDB takes one writer at a time, and a process per step costs seconds each.
     executor=dg.in_process_executor,
+    # the console a person reads: a start line, a line per step, the outcome (pipelines/console.py)
+    loggers={"console": run_console},
 )

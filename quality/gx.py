@@ -113,6 +113,8 @@ def _plain(value: Any) -> Any:
     """Values as JSON-friendly numbers and text for Dagster metadata and the report."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
+    if hasattr(value, "item") and not isinstance(value, str):  # a numpy scalar from GX's pandas copy
+        value = value.item()
     if isinstance(value, bool | str) or value is None:
         return value
     if isinstance(value, int | float):

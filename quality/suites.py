@@ -190,6 +190,8 @@ def staging_suite(observations: pl.DataFrame, specs: list[TableSpec]) -> Suite:
             # times the series that copy took 5.7 GiB)
             pl.col("series_id").cast(pl.Categorical),
             "period_start",
+            pl.col("period_label").cast(pl.Categorical),  # with source_row, names a refused cell in the CBS file
+            "source_row",
             pl.col("frequency").cast(pl.Categorical),
             "persons",
             "plausible_max",
@@ -270,7 +272,8 @@ def staging_suite(observations: pl.DataFrame, specs: list[TableSpec]) -> Suite:
             {"column": "slice_labels_present", "value_set": [True]},
         ),
     ]
-    return Suite("staging", frame, expectations_staging, id_columns=("series_id", "period_start"))
+    ids = ("series_id", "period_label", "source_row", "persons")
+    return Suite("staging", frame, expectations_staging, id_columns=ids)
 
 
 def _slice_presence(observations: pl.DataFrame, specs: list[TableSpec]) -> pl.DataFrame:

@@ -263,6 +263,11 @@ def test_identical_or_reformatted_inputs_make_no_new_release_and_no_step_runs_ag
     report = materialised(again)
     assert report["publish/skill_gaps"]["new_release"].value is False
     assert report["publish/skill_gaps"]["release_id"].value == before[-1][0]
+    # the UI still links the release that stands: its report, workbook and exports
+    folder = warehouse.parent / "exports" / before[-1][0]
+    assert report["publish/skill_gaps"]["report"].value == (folder / "report.html").resolve().as_uri()
+    assert Path(report["publish/skill_gaps"]["workbook"].value).is_file()
+    assert Path(report["publish/skill_gaps"]["exports"].value) == folder
     # every step whose inputs, settings and code are unchanged says so in the UI instead of running again
     for key in (
         "staging/observations",
