@@ -111,9 +111,11 @@ class RunConsole:
         self.say(f"{PREFIX} run {run_id[:8]} of {job} started{where}")
 
     def _step_message(self, created: float, step: str, message: str) -> None:
-        if step == "publish" and (message.startswith("release ") or message.startswith("no new release")):
-            self.outcome = message.split("\n", 1)[0].split(". ", 1)[0].strip()  # its first sentence
         lines = message.split("\n")
+        if step == "publish" and (message.startswith("release ") or message.startswith("no new release")):
+            # the outcome's first sentence is the run's last line; what follows it (what changed, where) comes here
+            self.outcome, _, rest = lines[0].partition(". ")
+            lines[0] = rest.strip() or "the release's files:"
         self.say(f"  [{self.elapsed(created):5.1f} s] {step}: {lines[0]}")
         for line in lines[1:]:
             self.say(f"  {line}")
