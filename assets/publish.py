@@ -1,5 +1,6 @@
 """Publish layer: the tables the progress letter uses, their exports and a read-only copy for analysts (release/)."""
 
+import dataclasses
 from collections.abc import Iterator
 
 import dagster as dg
@@ -9,9 +10,17 @@ from dagster import AssetExecutionContext
 from assets.checks import BLOCKING_CHECKS, check_spec, report_checks
 from assets.metadata import asset_key, only_selected, preview
 from assets.resources import TalentgapSettings, WarehouseResource
+from models.gap.inputs import GapInputError
 from models.gap.model import history_frame
+from models.gap.population import labour_supply
 from quality.gx import Outcome, validate
-from quality.suites import CHECK_DESCRIPTIONS, PUBLISH_CHECKS, publish_suite, release_table_suites
+from quality.suites import (
+    CHECK_DESCRIPTIONS,
+    PUBLISH_CHECKS,
+    labour_supply_suite,
+    publish_suite,
+    release_table_suites,
+)
 from release.identity import fingerprint, new_release_id, release_inputs
 from release.publish import (
     PUBLISHED_TABLES,
@@ -29,6 +38,8 @@ from warehouse.db import SEED_NAMES, read_table
 from warehouse.paths import WarehousePaths
 
 PUBLISHED = dg.AssetKey(["publish", "skill_gaps"])
+# what the gate's check of the labour supply against the population reads besides the gaps
+LABOUR_SUPPLY_INPUTS = ("marts.population_projection", "marts.employment_by_age")
 # the vintages a release is made from: those staging read
 VINTAGES_SQL = """
 select vintage_id, table_id, data_source, location, retrieved_at, table_modified, rows_received, content_hash
@@ -98,7 +109,10 @@ def _spec(name: str) -> dg.AssetSpec:
             PUBLISHED,
             group_name="publish",
             kinds={"duckdb"},
-            deps=[asset_key("forecast.skill_gaps"), asset_key("seeds.sector_groups")],
+            deps=[
+                asset_key(table)
+                for table in ("forecast.skill_gaps", "seeds.sector_groups", *LABOUR_SUPPLY_INPUTS, "seeds.parameters")
+            ],
             description=(
                 "The gap table for the progress letter: one row per release x priority group x skill x year, in "
                 "persons, with its components, an 80% interval and the lineage of its numbers. All releases are kept; "
@@ -170,7 +184,7 @@ def _publish(
     with duckdb.get_connection() as conn:
         checks = checks_table(
             verified_check_results(conn),
-            [(PUBLISHED.to_user_string(), o.check, o.blocking, o.success) for o in outcomes],
+            [(PUBLISHED.to_user_string(), o.check, o.blocking, o.success, o.observed) for o in outcomes],
             CHECK_DESCRIPTIONS,
             release_id,
             data_source,
@@ -234,11 +248,29 @@ def _gate(
     with duckdb.get_connection() as conn:
         tables = {name: read_table(conn, f"forecast.{name}") for name in ("skill_gaps", *FROM_GAP_STEP, REGIONAL)}
         history = history_frame(read_table(conn, "forecast.gap_calibration"))
+        projection, by_age = (read_table(conn, name) for name in LABOUR_SUPPLY_INPUTS)
     gaps, groups = tables["skill_gaps"], seeds["sector_groups"]["sector_group"].to_list()
     outcomes = validate(publish_suite(gaps, groups, settings.end_year))
     for suite in release_table_suites(gaps, tables["skill_gaps_scenarios"], tables[REGIONAL]):
         outcomes += validate(suite)
+    outcomes += _labour_supply_outcomes(gaps, projection, by_age, seeds["parameters"], settings.end_year)
     return tables, history, [(PUBLISHED, o) for o in outcomes]
+
+
+def _labour_supply_outcomes(
+    gaps: pl.DataFrame, projection: pl.DataFrame, by_age: pl.DataFrame, parameters: pl.DataFrame, end_year: int
+) -> list[Outcome]:
+    """The warning on the labour supply, its end year's finding as what it observed (the figures reach the UI, the
+    run's report and publish.checks); inputs it cannot use fail the warning, saying why, and block nothing."""
+    name = "labour_supply_within_population"
+    try:
+        supply = labour_supply(gaps, projection, by_age, parameters, end_year)
+    except GapInputError as problem:
+        return [Outcome(name, CHECK_DESCRIPTIONS[name], False, False, f"not evaluated: {problem}", 0, [])]
+    if supply.is_empty():
+        observed = f"not evaluated: no projected year up to {end_year} has a population projection (85745NED)"
+        return [Outcome(name, CHECK_DESCRIPTIONS[name], False, False, observed, 0, [])]
+    return [dataclasses.replace(o, observed=supply["finding"][0]) for o in validate(labour_supply_suite(supply))]
 
 
 def _standing_gate(conn, context: AssetExecutionContext, latest: dict) -> list[tuple[dg.AssetKey, Outcome]]:

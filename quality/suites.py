@@ -65,6 +65,7 @@ PUBLISH_CHECKS = (
     "baseline_is_the_publication",
     "differences_within_interval",
     "provinces_add_up",
+    "labour_supply_within_population",
 )
 
 # what each check makes sure of, as the Dagster UI and the release report show it beside its result
@@ -107,6 +108,11 @@ CHECK_DESCRIPTIONS = {
         "Every scenario's difference from the baseline lies within its 80% interval, inside its 95% interval."
     ),
     "provinces_add_up": "The provinces' gaps (and every interval bound) add up to the national row they share.",
+    "labour_supply_within_population": (
+        "The employment the baseline implies (all employment growing as the groups' trends assume) stays within "
+        "the population aged 15-74 (85745NED) times net participation on its trend; the finding gives both, the "
+        "growth rates and the participation it would take. Warning only."
+    ),
     "full_grid": "Every group x skill x year from the base year to the end year is published.",
     "one_row_per_cell": "No group x skill x year is published twice.",
     "no_missing_numbers": "No missing or NaN number in any published column.",
@@ -723,3 +729,21 @@ def release_table_suites(gaps: pl.DataFrame, scenarios: pl.DataFrame, regional: 
 def _per_cell(check: str, frame: pl.DataFrame, description: str, gx_type: str, kwargs: dict) -> Suite:
     """A suite of one expectation on a frame with a `cell` column that names each failing row."""
     return Suite(check, frame, [Expectation(check, description, gx_type, kwargs)], id_columns=("cell",))
+
+
+def labour_supply_suite(supply: pl.DataFrame) -> Suite:
+    """The baseline's employment against the population at its participation trend (models/gap/population.py): one
+    row per projected year, each naming its figures, so a failing year says what it needs and what there is."""
+    return Suite(
+        "labour_supply",
+        supply,
+        [
+            Expectation(
+                "labour_supply_within_population",
+                "the employment the baseline needs <= population 15-74 x net participation on its trend, every year",
+                "ExpectColumnValuesToBeBetween",
+                {"column": "excess", "max_value": 0.0},
+            )
+        ],
+        id_columns=("finding",),
+    )

@@ -17,14 +17,18 @@ def run_summary(conn: duckdb.DuckDBPyConnection, run_id: str, paths: WarehousePa
     release = latest_release(conn)
     exports = paths.release_folder(release["release_id"]).resolve()
     # the warnings the data now in the warehouse fails, whether this run or the one that wrote it evaluated them
-    warnings = (
-        verified_check_results(conn)
-        .filter(~pl.col("blocking"), ~pl.col("passed"))
-        .select(pl.format("{} ({})", "check_name", "asset_key"))
-        .to_series()
-        .sort()
-        .to_list()
-    )
+    verified = verified_check_results(conn).filter(~pl.col("blocking"), ~pl.col("passed"))
+    # the publication gate's checks are evaluated on the rows before they are written, so the audit never counts
+    # them as the data's: the release that stands says which of its warnings failed, and what they found
+    standing = conn.sql("select * from publish.checks where release_id = ?", params=[release["release_id"]]).pl()
+    standing = standing.filter(~pl.col("blocking"), ~pl.col("passed"))
+    failed = pl.concat([frame.select("check_name", "asset_key") for frame in (verified, standing)])
+    warnings = sorted({f"{check} ({asset})" for check, asset in failed.rows()})
+    findings = [
+        f"    {check}: {observed}"
+        for check, observed in (standing["check_name", "observed"].rows() if "observed" in standing.columns else [])
+        if observed
+    ]
     headline = (
         f"release {release['release_id']} published ({release['data_source']}, base year {release['base_year']}). "
         f"{release.get('changes_summary') or ''}"
@@ -40,5 +44,6 @@ def run_summary(conn: duckdb.DuckDBPyConnection, run_id: str, paths: WarehousePa
             f"  published copy:  {paths.published_copy.resolve()}",
             f"  checks report:   {(paths.run_reports(run_id) / 'report.html').resolve()}",
             "  warnings that failed: " + (", ".join(warnings) or "none"),
+            *findings,
         ]
     )

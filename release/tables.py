@@ -117,16 +117,23 @@ def release_row(
 
 def checks_table(
     verified: pl.DataFrame,
-    gate: list[tuple[str, str, bool, bool]],
+    gate: list[tuple[str, str, bool, bool, str]],
     descriptions: Mapping[str, str],
     release_id: str,
     data_source: str,
 ) -> pl.DataFrame:
     """Every check the release rests on (`verified`: as evaluated in the runs that wrote its data; `gate`: the
-    publication gate's own, as asset key, check, blocking, passed), with what it makes sure of."""
+    publication gate's own, as asset key, check, blocking, passed and what it observed), with what it makes sure
+    of. `observed` is kept for the gate's checks, whose findings (the labour supply's figures) the report quotes."""
     gate_frame = pl.DataFrame(
         gate,
-        schema={"asset_key": pl.String, "check_name": pl.String, "blocking": pl.Boolean, "passed": pl.Boolean},
+        schema={
+            "asset_key": pl.String,
+            "check_name": pl.String,
+            "blocking": pl.Boolean,
+            "passed": pl.Boolean,
+            "observed": pl.String,
+        },
         orient="row",
     )
     return pl.concat([verified, gate_frame], how="diagonal_relaxed").with_columns(

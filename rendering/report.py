@@ -488,7 +488,9 @@ def _quality(checks: pl.DataFrame) -> str:
         pl.when(pl.col("blocking")).then(pl.lit("blokkerend")).otherwise(pl.lit("waarschuwing")).alias("severity"),
         pl.when(pl.col("passed")).then(pl.lit("geslaagd")).otherwise(pl.lit("GEFAALD")).alias("result"),
     ).sort("passed", "asset_key", "check_name")
-    failures = _table(frame.filter(~pl.col("passed")), headers) if not failed.is_empty() else "<p>Geen.</p>"
+    # what a failed check of the publication gate found (the labour supply's figures); older releases lack it
+    found = {"observed": "gevonden"} if "observed" in frame.columns else {}
+    failures = _table(frame.filter(~pl.col("passed")), headers | found) if not failed.is_empty() else "<p>Geen.</p>"
     everything = f"<details><summary>Alle {checks.height} controles</summary>{_table(frame, headers)}</details>"
     return f"<section id='datakwaliteit'><h2>Datakwaliteit</h2>{summary}{failures}{everything}</section>"
 

@@ -87,6 +87,11 @@ _FIELDS = {
     "09 Gezondheidszorg en welzijn": 22.0,
 }
 _AGES = {"15 tot 75 jaar": 100.0, "55 tot 65 jaar": 16.0, "65 tot 75 jaar": 3.0, "15 tot 25 jaar": 15.0}
+# the population projection's five-year bands (85745NED), 15-74 about 84% of the total: the population check sums
+# them, and the demo's employed labour force is about two thirds of them, as in the Netherlands
+_POPULATION_AGES = {"Totaal": 100.0} | {
+    f"{age} tot {age + 5} jaar": 7.0 if 15 <= age < 75 else 2.3 for age in range(0, 95, 5)
+}
 
 # Members of the dimensions the marts read, weighted against a total of 100 (slice dimensions take their slice value).
 DEMO_MEMBERS: dict[str, dict[str, float]] = {
@@ -189,6 +194,9 @@ class DemoSource:
         ]
         if spec.role == "new_vacancies_by_occupation_and_sector":
             members[0] = _MIX_SECTORS
+        if spec.role == "population_projection":
+            ages = spec.dimensions.index("Leeftijd")
+            members[ages] = _POPULATION_AGES
         members = self._scaled(spec, members)
         combos: list[tuple[tuple[str, ...], float]] = [((), 1.0)]
         for options in members:

@@ -73,7 +73,7 @@ def test_every_layer_has_its_quality_checks_beside_its_assets():
     # the publication gate sits on the published table itself
     assert {"full_grid", "skill_within_group", "gap_within_demand"} <= by_asset["publish/skill_gaps"]
     assert "forecast/skill_gaps" not in by_asset
-    assert len(checks) == 4 * len(TABLES) + 34  # four raw checks for each table, and the layers above
+    assert len(checks) == 4 * len(TABLES) + 35  # four raw checks for each table, and the layers above
 
 
 def test_every_check_says_in_the_ui_what_it_makes_sure_of_and_how_severe_it_is():

@@ -115,6 +115,8 @@ def test_the_quality_section_lists_the_warnings_that_failed_with_what_they_check
     assert f"{check_count()} controles" in quality
     failed = quality.split("<details>")[0]
     assert "sectors_add_up_to_total" in failed and "GEFAALD" in failed and "SBI sections add up" in failed
+    # the publication gate's warning on the labour supply quotes its figures
+    assert "labour_supply_within_population" in failed and "more than participation trends allow" in failed
 
 
 def test_the_scenario_tornado_and_region_sections_quote_the_published_tables(release):

@@ -3,6 +3,8 @@ does to the gap, and the tornado's ranking checked against a rerun of the whole 
 
 from __future__ import annotations
 
+import dataclasses
+
 import dagster as dg
 import duckdb
 import numpy as np
@@ -10,19 +12,27 @@ import polars as pl
 import pytest
 
 from assets.seeds import VALIDATORS
-from models.gap.inputs import GAP_INPUT_TABLES, model_data, units_at
-from models.gap.projection import project_unit
+from models.gap.cycle import Response
+from models.gap.inputs import GAP_INPUT_TABLES, NATIONAL, model_data, units_at
+from models.gap.model import DRAWS, Simulation
+from models.gap.projection import demand_of, project_unit
 from models.gap.scenarios import (
     BASELINE,
+    LEVER_PARAMETERS,
     ScenarioError,
+    abroad_flow,
     changes_after,
     check_parameters,
     check_years,
     flows,
+    graduated,
     parameter_ranges,
+    present_from_abroad,
     reactivated,
     read_scenarios,
+    retention,
     run,
+    scenario_frame,
 )
 from models.gap.stock_flow import project
 from tests.conftest import run_pipeline
@@ -276,9 +286,10 @@ def test_the_baseline_scenario_is_the_main_publication(published):
 def test_each_scenario_moves_the_gaps_it_should_from_its_year_on(published):
     scenarios = published["skill_gaps_scenarios"]
     assert scenarios["scenario"].n_unique() >= 6
+    # a larger intake from 2026 graduates from mbo after three years (the seed's length): nothing before 2029
     graduates = scenarios.filter(pl.col("scenario") == "more_graduates")
-    assert (graduates.filter(pl.col("year") <= 2025)["difference"] == 0).all()
-    assert (graduates.filter(pl.col("year") >= 2026)["difference"] < 0).all()
+    assert (graduates.filter(pl.col("year") <= 2028)["difference"] == 0).all()
+    assert (graduates.filter(pl.col("year") >= 2029)["difference"] < 0).all()
     care = scenarios.filter(pl.col("scenario") == "care_demand", pl.col("year") >= 2025)
     assert (care.filter(pl.col("sector_group") == "care")["difference"] > 0).all()
     others = care.filter(~pl.col("sector_group").is_in(["care", "national"]))
@@ -351,3 +362,145 @@ def test_a_scenario_can_be_run_for_one_unit_under_drawn_assumptions(real_model_d
     assert gaps.shape == (3, 8)
     assert gaps[1] == pytest.approx(project_unit(unit, real_model_data, np.arange(2023, 2031), forecasts=True)["gap"])
     assert not np.allclose(gaps[0], gaps[2])
+
+
+YEARS = np.arange(2023, 2031)
+
+
+def changes_of(*rows: str) -> tuple:
+    """The changes of one scenario `rows` make (the scenario named `s`)."""
+    return read_scenarios(scenarios_from(*(f"s,{row},test" for row in rows)), GROUPS)[1].changes
+
+
+def national(data, skill: str):
+    return next(u for u in units_at(data, 2022) if u.group == NATIONAL and u.skill == skill)
+
+
+def test_a_cohort_from_abroad_thins_along_the_retention_curve():
+    curve = retention(np.arange(9), 0.6, 0.4, 0.06)
+    assert curve[[0, 2, 5]] == pytest.approx([1.0, 0.6, 0.4])
+    assert curve[7] == pytest.approx(0.4 * 0.94**2)
+    assert (np.diff(curve) < 0).all()
+    # a drawn five-year share above the two-year one never makes a cohort grow
+    assert (np.diff(retention(np.arange(9), 0.55, 0.6, 0.03)) <= 0).all()
+    # one cohort alone is the curve; every year's arrivals add up their cohorts
+    one = present_from_abroad(np.array([0, 1000.0, 0, 0, 0, 0, 0]), 0.6, 0.4, 0.06)
+    assert one == pytest.approx(np.concatenate([[0.0], 1000 * retention(np.arange(6), 0.6, 0.4, 0.06)]))
+    yearly = present_from_abroad(np.full(6, 3000.0), 0.6, 0.4, 0.06)
+    assert yearly == pytest.approx(3000 * np.cumsum(retention(np.arange(6), 0.6, 0.4, 0.06)))
+    # drawn curves give one path per draw
+    drawn = present_from_abroad(np.full(6, 3000.0), np.array([[0.55], [0.8]]), 0.4, 0.06)
+    assert drawn.shape == (2, 6) and (drawn[1, 1:] > drawn[0, 1:]).all()
+
+
+def test_the_account_keeps_exactly_the_cohorts_still_present(real_model_data):
+    """With no other entrants, the lever's workers in supply are the cohorts the curve keeps, whatever the
+    account's outflow (the curve counts all their departures)."""
+    unit = national(real_model_data, "digital")
+    still = dataclasses.replace(unit, response=Response(0.0, 0.0, 0.0, 0.0))
+    changes = changes_of("entrants_from_abroad,all,digital,3000,2025")
+    supply = (
+        run(still, real_model_data, YEARS, changes=changes)["supply"] - run(still, real_model_data, YEARS)["supply"]
+    )
+    seed = real_model_data.parameters
+    curve = [seed[n] for n in ("abroad_stay_2_years", "abroad_stay_5_years", "abroad_departure_rate_after_5_years")]
+    expected = present_from_abroad(np.where(YEARS >= 2025, 3000.0, 0.0), *curve)
+    assert supply == pytest.approx(expected, rel=1e-9, abs=1e-6)
+    assert abroad_flow(np.array([100.0, 150.0]), 0.1) == pytest.approx([100.0, 60.0])
+
+
+def test_entrants_from_abroad_add_clearly_less_than_all_who_came_and_their_effect_fades(published):
+    """3,000 ICT entrants a year from 2025: 18,000 came by 2030, but most of the early cohorts left again."""
+    national_ict = published["skill_gaps_scenarios"].filter(
+        pl.col("scenario") == "entrants_from_abroad",
+        pl.col("sector_group") == NATIONAL,
+        pl.col("skill") == "digital",
+        pl.col("year") >= 2025,
+    )
+    effect = -national_ict.sort("year")["difference"].to_numpy()
+    assert effect[-1] < 0.6 * 3000 * 6
+    assert (np.diff(effect) > 0).all() and (np.diff(effect, 2) < 0).all()  # still growing, by less each year
+
+
+def test_more_graduates_reach_the_labour_market_after_the_study(real_model_data):
+    assert graduated(np.arange(2026, 2032), 2026, 3.0) == pytest.approx([0, 0, 0, 1, 1, 1])
+    assert graduated(np.arange(2026, 2032), 2026, 4.5) == pytest.approx([0, 0, 0, 0, 0.5, 1])
+    years = np.arange(2023, 2031)
+    unit = national(real_model_data, "technical")
+    baseline, _ = flows(unit, real_model_data, years)
+    more, _ = flows(unit, real_model_data, years, changes=changes_of("school_leavers_factor,all,all,1.2,2026"))
+    extra = more.school_leavers / baseline.school_leavers - 1
+    assert extra[years < 2029] == pytest.approx(0.0)  # mbo takes three years, higher education four and a half
+    assert (extra[years >= 2029] > 0).all()
+    assert 0 < extra[years == 2029][0] < extra[years == 2030][0] < 0.2  # half of higher education's extra in 2030
+    # a longer study (a draw) puts the first extra graduates later
+    theta = {"mbo_study_years": np.array([[2.0], [4.0]])}
+    drawn, _ = flows(unit, real_model_data, years, theta, changes_of("school_leavers_factor,all,all,1.2,2026"))
+    base_drawn, _ = flows(unit, real_model_data, years, theta)
+    started = drawn.school_leavers - base_drawn.school_leavers > 1e-9
+    assert years[started[0]][0] == 2028 and years[started[1]][0] == 2030
+
+
+def test_later_retirement_runs_through_the_outflow_the_baseline_uses(golden, real_model_data):
+    """The lever's outflow is the one the model computes from the age structure with an 11-year window."""
+    with duckdb.connect(str(golden.warehouse), read_only=True) as conn:
+        later = model_data(read_tables(conn, GAP_INPUT_TABLES), {"retirement_window_years": 11.0})
+    unit = national(real_model_data, "technical")
+    drivers, _ = flows(unit, real_model_data, YEARS, changes=changes_of("retirement_window_years,all,all,11,2025"))
+    assert drivers.outflow_rate[YEARS < 2025] == pytest.approx(real_model_data.outflow_rate[2022])
+    assert drivers.outflow_rate[YEARS >= 2025] == pytest.approx(later.outflow_rate[2022], rel=1e-12)
+
+
+def test_the_combined_scenario_is_the_sum_of_its_parts(published, real_model_data):
+    """The account is linear in supply (other entrants = last year's supply x (mean rate + response x shortfall),
+    and shortfall x supply = demand for filled jobs - supply): levers add up until a rate reaches its bound."""
+    frame = published["skill_gaps_scenarios"].filter(pl.col("year") > 2022)
+    wide = frame.pivot(on="scenario", index=["sector_group", "skill", "year"], values="difference")
+    parts = wide["more_graduates"] + wide["reactivation"] + wide["entrants_from_abroad"]
+    assert (wide["talent_strategy"] - parts).abs().max() < 1e-6
+    # where the other-entrant rate reaches its calibrated bound, the levers interact
+    unit = national(real_model_data, "digital")
+    bounded = dataclasses.replace(unit, response=dataclasses.replace(unit.response, low=unit.response.mean_rate))
+    one, other = (
+        changes_of(row) for row in ("entrants_from_abroad,all,digital,50000,2025", "demand_growth,all,all,-0.05,2025")
+    )
+    gap = {
+        name: run(bounded, real_model_data, YEARS, changes=c)["gap"]
+        for name, c in (("one", one), ("other", other), ("both", one + other), ("none", ()))
+    }
+    assert abs((gap["both"] - gap["none"]) - (gap["one"] - gap["none"]) - (gap["other"] - gap["none"]))[-1] > 100
+
+
+def test_a_levers_own_uncertainty_widens_its_interval(real_model_data):
+    """Drawing the retention curve and the study lengths widens the effect's interval (before, the migration
+    effect's 80% interval was about 3% of the effect)."""
+    units = [u for u in units_at(real_model_data, 2022) if u.group == NATIONAL]
+    simulations = [
+        Simulation(
+            u,
+            YEARS,
+            project_unit(u, real_model_data, YEARS, forecasts=True),
+            np.ones((DRAWS, 1)),
+            np.zeros((DRAWS, YEARS.size)),
+            np.zeros((DRAWS, YEARS.size)),
+            demand_of(u, real_model_data, YEARS),
+        )
+        for u in units
+    ]
+    scenarios = read_scenarios(read_seed("scenarios"), GROUPS)
+    ranges = parameter_ranges(read_seed("parameters"))
+    assert set(ranges) >= LEVER_PARAMETERS
+
+    def widths(drawn: dict) -> dict:
+        frame = scenario_frame(simulations, real_model_data, scenarios, drawn).filter(pl.col("year") == 2030)
+        return {
+            (r["scenario"], r["skill"]): (r["difference_upper"] - r["difference_lower"]) / abs(r["difference"])
+            for r in frame.iter_rows(named=True)
+            if r["scenario"] in ("entrants_from_abroad", "more_graduates")
+        }
+
+    fixed = widths({name: r for name, r in ranges.items() if name not in LEVER_PARAMETERS})
+    drawn = widths(ranges)
+    for key, width in drawn.items():
+        assert width > 1.5 * fixed[key], key
+    assert min(w for (s, _), w in drawn.items() if s == "entrants_from_abroad") > 0.1

@@ -52,11 +52,6 @@ SECTION_DIVISIONS = {
 }
 
 
-# the seeds' paths of the re-expression that the baseline does not feel (the intensity takes up any other value):
-# drawn for the scenarios' intervals, never swung in the baseline's sensitivity
-SCENARIO_ONLY = ("output_growth", "labour_productivity_growth")
-
-
 class SectorError(ValueError):
     """An SBI code that no sector with output and labour volume holds."""
 

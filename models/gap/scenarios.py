@@ -44,14 +44,19 @@ class Lever:
     high: float
     parameter: str | None = None  # the named assumption it moves (read against its seed value)
     by_group: bool = True  # False: the value is national, shared over the groups as their hires
+    # assumptions of parameters.csv only this lever reads (drawn for its interval; the baseline never uses them)
+    own_parameters: tuple[str, ...] = ()
 
 
 LEVERS = {
     "school_leavers_factor": Lever(
-        "school-leavers who start in the skill's jobs, as a multiple of the forecast (1.2 = 20% more graduates)",
+        "first-year students of the skill's fields from the school year starting in from_year, as a multiple of "
+        "today's (1.2 = 20% more): they graduate, and start in the skill's jobs at the usual rates, after the "
+        "study's length (mbo_study_years, he_study_years), so the extra school-leavers come later per route",
         "factor",
         0.5,
         2.0,
+        own_parameters=("he_study_years", "mbo_study_years"),
     ),
     "unemployed_reactivation_rate": Lever(
         "share of the matching unemployed who take up work in a year",
@@ -71,11 +76,14 @@ LEVERS = {
         "exits other than retirement, a share of employment a year", "share per year", 0.0, 0.1, "other_exit_rate"
     ),
     "entrants_from_abroad": Lever(
-        "extra entrants from abroad into the skill's jobs a year, nationally (shared over the groups as their hires)",
+        "extra entrants from abroad into the skill's jobs a year, nationally (shared over the groups as their "
+        "hires); each year's arrivals leave again along the retention curve (abroad_stay_2_years, "
+        "abroad_stay_5_years, abroad_departure_rate_after_5_years)",
         "persons per year",
         0.0,
         100_000.0,
         by_group=False,
+        own_parameters=("abroad_departure_rate_after_5_years", "abroad_stay_2_years", "abroad_stay_5_years"),
     ),
     "demand_growth": Lever(
         "extra growth of demand a year (0.01 = one percentage point)", "log growth per year", -0.05, 0.05
@@ -89,6 +97,7 @@ LEVERS = {
         -0.05,
         0.1,
         "output_growth",
+        own_parameters=("output_growth",),  # the baseline's output path: the intensity takes up any other value
     ),
     "labour_productivity_growth": Lever(
         "labour productivity growth a year on top of the baseline's (0.005 = half a percentage point): the same "
@@ -98,6 +107,10 @@ LEVERS = {
         0.05,
     ),
 }
+
+
+# the assumptions that move only a lever, never the published baseline: the tornado leaves them out
+LEVER_PARAMETERS = frozenset(name for lever in LEVERS.values() for name in lever.own_parameters)
 
 
 @dataclass(frozen=True)
@@ -343,7 +356,6 @@ def flows(
     k_mbo = ratio("mbo_entry_rate")
     k_he = ratio("he_graduates_per_enrolled") * ratio("he_entry_rate")
     k_match = ratio("field_match_rate")
-    school = unit.hires_share * k_match * (k_mbo * mbo + k_he * he)
     routes_base = mbo_base + he_base
     mix = (k_mbo * mbo_base + k_he * he_base) / routes_base if routes_base else 1.0
     school_base = history.school_leavers[-1] * k_match * mix
@@ -358,16 +370,20 @@ def flows(
     window = theta.get("retirement_window_years", window0) * np.ones_like(years, dtype=float)
     exits = theta.get("other_exit_rate", exit0) * np.ones_like(years, dtype=float)
     assumed_outflow = retiring / theta.get("retirement_window_years", window0) + theta.get("other_exit_rate", exit0)
-    extra = np.zeros(len(years))
+    intake: dict[str, float | np.ndarray] = {"mbo": 1.0, "he": 1.0}  # each route's graduates against the forecast
+    arrivals = np.zeros(len(years))  # entrants from abroad arriving each year (the lever's; they leave again)
     shift = np.zeros(len(years))
     for change in changes:
         if not change.applies_to(unit):
             continue
-        on = years >= (change.from_year or years[0])
+        first = change.from_year or int(years[0])
+        on = years >= first
         lever = LEVERS[change.lever]
         factor = change.value / seed[lever.parameter] if lever.parameter else change.value
         if change.lever == "school_leavers_factor":
-            school = np.where(on, school * factor, school)
+            for route in intake:
+                length = theta.get(f"{route}_study_years", seed[f"{route}_study_years"])
+                intake[route] = intake[route] * (1 + (factor - 1) * graduated(years, first, length))
         elif change.lever == "unemployed_reactivation_rate":
             boost = np.where(on, boost * factor, boost)
         elif change.lever == "retirement_window_years":
@@ -375,13 +391,27 @@ def flows(
         elif change.lever == "other_exit_rate":
             exits = np.where(on, exits * factor, exits)
         elif change.lever == "entrants_from_abroad":
-            extra = extra + np.where(on, change.value * unit.hires_share, 0.0)
+            arrivals = arrivals + np.where(on, change.value * unit.hires_share, 0.0)
         elif change.lever == "demand_growth":
             shift = shift + np.where(on, change.value, 0.0)
         elif change.lever == "output_growth":  # against the baseline's output growth, drawn with the assumptions
             shift = shift + np.where(on, change.value - theta.get("output_growth", seed["output_growth"]), 0.0)
         elif change.lever == "labour_productivity_growth":
             shift = shift - np.where(on, change.value, 0.0)
+    school = unit.hires_share * k_match * (k_mbo * mbo * intake["mbo"] + k_he * he * intake["he"])
+    # the same outflow the baseline runs on (inputs.outflow_rate: the base year's workers aged 55+ over the
+    # window, plus other exits), with the window and exits a scenario or a draw sets
+    outflow = retiring / window + exits
+    extra = np.zeros(len(years))
+    if arrivals.any():
+        curve = {name: theta.get(name, seed[name]) for name in LEVERS["entrants_from_abroad"].own_parameters}
+        present = present_from_abroad(
+            arrivals,
+            curve["abroad_stay_2_years"],
+            curve["abroad_stay_5_years"],
+            curve["abroad_departure_rate_after_5_years"],
+        )
+        extra = abroad_flow(present, outflow)
     # the calibration under these values: history's flows change with the assumptions as the projection's do, and
     # the calibrated other-entrant rate absorbs the difference, as loading the model again with them would
     calibration_years = history.years[1:]
@@ -404,7 +434,7 @@ def flows(
         years=years,
         school_leavers=school,
         unemployed_inflow=reactivated(pool, rate, boost) * unit.hires_share,
-        outflow_rate=retiring / window + exits,
+        outflow_rate=outflow,
         extra_entrants=extra,
         demand_shift=shift,
         assumed_inflow=(school_base + history.unemployed_inflow[-1] * reactivation) / history.employment[-1],
@@ -412,6 +442,58 @@ def flows(
         rate_shift=rate_shift if rate_shift.size > 1 else float(rate_shift.reshape(-1)[0]),
     )
     return drivers, theta.get("trend_damping", seed["trend_damping"])
+
+
+def graduated(years: np.ndarray, first_intake: int, study_years: float | np.ndarray) -> np.ndarray:
+    """The share of a larger intake's extra graduates on the labour market in each year, for an intake raised from
+    the school year that starts in `first_intake`: none until the study's length has passed, all of them from then
+    on (a course of 3 years started in September 2026 ends in 2029, the calendar year the inputs count its graduates
+    in). A length between whole years, as a draw gives, phases them in: part of the cohort takes a year longer."""
+    return np.clip(np.asarray(years) - (first_intake + np.asarray(study_years)) + 1, 0.0, 1.0)
+
+
+def retention(
+    years_since: np.ndarray,
+    stay_2: float | np.ndarray,
+    stay_5: float | np.ndarray,
+    later_rate: float | np.ndarray,
+) -> np.ndarray:
+    """Of a year's entrants from abroad, the share still working in the Netherlands `years_since` years after the
+    year they arrived (0: that year, all of them): through `stay_2` after two years and `stay_5` after five, falling
+    by the same share each year in between (log-linear), and by `later_rate` a year after that. CBS finds most
+    departures in the first years; a drawn `stay_5` above `stay_2` is read as `stay_2` (no cohort grows)."""
+    k = np.asarray(years_since, dtype=float)
+    stay_2, later_rate = np.asarray(stay_2), np.asarray(later_rate)
+    stay_5 = np.minimum(stay_5, stay_2)
+    early = stay_2 ** (np.minimum(k, 2.0) / 2)
+    middle = (stay_5 / stay_2) ** (np.clip(k - 2.0, 0.0, 3.0) / 3)
+    late = (1 - later_rate) ** np.maximum(k - 5.0, 0.0)
+    return early * middle * late
+
+
+def present_from_abroad(
+    arrivals: np.ndarray,
+    stay_2: float | np.ndarray,
+    stay_5: float | np.ndarray,
+    later_rate: float | np.ndarray,
+) -> np.ndarray:
+    """The lever's entrants from abroad still working in the skill's jobs each year: every year's `arrivals` (by
+    projected year), each cohort thinning along `retention`. Shape (years,), or (draws, years) with drawn curves."""
+    n = arrivals.shape[-1]
+    curve = retention(np.arange(n), stay_2, stay_5, later_rate)  # (n,) or (draws, n)
+    present = np.zeros(np.broadcast_shapes(curve.shape, arrivals.shape))
+    for j in range(n):  # the cohort of year c counts retention(j - c) in year j
+        present[..., j] = (arrivals[..., : j + 1] * curve[..., j::-1]).sum(axis=-1)
+    return present
+
+
+def abroad_flow(present: np.ndarray, outflow_rate: np.ndarray | float) -> np.ndarray:
+    """The entrants the account adds each year so that the lever's entrants still present are `present`: the
+    year's arrivals less the earlier cohorts' departures, plus what the account's own outflow (retirement, other
+    exits) takes from them, since the retention curve already counts every departure of theirs."""
+    before = np.zeros_like(present)
+    before[..., 1:] = present[..., :-1]
+    return present - before * (1 - np.asarray(outflow_rate))
 
 
 def reactivated(pool: np.ndarray, rate: float | np.ndarray, boost: np.ndarray) -> np.ndarray:

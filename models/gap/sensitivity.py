@@ -17,8 +17,7 @@ import polars as pl
 from models.gap.backtest import error_model
 from models.gap.inputs import ModelData, YearlySeries
 from models.gap.model import Simulation
-from models.gap.output import SCENARIO_ONLY
-from models.gap.scenarios import Range, run
+from models.gap.scenarios import LEVER_PARAMETERS, Range, run
 
 FORECAST_INPUTS = {
     "school_leavers_forecast": "forecast of school-leavers (mbo graduates, higher-education enrolment): 80% interval",
@@ -47,7 +46,7 @@ def sensitivity_frame(
 ) -> pl.DataFrame:
     """Per group x skill x projected year x input: the gap with the input at the low and at the high end of its
     range, the swing between them and the input's rank (1 = moves the gap most)."""
-    names = sorted(name for name in ranges if name not in SCENARIO_ONLY)
+    names = sorted(set(ranges) - LEVER_PARAMETERS)  # a lever's own assumptions cannot move the baseline
     other_skill = {
         skill: f"unemployed_share_{other}" for skill, other in (("technical", "digital"), ("digital", "technical"))
     }
