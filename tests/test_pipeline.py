@@ -15,19 +15,11 @@ import pytest
 
 from sources.registry import TABLES
 from tests.conftest import check_count, check_evaluations, run_pipeline
+from warehouse.db import read_seed
 
-GROUPS = {
-    "care",
-    "education",
-    "childcare",
-    "housing_construction",
-    "digital_ai",
-    "security_resilience",
-    "energy_climate",
-    "life_sciences",
-}
+GROUPS = set(read_seed("sector_groups")["sector_group"])  # the 8 priority groups and the 6 strategic markets
 YEARS = set(range(2022, 2031))  # the base year (observed) to 2030
-GRID = 8 * 2 * len(YEARS)
+GRID = len(GROUPS) * 2 * len(YEARS)
 
 
 @pytest.fixture(scope="module")
@@ -404,7 +396,7 @@ def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(wareho
     talent = [r for r in book["Scenario's"].iter_rows(min_row=4, values_only=True) if r[0] == "talent_strategy"]
     assert talent[0][1] == "Nederland (alle sectoren)" and talent[0][5] == hundreds(effect)
     provinces = list(book["Provincies"].iter_rows(min_row=4, values_only=True))
-    assert len([r for r in provinces if r[2] and r[3] is not None]) == 8 * 2 * 12
+    assert len([r for r in provinces if r[2] and r[3] is not None]) == len(GROUPS) * 2 * 12
 
 
 def test_sector_forecasts_add_up_to_the_total_as_the_data_do(warehouse):
