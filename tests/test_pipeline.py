@@ -383,6 +383,21 @@ def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(wareho
     csv = pl.read_csv(export / "letter_tekort_technisch.csv")
     assert csv["Tekort 2030 (Gap 2030)"].to_list() == [r[gap_2030] for r in rows.values()]
     assert {"Componenten", "Parameters", "Nauwkeurigheid", "Reconciliatie", "Herkomst"} <= set(book.sheetnames)
+    # the letter's third table: the six strategic markets, six rows per skill, as published
+    assert book.sheetnames[3] == "Strategische markten"
+    markets = list(book["Strategische markten"].iter_rows(min_row=4, max_row=15, values_only=True))
+    assert [r[2] for r in markets] == ["technisch"] * 6 + ["digitaal"] * 6
+    (name, gap, lower, upper) = published(
+        warehouse,
+        "select sector_group_nl, gap, gap_lower, gap_upper from publish.latest_skill_gaps "
+        "where sector_group = 'machine_building' and skill = 'technical' and year = 2030",
+    )[0]
+    (row,) = [r for r in markets if r[0] == name and r[2] == "technisch"]
+    market_2030 = [c.value for c in book["Strategische markten"][3]].index("Tekort 2030\nGap 2030")
+    assert row[market_2030 : market_2030 + 3] == (hundreds(gap), hundreds(lower), hundreds(upper))
+    listed = [r[0] for r in sheet.iter_rows(min_row=4, values_only=True)]
+    assert len(listed[: listed.index(None)]) == 8 and name not in listed  # the markets: not in the groups' table
+    assert pl.read_csv(export / "letter_strategische_markten.csv").height == 12
     assert isinstance(book["Parameters"]["D4"].value, int | float)  # parameters are numbers, not text
     # the scenarios' effects and the provinces in the end year, as published
     (effect,) = published(
