@@ -11,7 +11,10 @@ from warehouse.audit import version_of
 from warehouse.db import SEED_NAMES, ensure_schemas, read_seed, write_table
 
 DESCRIPTIONS = {
-    "sector_groups": "The eight priority groups of the Talent Strategy: codes, Dutch and English names, definitions.",
+    "sector_groups": (
+        "The Talent Strategy's eight priority groups and six strategic markets (kind): codes, Dutch and English "
+        "names, definitions."
+    ),
     "group_composition": (
         "SBI or BRC codes (per CBS table) that make up each group's employment, vacancies and occupation mix, "
         "with weights; allocated or proxy components are flagged with their source."

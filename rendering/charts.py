@@ -32,6 +32,8 @@ STYLE = {
     "svg.fonttype": "none",  # text as text: small files, editable labels
     "svg.hashsalt": "talentgap",  # the same chart gives the same file
     "legend.frameon": False,
+    # a report draws every chart (two per group: 28 with the strategic markets) before it writes and closes them
+    "figure.max_open_warning": 0,
 }
 
 

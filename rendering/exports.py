@@ -29,7 +29,7 @@ def write_release_files(tables: dict[str, pl.DataFrame], folder: Path, previous_
         frame.write_parquet(folder / f"{name}.parquet")
         neutralise_formulas(frame).write_csv(folder / f"{name}.csv")
     sheets = letter_sheets(tables)
-    for sheet in sheets[:4]:  # the gap tables, per skill: key years and every year
+    for sheet in (s for s in sheets if s.letter_csv):  # the gap tables: per skill, key years and every year; markets
         file_name = "letter_" + sheet.name.lower().replace(" ", "_") + ".csv"
         neutralise_formulas(sheet.frame()).write_csv(folder / file_name)
     write_workbook(folder / f"talentgap_{release['release_id'][0]}.xlsx", sheets, release.row(0, named=True))

@@ -7,11 +7,11 @@ Built from one release's published tables only, so an older release can be expor
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from rendering.vocabulary import SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds
+from rendering.vocabulary import SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds, is_market
 
 LETTER_YEARS = (2025, 2027, 2030)  # beside the base year: the years the letter quotes
 
@@ -32,6 +32,7 @@ class Sheet:
     columns: list[Column]
     rows: list[list]
     footnotes: list[str] = field(default_factory=list)
+    letter_csv: bool = False  # one of the letter's gap tables: also written as letter_<name>.csv
 
     def frame(self) -> pl.DataFrame:
         """The table as CSV gets it: one header, Dutch with the English in brackets."""
@@ -44,9 +45,8 @@ def _years(gaps: pl.DataFrame) -> list[int]:
     return [base, *(y for y in LETTER_YEARS if base < y <= end)] + ([end] if end not in LETTER_YEARS else [])
 
 
-def gap_table(gaps: pl.DataFrame, skill: str, years: list[int], all_years: bool = False) -> Sheet:
-    nl, en = SKILL_NAMES[skill]
-    columns = [Column("Groep", "Group", "text"), Column("Groep (Engels)", "Group (English)", "text")]
+def _year_columns(years: list[int]) -> list[Column]:
+    columns = []
     for year in years:
         label = f"{year}, waargenomen" if year == years[0] else str(year)
         columns += [
@@ -56,18 +56,37 @@ def gap_table(gaps: pl.DataFrame, skill: str, years: list[int], all_years: bool 
         ]
         if year != years[0]:
             columns.append(Column(f"ITA (ROA) {year}", f"ITA (ROA) {year}", "ratio"))
-    rows = []
-    by_key = {(r["sector_group"], r["year"]): r for r in gaps.filter(pl.col("skill") == skill).iter_rows(named=True)}
-    for code, name_nl, name_en in groups_in_order(gaps):
-        row = [name_nl, name_en]
-        for year in years:
-            r = by_key[(code, year)]
-            point = None if r.get("point_suppressed") else hundreds(r["gap"])  # CBS's "x": the band only
-            row += [point, hundreds(r["gap_lower"]), hundreds(r["gap_upper"])]
-            if year != years[0]:
-                ita = r.get("ita")  # releases before the ITA have none
-                row.append(None if ita is None else round(ita, 2))
-        rows.append(row)
+    return columns
+
+
+def _year_cells(by_key: dict, code: str, years: list[int]) -> list:
+    cells = []
+    for year in years:
+        r = by_key[(code, year)]
+        point = None if r.get("point_suppressed") else hundreds(r["gap"])  # CBS's "x": the band only
+        cells += [point, hundreds(r["gap_lower"]), hundreds(r["gap_upper"])]
+        if year != years[0]:
+            ita = r.get("ita")  # releases before the ITA have none
+            cells.append(None if ita is None else round(ita, 2))
+    return cells
+
+
+def _by_key(gaps: pl.DataFrame, skill: str) -> dict:
+    return {(r["sector_group"], r["year"]): r for r in gaps.filter(pl.col("skill") == skill).iter_rows(named=True)}
+
+
+def gap_table(
+    gaps: pl.DataFrame, skill: str, years: list[int], all_years: bool = False, markets: bool | None = None
+) -> Sheet:
+    """The gap per group for one skill; `markets` as in groups_in_order (the key years leave the strategic markets
+    to their own table, every year lists all groups)."""
+    nl, en = SKILL_NAMES[skill]
+    columns = [Column("Groep", "Group", "text"), Column("Groep (Engels)", "Group (English)", "text")]
+    by_key = _by_key(gaps, skill)
+    rows = [
+        [name_nl, name_en, *_year_cells(by_key, code, years)]
+        for code, name_nl, name_en in groups_in_order(gaps, markets)
+    ]
     which = "alle jaren" if all_years else "kernjaren"
     return Sheet(
         name=f"Tekort {nl}" + (" alle jaren" if all_years else ""),
@@ -75,9 +94,49 @@ def gap_table(gaps: pl.DataFrame, skill: str, years: list[int], all_years: bool 
             f"Tekort aan {SKILL_ADJECTIVES[skill]} vakmensen per groep, {which} (personen) / Shortage of {en} "
             "workers by group"
         ),
-        columns=columns,
+        columns=[*columns, *_year_columns(years)],
         rows=rows,
+        letter_csv=True,
     )
+
+
+def markets_table(gaps: pl.DataFrame, years: list[int], notes: list[str]) -> Sheet:
+    """The letter's third table: the six strategic markets, technical then digital, in the key years."""
+    columns = [
+        Column("Strategische markt", "Strategic market", "text"),
+        Column("Strategische markt (Engels)", "Strategic market (English)", "text"),
+        Column("Vaardigheid", "Skill", "text"),
+    ]
+    rows = []
+    for skill, (skill_nl, _) in SKILL_NAMES.items():
+        by_key = _by_key(gaps, skill)
+        rows += [
+            [name_nl, name_en, skill_nl, *_year_cells(by_key, code, years)]
+            for code, name_nl, name_en in groups_in_order(gaps, markets=True)
+        ]
+    return Sheet(
+        name="Strategische markten",
+        title=(
+            "Tekort aan technische en digitale vakmensen in de strategische markten, kernjaren (personen) / "
+            "Shortage of technical and digital workers in the strategic markets"
+        ),
+        columns=[*columns, *_year_columns(years)],
+        rows=rows,
+        footnotes=[MARKETS_NOTE, *notes],
+        letter_csv=True,
+    )
+
+
+MARKETS_NOTE = (
+    "Strategische markten: zo fijn als de CBS-tabellen het toelaten, met de SBI-codes per markt hieronder en in "
+    "docs/method.md. Semicon is de elektronica- en optische industrie (SBI 26); de chipmachinebouwers (ASML, BESI) "
+    "zitten in SBI 28 en tellen bij Machinebouw. Biotechnologie is de farmaceutische industrie (SBI 21): biotech-R&D "
+    "(72.11) publiceert het CBS hier niet apart. Innovatieve chemie is de hele chemische industrie (SBI 20). "
+    "Defensie is Defensie zelf (9,5% van openbaar bestuur, uit Defensies eigen personeelsaantal); de "
+    "defensie-industrie is niet te scheiden van de rest van de industrie. De industriemarkten krijgen de vacatures en "
+    "de beroepenmix van de hele industrie (SBI C) naar hun aandeel in haar werkgelegenheid: hun intervallen dragen "
+    "niet het verschil tussen hun eigen beroepenmix en die van de industrie."
+)
 
 
 def components(gaps: pl.DataFrame) -> Sheet:
@@ -355,6 +414,13 @@ def group_contents(gaps: pl.DataFrame) -> str:
     return "Groepen (werkgelegenheid, SBI 2008): " + "; ".join(parts) + "."
 
 
+OVERLAP_NOTE = (
+    "Groepen overlappen (kinderopvang valt binnen zorg; de domeinen snijden door sectoren; van de strategische "
+    "markten valt Digitale diensten & AI binnen Digitalisering & AI en Biotechnologie binnen Life sciences & "
+    "biotech): tel ze niet op."
+)
+
+
 def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
     """What every letter table needs under it, in Dutch."""
     base = int(gaps["base_year"][0])
@@ -380,8 +446,8 @@ def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
         "Een leeg tekort (bij CBS 'x'): het aandeel van de vaardigheid in die groep publiceert CBS niet en de grenzen "
         "zijn breder dan de helft van het punt; alleen het interval is gegeven, het punt staat in de CSV en Parquet "
         "van de publicatie (point_suppressed).",
-        "Groepen overlappen (kinderopvang valt binnen zorg; de domeinen snijden door sectoren): tel ze niet op. "
-        "Waar een groep een deel van een sector is, is dat deel geschat (bronnen: blad Herkomst en docs/method.md).",
+        OVERLAP_NOTE + " Waar een groep een deel van een sector is, is dat deel geschat (bronnen: blad Herkomst en "
+        "docs/method.md).",
         group_contents(gaps),
         f"Basisjaar {base}. Bronnen: CBS StatLine-tabellen {sources}."
         if not synthetic
@@ -402,13 +468,14 @@ def letter_sheets(tables: dict[str, pl.DataFrame]) -> list[Sheet]:
     notes = footnotes(gaps, release)
     every_year = sorted(gaps["year"].unique().to_list())
     end = every_year[-1]
-    sheets = []
-    for skill in ("technical", "digital"):
-        sheet = gap_table(gaps, skill, years)
-        sheets.append(Sheet(sheet.name, sheet.title, sheet.columns, sheet.rows, notes))
-    for skill in ("technical", "digital"):
-        sheet = gap_table(gaps, skill, every_year, all_years=True)
-        sheets.append(Sheet(sheet.name, sheet.title, sheet.columns, sheet.rows, notes))
+    markets = bool(is_market(gaps).any())  # releases from before the markets have none
+    sheets = [
+        replace(gap_table(gaps, skill, years, markets=False if markets else None), footnotes=notes)
+        for skill in ("technical", "digital")
+    ]
+    if markets:
+        sheets.append(markets_table(gaps, years, notes))
+    sheets += [replace(gap_table(gaps, skill, every_year, all_years=True), footnotes=notes) for skill in SKILL_NAMES]
     return [
         *sheets,
         components(gaps),

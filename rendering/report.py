@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from rendering.letter import group_contents
-from rendering.vocabulary import INPUT_NAMES, SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds
+from rendering.letter import OVERLAP_NOTE, group_contents
+from rendering.vocabulary import INPUT_NAMES, SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds, is_market
 
 if TYPE_CHECKING:  # matplotlib is imported only when charts are drawn
     from rendering.charts import Chart
@@ -180,19 +180,30 @@ def _summary(
 ) -> str:
     base, end = int(gaps["base_year"][0]), int(gaps["year"].max())
     names = {code: nl for code, nl, _ in groups_in_order(gaps)}
-    at_end = gaps.filter(pl.col("year") == end)
+    every_end = gaps.filter(pl.col("year") == end)
+    # the headlines are the priority sectors' and domains': the markets lie partly inside the domains and have a
+    # line and a table of their own
+    markets = every_end.filter(is_market(every_end))
+    at_end = every_end.filter(~is_market(every_end))
     points = [
         f"<li><b>Raming op basis van CBS-cijfers t/m {base}</b>: {base} is waargenomen, {base + 1}-{end} geraamd.</li>"
     ]
     for skill in SKILL_NAMES:
-        quotable = at_end.filter(pl.col("skill") == skill)
-        if "point_suppressed" in quotable.columns:  # a headline never quotes a suppressed point
-            quotable = quotable.filter(~pl.col("point_suppressed"))
-        largest = quotable.sort("gap", descending=True).head(2).to_dicts()
+        largest = _quotable(at_end, skill).head(2).to_dicts()
         described = " en ".join(f"{escape(names[r['sector_group']])}: {_interval(r)}{_split(r)}" for r in largest)
         points.append(
             f"<li>Het grootste tekort aan <b>{SKILL_ADJECTIVES[skill]}</b> vakmensen in {end} ligt bij {described} "
             "onvervulde banen (interval van 80%).</li>"
+        )
+    if markets.height:
+        described = "; ".join(
+            f"aan {SKILL_ADJECTIVES[skill]} vakmensen bij {escape(names[r['sector_group']])}: {_interval(r)}"
+            for skill in SKILL_NAMES
+            for r in _quotable(markets, skill).head(1).to_dicts()
+        )
+        points.append(
+            f"<li>Van de <b>strategische markten</b> ligt in {end} het grootste tekort {described} onvervulde banen "
+            "(interval van 80%; tabel Strategische markten hieronder).</li>"
         )
     national = reconciliation.filter((pl.col("sector_group") == "national") & (pl.col("year") == end))
     for r in national.to_dicts():
@@ -218,15 +229,28 @@ def _summary(
         "<section id='samenvatting'><h2>Samenvatting</h2><ul>"
         + "".join(points)
         + "</ul>"
-        + _headline_table(gaps, previous_gaps)
+        + _headline_table(gaps, previous_gaps, markets=False if markets.height else None)
+        + (
+            "<h3 id='strategische-markten'>Strategische markten</h3>" + _headline_table(gaps, previous_gaps, True)
+            if markets.height
+            else ""
+        )
         + _what_changed(release, gaps, previous_gaps)
         + "<p class='muted'>Tekort: banen in de vaardigheid die aan het eind van het jaar onvervuld zijn (vraag min "
-        f"aanbod), in personen, afgerond op honderdtallen. {base} is waargenomen (openstaande vacatures). Groepen "
-        "overlappen (kinderopvang valt binnen zorg, de domeinen snijden door sectoren): tel ze niet op. Technisch: "
-        "BRC-klasse 07 en ISCED-F 05, 07; digitaal: BRC-klasse 08 en ISCED-F 06. "
+        f"aanbod), in personen, afgerond op honderdtallen. {base} is waargenomen (openstaande vacatures). "
+        + escape(OVERLAP_NOTE)
+        + " Technisch: BRC-klasse 07 en ISCED-F 05, 07; digitaal: BRC-klasse 08 en ISCED-F 06. "
         + escape(group_contents(gaps))
         + "</p></section>"
     )
+
+
+def _quotable(rows: pl.DataFrame, skill: str) -> pl.DataFrame:
+    """The skill's rows a headline may quote, largest gap first: never a suppressed point."""
+    quotable = rows.filter(pl.col("skill") == skill)
+    if "point_suppressed" in quotable.columns:
+        quotable = quotable.filter(~pl.col("point_suppressed"))
+    return quotable.sort("gap", descending=True)
 
 
 def _split(row: dict) -> str:
@@ -239,7 +263,8 @@ def _split(row: dict) -> str:
     )
 
 
-def _headline_table(gaps: pl.DataFrame, previous_gaps: pl.DataFrame | None) -> str:
+def _headline_table(gaps: pl.DataFrame, previous_gaps: pl.DataFrame | None, markets: bool | None = None) -> str:
+    """Every group's gap in the base and end year per skill; `markets` as in groups_in_order."""
     base, end = int(gaps["base_year"][0]), int(gaps["year"].max())
     by_key = {(r["sector_group"], r["skill"], r["year"]): r for r in gaps.iter_rows(named=True)}
     before = (
@@ -247,12 +272,12 @@ def _headline_table(gaps: pl.DataFrame, previous_gaps: pl.DataFrame | None) -> s
         if previous_gaps is not None
         else {}
     )
-    head = "<tr><th>Groep</th>"
+    head = f"<tr><th>{'Strategische markt' if markets else 'Groep'}</th>"
     for skill_nl, _ in SKILL_NAMES.values():
         head += f"<th>{skill_nl}: {base}</th><th>{skill_nl}: {end} (80%)</th><th>ITA {base + 1}-{end}</th>"
         head += "<th>t.o.v. vorige publicatie</th>" if before else ""
     rows = []
-    for code, name_nl, _ in groups_in_order(gaps):
+    for code, name_nl, _ in groups_in_order(gaps, markets):
         cells = [f"<td>{escape(name_nl)}</td>"]
         for skill in SKILL_NAMES:
             now, first = by_key[(code, skill, end)], by_key[(code, skill, base)]

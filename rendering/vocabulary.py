@@ -8,7 +8,7 @@ import math
 
 import polars as pl
 
-# the order the letter lists them in: the priority sectors, then the domains
+# the order the letter lists them in: the priority sectors, the domains, then the strategic markets
 GROUP_ORDER = (
     "care",
     "education",
@@ -18,7 +18,14 @@ GROUP_ORDER = (
     "security_resilience",
     "energy_climate",
     "life_sciences",
+    "digital_services_ai",
+    "semicon",
+    "biotech",
+    "machine_building",
+    "defence",
+    "innovative_chemistry",
 )
+MARKET = "strategic_market"  # sector_groups.kind of the six markets: the letter gives them a table of their own
 SKILL_NAMES = {"technical": ("technisch", "technical"), "digital": ("digitaal", "digital")}
 SKILL_ADJECTIVES = {"technical": "technische", "digital": "digitale"}  # before a noun: technische, digitale vakmensen
 INPUT_NAMES = {
@@ -46,8 +53,18 @@ def hundreds(value: float | None) -> int | None:
     return int(math.copysign(math.floor(abs(value) / 100.0 + 0.5) * 100, value))
 
 
-def groups_in_order(gaps: pl.DataFrame) -> list[tuple[str, str, str]]:
-    """(code, Dutch name, English name) in the letter's order; a group it does not know comes last."""
+def groups_in_order(gaps: pl.DataFrame, markets: bool | None = None) -> list[tuple[str, str, str]]:
+    """(code, Dutch name, English name) in the letter's order; a group it does not know comes last. `markets`: only
+    the strategic markets (True), only the priority sectors and domains (False), or all (None)."""
+    if markets is not None:
+        gaps = gaps.filter(is_market(gaps) if markets else ~is_market(gaps))
     groups = gaps.select("sector_group", "sector_group_nl", "sector_group_en").unique().rows()
     rank = {code: i for i, code in enumerate(GROUP_ORDER)}
     return sorted(groups, key=lambda g: (rank.get(g[0], len(rank)), g[0]))
+
+
+def is_market(gaps: pl.DataFrame) -> pl.Series:
+    """Which rows are of a strategic market; none in a release published before the markets (or without `kind`)."""
+    if "kind" not in gaps.columns:
+        return pl.Series([False] * gaps.height, dtype=pl.Boolean)
+    return (gaps["kind"] == MARKET).fill_null(False)

@@ -11,12 +11,13 @@ import pytest
 
 from models.gap.backtest import backtest_employment_before_2013, backtest_gaps, backtest_intervals
 from models.gap.cycle import Cycle, Response, persistence
-from models.gap.inputs import NATIONAL, units_at
+from models.gap.inputs import NATIONAL, units_at, weights
 from models.gap.model import ita, ita_class, publish_frame
 from models.gap.occupation_mix import MixError, solve_year
 from models.gap.projection import project_unit
 from models.gap.reconciliation import check_relations, comparison
 from models.gap.stock_flow import Drivers, History, calibrate, project
+from warehouse.db import read_seed
 
 HISTORY = History(
     years=np.array([2020, 2021, 2022]),
@@ -179,6 +180,32 @@ def test_every_group_skill_subset_stays_inside_its_group_and_the_sections_add_up
     care_technical = next(u for u in units if u.group == "care" and u.skill == "technical")
     assert not care_technical.vacancy_share.published and care_technical.vacancy_share.lower == 0
     assert "not published by CBS for care" in care_technical.basis
+
+
+def test_no_strategic_markets_skill_subset_exceeds_the_market_and_nested_markets_stay_in_their_domain(
+    real_model_data,
+):
+    composition = real_model_data.composition
+    markets = read_seed("sector_groups").filter(pl.col("kind") == "strategic_market")["sector_group"].to_list()
+    units = {(u.group, u.skill): u for u in units_at(real_model_data, 2022)}
+
+    def size(group: str) -> float:
+        return sum(
+            w * real_model_data.employment[(c, 2022)] for c, w in weights(composition, group, "employment").items()
+        )
+
+    for market in markets:
+        skills = [units[(market, skill)] for skill in ("technical", "digital")]
+        for unit in skills:
+            share = unit.vacancy_share
+            assert 0 <= share.lower <= share.point <= share.upper <= 1, (market, unit.skill)
+            employed = float(unit.history.employment[-1])
+            # at the point and at the top of the share's bounds, the skill stays within the market
+            assert employed <= employed * unit.share_factor_bounds[1] <= size(market) * (1 + 1e-9), (market, unit.skill)
+        # technical and ICT are two occupation classes: together they too fit in the market
+        assert sum(float(u.history.employment[-1]) for u in skills) <= size(market)
+    # the footnote's overlaps: IT services inside digitalisation & AI, pharmaceuticals inside life sciences
+    assert size("digital_services_ai") <= size("digital_ai") and size("biotech") <= size("life_sciences")
 
 
 def test_the_backtest_uses_only_what_was_known_at_its_origin(real_model_data):

@@ -15,19 +15,11 @@ import pytest
 
 from sources.registry import TABLES
 from tests.conftest import check_count, check_evaluations, run_pipeline
+from warehouse.db import read_seed
 
-GROUPS = {
-    "care",
-    "education",
-    "childcare",
-    "housing_construction",
-    "digital_ai",
-    "security_resilience",
-    "energy_climate",
-    "life_sciences",
-}
+GROUPS = set(read_seed("sector_groups")["sector_group"])  # the 8 priority groups and the 6 strategic markets
 YEARS = set(range(2022, 2031))  # the base year (observed) to 2030
-GRID = 8 * 2 * len(YEARS)
+GRID = len(GROUPS) * 2 * len(YEARS)
 
 
 @pytest.fixture(scope="module")
@@ -401,6 +393,21 @@ def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(wareho
     csv = pl.read_csv(export / "letter_tekort_technisch.csv")
     assert csv["Tekort 2030 (Gap 2030)"].to_list() == [r[gap_2030] for r in rows.values()]
     assert {"Componenten", "Parameters", "Nauwkeurigheid", "Reconciliatie", "Herkomst"} <= set(book.sheetnames)
+    # the letter's third table: the six strategic markets, six rows per skill, as published
+    assert book.sheetnames[3] == "Strategische markten"
+    markets = list(book["Strategische markten"].iter_rows(min_row=4, max_row=15, values_only=True))
+    assert [r[2] for r in markets] == ["technisch"] * 6 + ["digitaal"] * 6
+    (name, gap, lower, upper) = published(
+        warehouse,
+        "select sector_group_nl, gap, gap_lower, gap_upper from publish.latest_skill_gaps "
+        "where sector_group = 'machine_building' and skill = 'technical' and year = 2030",
+    )[0]
+    (row,) = [r for r in markets if r[0] == name and r[2] == "technisch"]
+    market_2030 = [c.value for c in book["Strategische markten"][3]].index("Tekort 2030\nGap 2030")
+    assert row[market_2030 : market_2030 + 3] == (hundreds(gap), hundreds(lower), hundreds(upper))
+    listed = [r[0] for r in sheet.iter_rows(min_row=4, values_only=True)]
+    assert len(listed[: listed.index(None)]) == 8 and name not in listed  # the markets: not in the groups' table
+    assert pl.read_csv(export / "letter_strategische_markten.csv").height == 12
     assert isinstance(book["Parameters"]["D4"].value, int | float)  # parameters are numbers, not text
     # the scenarios' effects and the provinces in the end year, as published
     (effect,) = published(
@@ -414,7 +421,7 @@ def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(wareho
     talent = [r for r in book["Scenario's"].iter_rows(min_row=4, values_only=True) if r[0] == "talent_strategy"]
     assert talent[0][1] == "Nederland (alle sectoren)" and talent[0][5] == hundreds(effect)
     provinces = list(book["Provincies"].iter_rows(min_row=4, values_only=True))
-    assert len([r for r in provinces if r[2] and r[3] is not None]) == 8 * 2 * 12
+    assert len([r for r in provinces if r[2] and r[3] is not None]) == len(GROUPS) * 2 * 12
 
 
 def test_sector_forecasts_add_up_to_the_total_as_the_data_do(warehouse):

@@ -5,6 +5,7 @@ the published ones, and nothing that needs the network. Read as HTML, without a 
 from __future__ import annotations
 
 import re
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -93,19 +94,40 @@ def test_the_summary_quotes_the_published_gaps_and_never_a_suppressed_point(rele
     summary = (folder / "report.html").read_text(encoding="utf-8").split("<section id='grafieken'>")[0]
     with duckdb.connect(str(warehouse.parent / "published" / "talentgap.duckdb"), read_only=True) as conn:
         rows = conn.execute(
-            "select sector_group_nl, skill, gap, gap_lower, gap_upper, point_suppressed, cyclical_gap "
+            "select sector_group_nl, skill, gap, gap_lower, gap_upper, point_suppressed, cyclical_gap, kind "
             "from publish.latest_skill_gaps where year = 2030"
         ).fetchall()
     dutch = lambda v: f"{hundreds(v):,}".replace(",", ".")  # noqa: E731
-    for _, _, gap, lower, upper, suppressed, _ in rows:
+    for _, _, gap, lower, upper, suppressed, _, _ in rows:
         point = "x" if suppressed else dutch(gap)
         assert f"{point} ({dutch(lower)} tot {dutch(upper)})" in summary
-    quotable = [r for r in rows if r[1] == "technical" and not r[5]]
+    # the headlines are the priority sectors' and domains'; the markets have a line of their own
+    quotable = [r for r in rows if r[1] == "technical" and not r[5] and r[7] != "strategic_market"]
     (largest,) = [r for r in quotable if r[2] == max(q[2] for q in quotable)]
     assert f"<b>technische</b> vakmensen in 2030 ligt bij {largest[0]}: {dutch(largest[2])}" in summary
     assert f"waarvan {dutch(largest[6])} conjunctureel" in summary  # each headline gap's split
     assert "Raming op basis van CBS-cijfers t/m 2022" in summary
     assert "Wat veranderde" in summary and "Onder de meeste druk" in summary and "ITA" in summary
+
+
+def test_the_summary_gives_the_strategic_markets_a_table_of_their_own_and_says_they_overlap(release):
+    warehouse, folder = release
+    summary = (folder / "report.html").read_text(encoding="utf-8").split("<section id='grafieken'>")[0]
+    with duckdb.connect(str(warehouse.parent / "published" / "talentgap.duckdb"), read_only=True) as conn:
+        markets = dict(
+            conn.execute(
+                "select distinct sector_group, sector_group_nl from publish.latest_skill_gaps "
+                "where kind = 'strategic_market'"
+            ).fetchall()
+        )
+    assert len(markets) == 6
+    groups, own = summary.split("<h3 id='strategische-markten'>Strategische markten</h3>")
+    own = own.split("<h3>Wat veranderde</h3>")[0]
+    assert own.count("<tr>") == 1 + 6  # the header and one row per market, both skills side by side
+    for name in markets.values():
+        assert f"<td>{escape(name)}</td>" in own and f"<td>{escape(name)}</td>" not in groups
+    assert "Van de <b>strategische markten</b> ligt in 2030 het grootste tekort" in summary
+    assert "Digitale diensten &amp; AI binnen Digitalisering &amp; AI" in summary  # the overlap, named
 
 
 def test_the_quality_section_lists_the_warnings_that_failed_with_what_they_check(release):

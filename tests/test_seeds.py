@@ -64,3 +64,24 @@ def test_a_seed_label_with_a_macro_stops_the_run_at_the_seeds_before_anything_is
     assert "sector_groups.csv line 2, column sector_group_nl" in failure.step_failure_data.error.to_string()
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         assert not conn.execute("select * from duckdb_tables() where schema_name = 'seeds'").fetchall()
+
+
+MARKETS = ("digital_services_ai", "semicon", "biotech", "machine_building", "defence", "innovative_chemistry")
+
+
+def test_the_six_strategic_markets_are_groups_with_every_role_and_a_reference_or_built_from_one():
+    groups = read_seed("sector_groups")
+    markets = groups.filter(groups["kind"] == "strategic_market")
+    assert tuple(markets["sector_group"]) == MARKETS
+    assert set(groups["kind"]) == {"priority_sector", "domain", "strategic_market"}
+    composition = read_seed("group_composition")
+    roles = {"employment", "vacancies", "occupation_mix", "vacancy_rate", "regional_vacancies"}
+    for market in MARKETS:
+        rows = composition.filter(composition["sector_group"] == market)
+        assert set(rows["role"]) == roles, market
+        # a part of a coarser code is an allocation, and says so with its source
+        shares = rows.filter((rows["weight"].cast(float) != 1) & (rows["role"] != "regional_vacancies"))
+        assert (shares["allocated"] == "true").all() and shares["source"].str.len_chars().min() > 0, market
+    references = read_seed("reference_figures")
+    referenced = set(references.filter(references["measure"] == "group_employment")["sector_group"])
+    assert set(MARKETS) <= referenced  # every market's size beside a published figure

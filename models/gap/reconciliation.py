@@ -115,11 +115,11 @@ def check_relations(references: pl.DataFrame) -> None:
 def comparison(our: float | None, reference: float, within: bool | None, relation: str = COMPARABLE) -> str:
     """What the row says, in Dutch: a skill's part of a group set against the whole group's size is a bound, not an
     agreement; a figure our number was allocated from shows the allocation, it does not test it; and a figure for
-    what the group leaves out (Defence, not measured) is no comparison at all."""
+    what the group leaves out (Defence beside the police) is no comparison at all."""
     if relation not in RELATIONS:
         raise ValueError(f"reference_figures.relation: {relation!r} is not one of {', '.join(RELATIONS)}")
     if relation == OUTSIDE_GROUP:
-        return "buiten de groep (niet gemeten): geen vergelijking"
+        return "buiten de groep: geen vergelijking"
     if relation == BUILT_FROM:
         return "de groep is op dit cijfer toegedeeld: geen onafhankelijke toets"
     if within is not None:
