@@ -89,6 +89,7 @@ def backtest_gaps(data: ModelData, supply_rule: str = "behavioural") -> pl.DataF
                         "level": GROUP_LEVEL,
                         "sector_group": unit.group,
                         "skill": unit.skill,
+                        "interval_pool": unit.group not in data.nested_groups,
                         "origin": origin,
                         "regime": regimes.get(origin),
                         "horizon": int(year - origin),
@@ -214,9 +215,14 @@ def cycle_errors(errors: pl.DataFrame) -> pl.DataFrame:
 
 
 def interval_errors(errors: pl.DataFrame) -> pl.DataFrame:
-    """The errors that calibrate intervals: the groups' (not the national rows', not the sectors'), where the base
-    gap is not empty."""
-    return errors.filter(pl.col("level") == GROUP_LEVEL, pl.col("sector_group") != NATIONAL, pl.col("baseline") > 0)
+    """The errors that calibrate intervals: the groups' (not the national rows', not the sectors', not the nested
+    markets'), where the base gap is not empty."""
+    return errors.filter(
+        pl.col("level") == GROUP_LEVEL,
+        pl.col("sector_group") != NATIONAL,
+        pl.col("interval_pool"),
+        pl.col("baseline") > 0,
+    )
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Pure: takes `ModelData` (models/gap/inputs.py) and returns polars frames."""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +55,11 @@ def suppressed(unit: Unit) -> bool:
     return not share.published and share.upper - share.lower > SUPPRESS_WIDTH * share.point
 
 
+def unit_rng(unit: Unit) -> np.random.Generator:
+    """A unit's own stream of draws: its intervals do not move when another group is added or taken away."""
+    return np.random.default_rng([SEED, zlib.crc32(f"{unit.group}|{unit.skill}".encode())])
+
+
 def _triangular(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
     """Factor draws between the share bounds with the point estimate (1) most likely."""
     low, high = min(low, 1.0), max(high, 1.0)
@@ -80,10 +86,10 @@ def simulate(data: ModelData, errors: pl.DataFrame, end_year: int) -> list[Simul
     """Every group x skill (the national units included, for the reconciliation) from the base year to
     `end_year`: the point on the input forecasts and draws of the share factor and the backtest's errors."""
     years = np.arange(data.last_year + 1, end_year + 1)
-    rng = np.random.default_rng(SEED)
     simulations = []
     for unit in units_at(data, data.last_year):
         point = project_unit(unit, data, years, forecasts=True)
+        rng = unit_rng(unit)
         factor = _triangular(rng, *unit.share_factor_bounds, DRAWS)[:, None]
         base_gap = unit.history.unfilled[-1]
         horizons = range(1, len(years) + 1)
