@@ -34,8 +34,9 @@ class Sheet:
     footnotes: list[str] = field(default_factory=list)
 
     def frame(self) -> pl.DataFrame:
-        """The table as CSV gets it: one header, Dutch with the English in brackets."""
-        names = [f"{c.name_nl} ({c.name_en})" if c.name_nl != c.name_en else c.name_nl for c in self.columns]
+        """The table as CSV gets it: one header row, in Dutch (the letter's language; the workbook gives the English
+        under it)."""
+        names = [c.name_nl for c in self.columns]
         return pl.DataFrame(self.rows, schema=names, orient="row", infer_schema_length=None)
 
 
