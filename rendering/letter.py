@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from rendering import provenance
 from rendering.vocabulary import SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds
 
 LETTER_YEARS = (2025, 2027, 2030)  # beside the base year: the years the letter quotes
@@ -359,11 +360,6 @@ def group_contents(gaps: pl.DataFrame) -> str:
 def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
     """What every letter table needs under it, in Dutch."""
     base = int(gaps["base_year"][0])
-    vintages = json.loads(release["source_vintages"])
-    sources = ", ".join(
-        f"{v['table_id']} ({(v.get('table_modified') or v.get('retrieved_at') or '')[:10]})"
-        for v in sorted(vintages, key=lambda v: v["table_id"])
-    )
     synthetic = bool(release.get("synthetic"))
     notes = [
         "Technisch: beroepen in BRC 2014-beroepsklasse 07 (technische beroepen); opleidingen in ISCED-F 05 en 07. "
@@ -384,7 +380,7 @@ def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
         "Groepen overlappen (kinderopvang valt binnen zorg; de domeinen snijden door sectoren): tel ze niet op. "
         "Waar een groep een deel van een sector is, is dat deel geschat (bronnen: blad Herkomst en docs/method.md).",
         group_contents(gaps),
-        f"Basisjaar {base}. Bronnen: CBS StatLine-tabellen {sources}."
+        f"Basisjaar {base}. Bronnen: {provenance.footnote(release)}"
         if not synthetic
         else "SYNTHETISCHE DEMODATA: geen CBS-cijfers, niet voor publicatie.",
         "Kanttekeningen: aandelen die het CBS niet publiceert zijn geschat binnen grenzen die in de intervallen "
