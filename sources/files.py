@@ -144,17 +144,19 @@ class FilesSource:
             return None, None
         found: dict = {"source": spec.metadata_file, "modified": None, "used": False}
         path = self.data_dir / spec.metadata_file
+        modified = None
         try:
             sections = read_metadata(path, spec.table_id)
             found["modified"] = sections["TableInfos"][0].get("Modified") or None
             why_not = metadata_mismatch(spec, frame, sections)
+            if why_not is None:
+                modified = datetime.fromisoformat(found["modified"] or "").replace(tzinfo=UTC)
         except SourceError as error:  # a date is worth having, never worth refusing the data for
             why_not = str(error).replace(str(path), spec.metadata_file)  # no path of this machine in a release
-        if why_not is None and found["modified"] is None:
-            why_not = "its TableInfos give no Modified date"
+        except ValueError:
+            why_not = f"its TableInfos give no Modified date (found {found['modified']!r})"
         if why_not is not None:
             return None, json.dumps(found | {"why_not": why_not})
-        modified = datetime.fromisoformat(found["modified"]).replace(tzinfo=UTC)
         return modified, json.dumps(found | {"used": True})
 
 

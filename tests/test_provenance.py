@@ -84,6 +84,14 @@ def test_a_missing_metadata_file_leaves_the_date_unknown_without_a_local_path(da
     assert str(data) not in raw.table_infos
 
 
+def test_a_modified_date_that_is_no_date_leaves_it_unknown(data):
+    path = data / METADATA
+    path.write_text(path.read_text(encoding="utf-8-sig").replace('"2023-08-16T02:00:00"', '"gisteren"', 1))
+    raw = FilesSource(data).fetch(DESCRIBED)
+    assert raw.table_modified is None
+    assert json.loads(raw.table_infos)["why_not"] == "its TableInfos give no Modified date (found 'gisteren')"
+
+
 def test_a_new_date_for_the_same_figures_is_recorded_without_a_new_vintage_or_release(data, tmp_path):
     """A vintage is its content: a metadata file that appears (or a date that moves) is recorded on the vintage, and
     the release's fingerprint, made of content hashes, does not move: no "new data" release for a date alone."""
