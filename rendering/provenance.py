@@ -83,6 +83,14 @@ def public_location(vintage: dict) -> str:
     return PurePosixPath(location).name
 
 
+def _read(vintage: dict) -> str:
+    """When talentgap read the table; "" for an export in a release from before that was recorded (it held the
+    file's time there)."""
+    if vintage["data_source"] == "files" and "first_period" not in vintage:
+        return ""
+    return dutch_date(vintage.get("retrieved_at"))
+
+
 def source_rows(release: dict) -> list[dict]:
     """One row per CBS table the release rests on, for the report's Bronnen."""
     return [
@@ -91,7 +99,7 @@ def source_rows(release: dict) -> list[dict]:
             "periods": periods(v),
             "modified": dutch_date(v.get("table_modified")),
             "basis": modified_basis(v),
-            "read": dutch_date(v.get("retrieved_at")),
+            "read": _read(v),
             "rows_received": v["rows_received"],
             "location": public_location(v),
         }

@@ -171,6 +171,11 @@ def test_an_older_release_with_a_local_path_shows_it_relative_to_the_data_folder
     }
     assert provenance.public_location(vintage) == "cbs_biancab97/83599ned/vacatures_regio.csv"
     assert provenance.public_location(vintage | {"location": "/home/x/elsewhere/file.csv"}) == "file.csv"
+    # such a release recorded the file's time as when it was read, and no CBS date: neither is given as one
+    old = vintage | {"retrieved_at": "2026-12-03 17:27:00", "table_modified": None, "rows_received": 1}
+    [row] = provenance.source_rows({"source_vintages": json.dumps([old])})
+    assert (row["modified"], row["read"], row["periods"]) == ("onbekend", "", "")
+    assert "2026" not in provenance.footnote({"source_vintages": json.dumps([old])})
 
 
 def _texts(path: Path) -> list[str]:
