@@ -42,7 +42,8 @@ PUBLISHED = dg.AssetKey(["publish", "skill_gaps"])
 LABOUR_SUPPLY_INPUTS = ("marts.population_projection", "marts.employment_by_age")
 # the vintages a release is made from: those staging read
 VINTAGES_SQL = """
-select vintage_id, table_id, data_source, location, retrieved_at, table_modified, rows_received, content_hash
+select vintage_id, table_id, data_source, location, retrieved_at, table_modified, table_infos, first_period,
+    last_period, rows_received, content_hash
 from raw.vintages where vintage_id in (select distinct vintage_id from staging.observations)
 order by table_id
 """

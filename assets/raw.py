@@ -1,10 +1,12 @@
 """Raw layer: each registered CBS table as received, appended as a new vintage when its content changed."""
 
+import json
+
 import dagster as dg
 
 from assets.metadata import record_write, versioned
 from assets.resources import TalentgapSettings, WarehouseResource
-from sources.base import SourceError
+from sources.base import RawTable, SourceError
 from sources.registry import TABLES, TableSpec
 from warehouse.audit import written
 from warehouse.db import append_vintage, ensure_schemas, raw_table_name
@@ -15,6 +17,16 @@ class RawLoadConfig(dg.Config):
     purpose."""
 
     accept_schema_change: list[str] = []
+
+
+def modified_from(raw: RawTable) -> str:
+    """Where the table's CBS Modified date was read, or why it is unknown, for the run's metadata."""
+    if raw.table_infos is None:
+        return "the source does not state it"
+    infos = json.loads(raw.table_infos)
+    if infos["used"]:
+        return f"TableInfos in {infos['source']}"
+    return f"unknown: {infos['source']} is not used ({infos['why_not']})"
 
 
 def raw_asset_key(spec: TableSpec) -> dg.AssetKey:
@@ -71,9 +83,9 @@ def raw_tables(
                     "data_source": raw.data_source,
                     "location": raw.location,
                     "rows_expected": raw.rows_expected if raw.rows_expected is not None else "not stated by the source",
-                    "table_modified": raw.table_modified.isoformat()
-                    if raw.table_modified
-                    else "not stated by the source",
+                    "table_modified": raw.table_modified.isoformat() if raw.table_modified else "unknown",
+                    "table_modified_from": modified_from(raw),
+                    "periods": " to ".join(raw.periods or ("no rows",)),
                     "truncation_suspected": raw.truncation_suspected,
                 },
                 unchanged_since=writer if version == vintage_id else None,

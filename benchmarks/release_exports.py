@@ -17,7 +17,8 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from release.publish import PUBLISHED_TABLES, _committed, _previous_gaps, neutralise_formulas  # noqa: E402
+from release.publish import PUBLISHED_TABLES, _committed, _previous_gaps  # noqa: E402
+from rendering.exports import write_table_files  # noqa: E402
 from rendering.letter import letter_sheets  # noqa: E402
 from rendering.report import write_report  # noqa: E402
 from rendering.workbook import write_workbook  # noqa: E402
@@ -39,8 +40,7 @@ def main() -> None:
         timings = {}
         start = time.perf_counter()
         for name, frame in tables.items():
-            frame.write_parquet(out / f"{name}.parquet")
-            neutralise_formulas(frame).write_csv(out / f"{name}.csv")
+            write_table_files(frame, out / name)
         timings["CSV and Parquet of every table"] = time.perf_counter() - start
         start = time.perf_counter()
         sheets = letter_sheets(tables)

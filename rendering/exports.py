@@ -1,5 +1,10 @@
 """A release's files, made from its published tables only (so any release can be exported again): every table as
-CSV and Parquet, the letter's workbook and its gap tables as CSV, and the release report with its charts."""
+CSV and Parquet, the letter's workbook and its gap tables as CSV, and the release report with its charts.
+
+The CSV files are for spreadsheets, written as CBS's own Dutch CSV downloads are so that Dutch Excel opens them as a
+table when double-clicked: `;` between fields, a decimal comma (Dutch Excel reads `0.5` as text or as a date, `0,5` as
+a number) and a UTF-8 byte-order mark (without it Excel reads the bytes as Windows-1252: "FryslÃ¢n"). Tools read the
+Parquet files, which keep every type as it is; `read_spreadsheet_csv` reads the CSV files back."""
 
 from __future__ import annotations
 
@@ -26,14 +31,33 @@ def write_release_files(tables: dict[str, pl.DataFrame], folder: Path, previous_
     folder.mkdir(parents=True)
     release = tables["releases"]
     for name, frame in tables.items():
-        frame.write_parquet(folder / f"{name}.parquet")
-        neutralise_formulas(frame).write_csv(folder / f"{name}.csv")
+        write_table_files(frame, folder / name)
     sheets = letter_sheets(tables)
     for sheet in (s for s in sheets if s.letter_csv):  # the gap tables: per skill, key years and every year; markets
         file_name = "letter_" + sheet.name.lower().replace(" ", "_") + ".csv"
-        neutralise_formulas(sheet.frame()).write_csv(folder / file_name)
+        write_spreadsheet_csv(sheet.frame(), folder / file_name)
     write_workbook(folder / f"talentgap_{release['release_id'][0]}.xlsx", sheets, release.row(0, named=True))
     write_report(folder, tables, previous_gaps)
+
+
+def write_table_files(frame: pl.DataFrame, stem: Path) -> None:
+    """One published table as `<stem>.parquet` (for tools) and `<stem>.csv` (for spreadsheets)."""
+    frame.write_parquet(stem.with_suffix(".parquet"))
+    write_spreadsheet_csv(frame, stem.with_suffix(".csv"))
+
+
+def write_spreadsheet_csv(frame: pl.DataFrame, path: Path) -> None:
+    """`frame` as a CSV file Dutch Excel opens as it is (module docstring), text that could run as a formula
+    neutralised; times as `2026-12-03 14:06:19` (UTC), a form Excel reads as a date and time."""
+    utc = pl.col(pl.Datetime(time_zone="*")).dt.convert_time_zone("UTC")
+    neutralise_formulas(frame.with_columns(utc)).write_csv(
+        path, separator=";", decimal_comma=True, include_bom=True, datetime_format="%Y-%m-%d %H:%M:%S"
+    )
+
+
+def read_spreadsheet_csv(path: Path) -> pl.DataFrame:
+    """A CSV file write_spreadsheet_csv wrote, as polars reads it (numbers as numbers; the byte-order mark skipped)."""
+    return pl.read_csv(path, separator=";", decimal_comma=True, infer_schema_length=None)
 
 
 def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:

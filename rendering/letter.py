@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from rendering import provenance
 from rendering.vocabulary import SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds, is_market
 
 LETTER_YEARS = (2025, 2027, 2030)  # beside the base year: the years the letter quotes
@@ -35,8 +36,9 @@ class Sheet:
     letter_csv: bool = False  # one of the letter's gap tables: also written as letter_<name>.csv
 
     def frame(self) -> pl.DataFrame:
-        """The table as CSV gets it: one header, Dutch with the English in brackets."""
-        names = [f"{c.name_nl} ({c.name_en})" if c.name_nl != c.name_en else c.name_nl for c in self.columns]
+        """The table as CSV gets it: one header row, in Dutch (the letter's language; the workbook gives the English
+        under it)."""
+        names = [c.name_nl for c in self.columns]
         return pl.DataFrame(self.rows, schema=names, orient="row", infer_schema_length=None)
 
 
@@ -424,11 +426,6 @@ OVERLAP_NOTE = (
 def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
     """What every letter table needs under it, in Dutch."""
     base = int(gaps["base_year"][0])
-    vintages = json.loads(release["source_vintages"])
-    sources = ", ".join(
-        f"{v['table_id']} ({(v.get('table_modified') or v.get('retrieved_at') or '')[:10]})"
-        for v in sorted(vintages, key=lambda v: v["table_id"])
-    )
     synthetic = bool(release.get("synthetic"))
     notes = [
         "Technisch: beroepen in BRC 2014-beroepsklasse 07 (technische beroepen); opleidingen in ISCED-F 05 en 07. "
@@ -449,7 +446,7 @@ def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
         OVERLAP_NOTE + " Waar een groep een deel van een sector is, is dat deel geschat (bronnen: blad Herkomst en "
         "docs/method.md).",
         group_contents(gaps),
-        f"Basisjaar {base}. Bronnen: CBS StatLine-tabellen {sources}."
+        f"Basisjaar {base}. Bronnen: {provenance.footnote(release)}"
         if not synthetic
         else "SYNTHETISCHE DEMODATA: geen CBS-cijfers, niet voor publicatie.",
         "Kanttekeningen: aandelen die het CBS niet publiceert zijn geschat binnen grenzen die in de intervallen "

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from rendering.letter import OVERLAP_NOTE, group_contents
+from rendering.provenance import source_rows
 from rendering.vocabulary import INPUT_NAMES, SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds, is_market
 
 if TYPE_CHECKING:  # matplotlib is imported only when charts are drawn
@@ -570,24 +571,22 @@ def _reconciliation(reconciliation: pl.DataFrame) -> str:
 
 
 def _sources(release: dict) -> str:
-    vintages = json.loads(release["source_vintages"])
-    frame = pl.DataFrame(vintages).select(
-        "table_id",
-        pl.col("table_modified").cast(pl.String).str.slice(0, 10).alias("modified"),
-        pl.col("retrieved_at").cast(pl.String).str.slice(0, 19).alias("retrieved"),
-        "rows_received",
-        "location",
-    )
+    frame = pl.DataFrame(source_rows(release), schema_overrides={"rows_received": pl.Int64})
     headers = {
         "table_id": "CBS-tabel",
-        "modified": "versie (gewijzigd)",
-        "retrieved": "opgehaald",
+        "periods": "perioden",
+        "modified": "gewijzigd door CBS",
+        "basis": "volgens",
+        "read": "ingelezen",
         "rows_received": "rijen",
         "location": "locatie",
     }
     return (
         "<section id='bronnen'><h2>Bronnen en herkomst</h2>"
-        + _table(frame.sort("table_id"), headers, frozenset({"rows_received"}))
-        + f"<p>{escape(release['credit'])}. Elke gepubliceerde rij noemt zijn bronnen, hun versie en het model "
-        "(kolom <code>lineage</code>, blad Herkomst in het werkboek). Methode: docs/method.md.</p></section>"
+        + _table(frame, headers, frozenset({"rows_received"}))
+        + "<p>Gewijzigd door CBS: de datum waarop CBS de tabel het laatst wijzigde, zoals CBS die opgeeft (TableInfos; "
+        "bij een export alleen uit metadata die bij juist die versie hoort), anders onbekend. Ingelezen: wanneer "
+        "talentgap deze inhoud voor het eerst las. Locatie: het bestand in de map met CBS-exports, of het adres bij "
+        f"CBS open data.</p><p>{escape(release['credit'])}. Elke gepubliceerde rij noemt zijn bronnen, hun versie en "
+        "het model (kolom <code>lineage</code>, blad Herkomst in het werkboek). Methode: docs/method.md.</p></section>"
     )

@@ -10,6 +10,7 @@ from typing import Protocol
 
 import polars as pl
 
+from sources.periods import coverage
 from sources.registry import PERIOD_DIMENSION, TableSpec
 
 SOURCE_KINDS = ("cbs", "files", "demo")
@@ -41,6 +42,9 @@ class RawTable:
     content_hash: str
     period_status: dict[str, str]  # period label -> provisional | definitive, where the source says
     columns_received: tuple[str, ...]  # every column the source sent, registered or not: for schema drift
+    # where table_modified was looked for, as JSON: {"source": the TableInfos URL or the metadata file, "modified":
+    # the date it gives, "used": whether it is taken for this content, "why_not": if not}; None: nowhere to look
+    table_infos: str | None = None
 
     @property
     def truncation_suspected(self) -> bool:
@@ -51,6 +55,11 @@ class RawTable:
     @property
     def rows_received(self) -> int:
         return self.frame.height
+
+    @property
+    def periods(self) -> tuple[str, str] | None:
+        """The first and last period of the rows, as CBS labels them (`1997 1e kwartaal`, `2022 4e kwartaal`)."""
+        return coverage(self.frame[PERIOD_DIMENSION].to_list())
 
 
 class Source(Protocol):

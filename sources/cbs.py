@@ -13,6 +13,7 @@ answer can send it to another host (a cloud metadata address, an internal servic
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -147,6 +148,11 @@ class CbsSource:
         modified = infos[0].get("Modified") if infos else None
         return datetime.fromisoformat(modified).replace(tzinfo=UTC) if modified else None
 
+    def table_infos(self, table_id: str, modified: datetime | None) -> str:
+        """What RawTable.table_infos records for a table read live: its TableInfos, and the date they give."""
+        found = {"source": f"{self.base_url}/{table_id}/TableInfos", "modified": modified and modified.isoformat()}
+        return json.dumps(found | ({"used": True} if modified else {"used": False, "why_not": "no Modified date"}))
+
     def fetch(self, spec: TableSpec) -> RawTable:
         self._deadline, self._table = time.monotonic() + self.deadline_s, spec.table_id
         root = f"{self.base_url}/{spec.table_id}"
@@ -190,6 +196,7 @@ class CbsSource:
             content_hash=content_hash(spec, frame, tuple(properties)),
             period_status=period_status,
             columns_received=tuple(properties),
+            table_infos=self.table_infos(spec.table_id, modified),
         )
 
     def _count(self, root: str) -> int:

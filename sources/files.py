@@ -3,12 +3,21 @@
 Two forms are read: the key form of the CBS OData export (`2019KW01`, `T001081`, quoted, space-padded, `.` for
 missing) and the label form that `cbsodata` writes (`2019 1e kwartaal`, `A-U Alle economische activiteiten`, empty
 for missing). Both arrive as labels, so later layers see one shape.
+
+A bare export does not say when CBS last changed the table. Where the registry names a CBS metadata export of the
+table (`metadata_file`: the `TableInfos`, `DataProperties` and `Perioden` sections CBS's OData service gives), its
+`Modified` date is taken for the export, but only when the metadata can describe it: the same table, every registered
+measure with no more decimals than the metadata's `DataProperties` give it, and every period of the export in its
+`Perioden`. A metadata file of another version of the table fails one of these (a newer export has periods or
+decimals the older metadata does not), and then the date stays unknown, with the reason recorded. The date of the
+file on disk is never used: it is when the file was copied, not when CBS changed the table.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +26,8 @@ import polars as pl
 from sources.base import RawTable, SourceError, content_hash
 from sources.periods import PeriodError, parse_period
 from sources.registry import PERIOD_DIMENSION, TableSpec
+
+METADATA_SECTIONS = ("TableInfos", "DataProperties", "Perioden")
 
 
 def read_csv_rows(path: Path, table_id: str) -> list[list[str]]:
@@ -111,18 +122,89 @@ class FilesSource:
             frame = keys_to_labels(spec, frame, labels, str(path))
         check_periods(spec, frame, str(path))
         columns = tuple(column for column in rows[0] if column != "ID")
+        modified, table_infos = self.table_infos(spec, frame)
         return RawTable(
             table_id=spec.table_id,
             frame=frame,
             data_source=self.kind,
-            location=str(path.resolve()),
-            retrieved_at=datetime.fromtimestamp(path.stat().st_mtime, tz=UTC),
-            table_modified=None,  # a bare export does not say when CBS last changed the table
+            location=spec.export_file,  # where it lives in the data folder: no path of this machine in a release
+            retrieved_at=datetime.now(UTC),  # when talentgap read it; when CBS made it is table_modified's to say
+            table_modified=modified,
             rows_expected=None,
             content_hash=content_hash(spec, frame, columns),
             period_status={},
             columns_received=columns,
+            table_infos=table_infos,
         )
+
+    def table_infos(self, spec: TableSpec, frame: pl.DataFrame) -> tuple[datetime | None, str | None]:
+        """CBS's Modified date for the export from the registered metadata file, where that file describes it, and
+        what was found (JSON: the file, its Modified, whether it was used and why not); (None, None) without one."""
+        if spec.metadata_file is None:
+            return None, None
+        found: dict = {"source": spec.metadata_file, "modified": None, "used": False}
+        path = self.data_dir / spec.metadata_file
+        modified = None
+        try:
+            sections = read_metadata(path, spec.table_id)
+            found["modified"] = sections["TableInfos"][0].get("Modified") or None
+            why_not = metadata_mismatch(spec, frame, sections)
+            if why_not is None:
+                modified = datetime.fromisoformat(found["modified"] or "").replace(tzinfo=UTC)
+        except SourceError as error:  # a date is worth having, never worth refusing the data for
+            why_not = str(error).replace(str(path), spec.metadata_file)  # no path of this machine in a release
+        except ValueError:
+            why_not = f"its TableInfos give no Modified date (found {found['modified']!r})"
+        if why_not is not None:
+            return None, json.dumps(found | {"why_not": why_not})
+        return modified, json.dumps(found | {"used": True})
+
+
+def read_metadata(path: Path, table_id: str) -> dict[str, list[dict[str, str]]]:
+    """The sections of a CBS metadata export (a line with the section's name, a header, its rows) as records."""
+    if not path.is_file():
+        raise SourceError(f"table {table_id}: metadata file {path.name} does not exist")
+    sections: dict[str, list[dict[str, str]]] = {}
+    header: list[str] = []
+    for row in read_csv_rows(path, table_id):
+        if len(row) == 1:  # a section's name: TableInfos, DataProperties, one per dimension, Perioden
+            name, header = row[0], []
+            sections[name] = []
+        elif sections and not header:
+            header = row
+        elif sections and len(row) == len(header):
+            sections[name].append(dict(zip(header, row, strict=True)))
+    missing = [name for name in METADATA_SECTIONS if not sections.get(name)]
+    if missing:
+        raise SourceError(f"table {table_id}: metadata file {path.name} lacks section(s) {', '.join(missing)}")
+    return sections
+
+
+def metadata_mismatch(spec: TableSpec, frame: pl.DataFrame, sections: dict[str, list[dict[str, str]]]) -> str | None:
+    """Why the metadata cannot describe this export of the table, or None when it can: another table, a registered
+    measure it lacks or gives fewer decimals than the export has, or a period of the export it does not list."""
+    identifier = sections["TableInfos"][0].get("Identifier", "")
+    if identifier.lower() != spec.table_id.lower():
+        return f"it is the metadata of table {identifier!r}"
+    decimals = {p["Key"]: p.get("Decimals", "") for p in sections["DataProperties"]}
+    for measure in spec.measures:
+        if measure.name not in decimals:
+            return f"its DataProperties lack {measure.name}"
+        allowed = int(decimals[measure.name]) if decimals[measure.name].isdigit() else None
+        used = _decimals(frame[measure.name])
+        if allowed is not None and used > allowed:
+            return f"{measure.name} has {used} decimal(s) in the export, {allowed} in its DataProperties"
+    listed = {text.rstrip("*") for p in sections["Perioden"] for text in (p.get("Key", ""), p.get("Title", ""))}
+    unlisted = sorted({p.rstrip("*") for p in frame[PERIOD_DIMENSION].unique()} - listed)
+    if unlisted:
+        return f"{len(unlisted)} period(s) of the export are not in its Perioden, such as {unlisted[-1]!r}"
+    return None
+
+
+def _decimals(cells: pl.Series) -> int:
+    """The most significant decimals any number in the column has (`152.30` has 1, `142.0` none)."""
+    fractions = cells.str.strip_chars().str.extract(r"^-?[\d ]*\.(\d+)$").str.strip_chars_end("0").drop_nulls()
+    return int(fractions.str.len_chars().max() or 0)
 
 
 def check_periods(spec: TableSpec, frame: pl.DataFrame, where: str) -> None:

@@ -70,3 +70,38 @@ def parse_period(text: str) -> Period:
     if (match := _LABEL_MONTH.match(raw)) and match[2] in _MONTHS_NL:
         return Period(date(int(match[1]), _MONTHS_NL[match[2]], 1), "M")
     raise PeriodError(f"unknown CBS period {text!r}")
+
+
+_QUARTER_MONTHS = 3
+_MONTHS = {number: name for name, number in _MONTHS_NL.items()}
+_FINENESS = {"M": 0, "Q": 1, "SY": 2, "Y": 3}  # where two periods start (or end) together, the finer is shown
+
+
+def period_label(period: Period) -> str:
+    """A period as CBS labels it (`2019 1e kwartaal`, `2019`, `2019 maart`, `2019/'20`), whatever form it came in."""
+    year = period.start.year
+    if period.frequency == "Q":
+        return f"{year} {(period.start.month - 1) // _QUARTER_MONTHS + 1}e kwartaal"
+    if period.frequency == "M":
+        return f"{year} {_MONTHS[period.start.month]}"
+    if period.frequency == "SY":
+        return f"{year}/'{(year + 1) % 100:02d}"
+    return str(year)
+
+
+def _end(period: Period) -> tuple[int, int]:
+    """The (year, month) the period ends in."""
+    months = {"M": 1, "Q": 3, "SY": 12, "Y": 12}[period.frequency]
+    index = period.start.year * 12 + period.start.month - 1 + months - 1
+    return index // 12, index % 12 + 1
+
+
+def coverage(periods: list[str]) -> tuple[str, str] | None:
+    """The first and the last period of a table's rows as CBS labels them (`1997 1e kwartaal`, `2022 4e kwartaal`),
+    or None for a table without rows. A `*` (provisional) is ignored; unknown periods are the sources' to refuse."""
+    parsed = [parse_period(text.rstrip("*")) for text in set(periods)]
+    if not parsed:
+        return None
+    first = min(parsed, key=lambda p: (p.start, _FINENESS[p.frequency]))
+    last = max(parsed, key=lambda p: (_end(p), -_FINENESS[p.frequency]))
+    return period_label(first), period_label(last)

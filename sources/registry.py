@@ -33,6 +33,9 @@ class TableSpec:
     model_measures: tuple[str, ...] | None = None  # the measures the gap model reads; None = every measure
     key_labels_file: str | None = None  # for key-form exports: a Key,Title file that maps keys to labels
     key_labels: dict[str, str] = field(default_factory=dict)  # keys of standard CBS codes the file may not list
+    # a CBS metadata export of the table (TableInfos, DataProperties, Perioden), path under TALENTGAP_DATA_DIR: its
+    # Modified date is the export's where it describes the export (sources/files.py)
+    metadata_file: str | None = None
     projection: bool = False  # its periods lie in the future by design (a population projection)
 
     def model_history_sql(self) -> str:
@@ -140,6 +143,7 @@ TABLES: tuple[TableSpec, ...] = (
         dimensions=("Bedrijfskenmerken",),
         measures=_VACANCY_MEASURES,
         export_file="cbs_dertje/80472ned.csv",
+        metadata_file="cbs_biancab97/80472ned/vacatures_metadata.csv",
         model_frequency="Q",
         model_measures=("OpenstaandeVacatures_1",),
     ),

@@ -20,6 +20,7 @@ from release.recover import main as recover_command
 from release.reexport import main as reexport
 from release.restore import main as restore
 from release.rollback import main as roll_back
+from rendering.exports import write_spreadsheet_csv
 from tests.conftest import run_pipeline
 from warehouse import lock
 from warehouse.paths import WarehousePaths
@@ -76,7 +77,7 @@ def light_files(tables: dict[str, pl.DataFrame], folder: Path, previous_gaps) ->
     """The exports without the report, charts and workbook, where a test is about something else."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    tables["skill_gaps"].write_csv(folder / "skill_gaps.csv")
+    write_spreadsheet_csv(tables["skill_gaps"], folder / "skill_gaps.csv")
 
 
 def test_a_release_id_that_is_not_one_is_refused_before_anything_is_touched(two_releases, capsys):

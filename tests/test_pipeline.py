@@ -13,6 +13,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from rendering.exports import read_spreadsheet_csv
 from sources.registry import TABLES
 from tests.conftest import check_count, check_evaluations, run_pipeline
 from warehouse.db import read_seed
@@ -390,8 +391,8 @@ def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(wareho
     assert suppressed and rows["Zorg"][gap_2030 : gap_2030 + 3] == (None, hundreds(lower), hundreds(upper))
     notes = [sheet.cell(r, 1).value or "" for r in range(12, sheet.max_row + 1)]
     assert any("BRC 2014-beroepsklasse 07" in n for n in notes) and any("80472ned" in n for n in notes)
-    csv = pl.read_csv(export / "letter_tekort_technisch.csv")
-    assert csv["Tekort 2030 (Gap 2030)"].to_list() == [r[gap_2030] for r in rows.values()]
+    csv = read_spreadsheet_csv(export / "letter_tekort_technisch.csv")
+    assert csv["Tekort 2030"].to_list() == [r[gap_2030] for r in rows.values()]
     assert {"Componenten", "Parameters", "Nauwkeurigheid", "Reconciliatie", "Herkomst"} <= set(book.sheetnames)
     # the letter's third table: the six strategic markets, six rows per skill, as published
     assert book.sheetnames[3] == "Strategische markten"
@@ -407,7 +408,7 @@ def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(wareho
     assert row[market_2030 : market_2030 + 3] == (hundreds(gap), hundreds(lower), hundreds(upper))
     listed = [r[0] for r in sheet.iter_rows(min_row=4, values_only=True)]
     assert len(listed[: listed.index(None)]) == 8 and name not in listed  # the markets: not in the groups' table
-    assert pl.read_csv(export / "letter_strategische_markten.csv").height == 12
+    assert read_spreadsheet_csv(export / "letter_strategische_markten.csv").height == 12
     assert isinstance(book["Parameters"]["D4"].value, int | float)  # parameters are numbers, not text
     # the scenarios' effects and the provinces in the end year, as published
     (effect,) = published(

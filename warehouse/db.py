@@ -42,7 +42,10 @@ create table if not exists raw.vintages (
     period_status json,
     columns json,
     truncation_suspected boolean,
-    last_seen_at timestamptz
+    last_seen_at timestamptz,
+    table_infos json,
+    first_period varchar,
+    last_period varchar
 )
 """
 
@@ -62,6 +65,9 @@ def ensure_schemas(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("alter table raw.vintages add column if not exists columns json")
     conn.execute("alter table raw.vintages add column if not exists truncation_suspected boolean")
     conn.execute("alter table raw.vintages add column if not exists last_seen_at timestamptz")
+    conn.execute("alter table raw.vintages add column if not exists table_infos json")
+    conn.execute("alter table raw.vintages add column if not exists first_period varchar")
+    conn.execute("alter table raw.vintages add column if not exists last_period varchar")
 
 
 def raw_table_name(table_id: str) -> str:
@@ -86,14 +92,33 @@ def append_vintage(
 ) -> tuple[str, bool]:
     """Append a table's rows as a new vintage, unless the same content from the same source kind is there already.
 
-    Returns (vintage_id, added). Raw tables are append-only: earlier vintages are never changed. A vintage whose
-    columns differ from the previous vintage's is refused unless `accept_schema_change` is set.
+    Returns (vintage_id, added). Raw tables are append-only: earlier vintages' rows are never changed. A vintage
+    whose columns differ from the previous vintage's is refused unless `accept_schema_change` is set.
+
+    A vintage is its content: the same content again adds nothing, and only what the source says about it now is
+    recorded on it (when it was last sent, where it lives, CBS's Modified date and where that was read). So a new
+    Modified date or metadata file without new figures makes no new vintage, and no new release.
     """
     vintage_id = f"{raw.data_source}:{raw.table_id}:{raw.content_hash[:16]}"
+    first_period, last_period = raw.periods or (None, None)
     known = conn.execute("select 1 from raw.vintages where vintage_id = ?", [vintage_id]).fetchone()
     if known:
-        # the same content again: no new rows, but it is what the source sends now
-        conn.execute("update raw.vintages set last_seen_at = ? where vintage_id = ?", [datetime.now(UTC), vintage_id])
+        conn.execute(
+            """
+            update raw.vintages set last_seen_at = ?, location = ?, table_modified = ?, table_infos = ?,
+                first_period = ?, last_period = ?
+            where vintage_id = ?
+            """,
+            [
+                datetime.now(UTC),
+                raw.location,
+                raw.table_modified,
+                raw.table_infos,
+                first_period,
+                last_period,
+                vintage_id,
+            ],
+        )
         return vintage_id, False
     if not accept_schema_change:
         _refuse_schema_change(conn, raw)
@@ -109,8 +134,8 @@ def append_vintage(
             """
             insert into raw.vintages (vintage_id, table_id, data_source, location, retrieved_at, loaded_at,
                 table_modified, rows_expected, rows_received, content_hash, period_status, columns,
-                truncation_suspected, last_seen_at)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                truncation_suspected, last_seen_at, table_infos, first_period, last_period)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 vintage_id,
@@ -127,6 +152,9 @@ def append_vintage(
                 json.dumps(list(raw.columns_received)),
                 raw.truncation_suspected,
                 datetime.now(UTC),
+                raw.table_infos,
+                first_period,
+                last_period,
             ],
         )
         conn.execute("commit")
@@ -162,18 +190,19 @@ def _refuse_schema_change(conn: duckdb.DuckDBPyConnection, raw: RawTable) -> Non
 
 
 def newest_vintages(conn: duckdb.DuckDBPyConnection, data_source: str) -> pl.DataFrame:
-    """The newest complete vintage of each table from one source kind.
+    """The newest complete vintage of each table from one source kind: the content the source sent last (so
+    restoring an earlier export brings its vintage back); a vintage with fewer rows than its source announced is
+    never used.
 
-    Newest by the table's CBS `Modified` date where the source gives one, then by the last time the source sent
-    that content (so restoring an earlier export brings its vintage back); a vintage with fewer rows than its
-    source announced is never used.
+    Not by CBS's Modified date: an export can come with a metadata file that dates it and its successor without one
+    (sources/files.py), and the live service's date moves with what it sends (append_vintage records it again).
     """
     return conn.execute(
         """
         select * from raw.vintages
         where data_source = ? and (rows_expected is null or rows_received >= rows_expected)
         qualify row_number() over (
-            partition by table_id order by table_modified desc nulls last, last_seen_at desc, loaded_at desc
+            partition by table_id order by coalesce(last_seen_at, loaded_at) desc, loaded_at desc
         ) = 1
         order by table_id
         """,
