@@ -9,6 +9,8 @@ every line named in a legend. Text stays text in the SVG, so the letter's editor
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
 from dataclasses import dataclass
 
 import matplotlib
@@ -57,12 +59,38 @@ class Chart:
     def render(self) -> tuple[bytes, bytes]:
         """The chart as SVG and as PNG (150 dpi)."""
         svg, png = io.BytesIO(), io.BytesIO()
-        self.figure.savefig(svg, format="svg", metadata={"Date": None})  # no timestamp: same chart, same bytes
-        self.figure.savefig(png, format="png", dpi=150)
+        with plt.rc_context(STYLE):  # the SVG's ids are salted at saving: same chart, same bytes
+            self.figure.savefig(svg, format="svg", metadata={"Date": None})  # and no timestamp
+            self.figure.savefig(png, format="png", dpi=150)
         return svg.getvalue(), png.getvalue()
 
     def close(self) -> None:
         plt.close(self.figure)
+
+
+# the charts a forked worker renders: inherited with the process's memory, so no figure is pickled
+_TO_RENDER: list[Chart] = []
+
+
+def _render_at(index: int) -> tuple[bytes, bytes]:
+    return _TO_RENDER[index].render()
+
+
+def render_all(charts: list[Chart]) -> list[tuple[bytes, bytes]]:
+    """Every chart as SVG and PNG, in order. Rendering was a third of a full run: with a second core and `fork`, a
+    forked worker renders every other chart while this process renders the rest (byte for byte what one process
+    would make)."""
+    if len(charts) < 4 or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [chart.render() for chart in charts]
+    _TO_RENDER[:] = charts
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as worker:
+            theirs = worker.map_async(_render_at, range(1, len(charts), 2))
+            mine = [chart.render() for chart in charts[::2]]
+            rendered = theirs.get()
+    finally:
+        _TO_RENDER.clear()
+    return [pair for both in zip(mine, rendered, strict=False) for pair in both] + mine[len(rendered) :]
 
 
 def group_chart(

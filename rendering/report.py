@@ -44,7 +44,7 @@ section#samenvatting{page-break-after:always}
 
 def write_report(folder: Path, tables: dict[str, pl.DataFrame], previous_gaps: pl.DataFrame | None = None) -> Path:
     """Write `report.html` and `charts/*.png|svg` for one release into `folder`; return the report's path."""
-    from rendering.charts import regional_chart
+    from rendering.charts import regional_chart, render_all
 
     gaps = tables["skill_gaps"]
     release = tables["releases"].row(0, named=True)
@@ -60,8 +60,7 @@ def write_report(folder: Path, tables: dict[str, pl.DataFrame], previous_gaps: p
     (folder / CHART_FOLDER).mkdir(parents=True, exist_ok=True)
     figures = {}
     try:
-        for chart in charts:
-            svg, png = chart.render()
+        for chart, (svg, png) in zip(charts, render_all(charts), strict=True):
             (folder / CHART_FOLDER / f"{chart.stem}.svg").write_bytes(svg)
             (folder / CHART_FOLDER / f"{chart.stem}.png").write_bytes(png)
             figures[chart.stem] = _figure(chart, svg)

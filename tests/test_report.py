@@ -163,3 +163,25 @@ def test_the_scenario_tornado_and_region_sections_quote_the_published_tables(rel
     assert INPUT_NAMES[top] in tornado
     regions = text.split("<section id='regios'>")[1].split("</section>")[0]
     assert "83599NED" in regions and "Elke provincie is geschat" in regions
+
+
+def test_the_charts_rendered_beside_a_forked_worker_are_the_bytes_one_process_makes(release):
+    """The report's charts are rendered in two processes (rendering/charts.py, render_all); every other one in the
+    worker. Drawn again here in one process, the first three are the same files, byte for byte."""
+    from rendering.report import _charts, _history, _survey_break
+
+    warehouse, exports = release
+    with duckdb.connect(str(warehouse.parent / "published" / "talentgap.duckdb"), read_only=True) as conn:
+        tables = {
+            name: conn.sql(f"select * from publish.{name} where release_id = ?", params=[exports.name]).pl()
+            for name in ("skill_gaps", "history", "parameters")
+        }
+    charts = _charts(tables["skill_gaps"], _history(tables["history"]), _survey_break(tables["parameters"]))[:3]
+    try:
+        for chart in charts:  # the worker drew the second
+            svg, png = chart.render()
+            assert (exports / "charts" / f"{chart.stem}.svg").read_bytes() == svg, chart.stem
+            assert (exports / "charts" / f"{chart.stem}.png").read_bytes() == png, chart.stem
+    finally:
+        for chart in charts:
+            chart.close()
