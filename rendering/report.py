@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from rendering.letter import OVERLAP_NOTE, group_contents
+from rendering.letter import NATIONAL_NL, OVERLAP_NOTE, credit, group_contents, national_gaps
 from rendering.provenance import source_rows
 from rendering.vocabulary import INPUT_NAMES, SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds, is_market
 
@@ -135,7 +135,7 @@ def _page(
             "WITHDRAWN: do not use.</p>"
         )
     sections = [
-        _summary(gaps, release, tables["reconciliation"], previous_gaps),
+        _summary(gaps, release, tables["reconciliation"], previous_gaps, national_gaps(tables)),
         _chart_section(gaps, figures),
         _scenarios(gaps, tables.get("skill_gaps_scenarios")),
         _sensitivities(gaps, tables.get("gap_sensitivities")),
@@ -177,7 +177,11 @@ def _interval(row: dict) -> str:
 
 
 def _summary(
-    gaps: pl.DataFrame, release: dict, reconciliation: pl.DataFrame, previous_gaps: pl.DataFrame | None
+    gaps: pl.DataFrame,
+    release: dict,
+    reconciliation: pl.DataFrame,
+    previous_gaps: pl.DataFrame | None,
+    national: pl.DataFrame | None,
 ) -> str:
     base, end = int(gaps["base_year"][0]), int(gaps["year"].max())
     names = {code: nl for code, nl, _ in groups_in_order(gaps)}
@@ -206,8 +210,8 @@ def _summary(
             f"<li>Van de <b>strategische markten</b> ligt in {end} het grootste tekort {described} onvervulde banen "
             "(interval van 80%; tabel Strategische markten hieronder).</li>"
         )
-    national = reconciliation.filter((pl.col("sector_group") == "national") & (pl.col("year") == end))
-    for r in national.to_dicts():
+    mckinsey = reconciliation.filter((pl.col("sector_group") == "national") & (pl.col("year") == end))
+    for r in mckinsey.to_dicts():
         points.append(
             f"<li>Landelijk ({SKILL_NAMES.get(r['skill'], (r['skill'],))[0]}): {_persons(r['our_value'])} onvervulde "
             f"banen in {end}; {escape(r['reference_source'])} noemt {_persons(r['reference_value'])} "
@@ -230,7 +234,7 @@ def _summary(
         "<section id='samenvatting'><h2>Samenvatting</h2><ul>"
         + "".join(points)
         + "</ul>"
-        + _headline_table(gaps, previous_gaps, markets=False if markets.height else None)
+        + _headline_table(gaps, previous_gaps, markets=False if markets.height else None, national=national)
         + (
             "<h3 id='strategische-markten'>Strategische markten</h3>" + _headline_table(gaps, previous_gaps, True)
             if markets.height
@@ -264,8 +268,14 @@ def _split(row: dict) -> str:
     )
 
 
-def _headline_table(gaps: pl.DataFrame, previous_gaps: pl.DataFrame | None, markets: bool | None = None) -> str:
-    """Every group's gap in the base and end year per skill; `markets` as in groups_in_order."""
+def _headline_table(
+    gaps: pl.DataFrame,
+    previous_gaps: pl.DataFrame | None,
+    markets: bool | None = None,
+    national: pl.DataFrame | None = None,
+) -> str:
+    """Every group's gap in the base and end year per skill, then the whole economy's where `national` gives it (the
+    letter tables' figures); `markets` as in groups_in_order."""
     base, end = int(gaps["base_year"][0]), int(gaps["year"].max())
     by_key = {(r["sector_group"], r["skill"], r["year"]): r for r in gaps.iter_rows(named=True)}
     before = (
@@ -277,23 +287,32 @@ def _headline_table(gaps: pl.DataFrame, previous_gaps: pl.DataFrame | None, mark
     for skill_nl, _ in SKILL_NAMES.values():
         head += f"<th>{skill_nl}: {base}</th><th>{skill_nl}: {end} (80%)</th><th>ITA {base + 1}-{end}</th>"
         head += "<th>t.o.v. vorige publicatie</th>" if before else ""
+    groups = [(code, name_nl) for code, name_nl, _ in groups_in_order(gaps, markets)]
+    if national is not None and national.height:
+        by_key |= {(r["sector_group"], r["skill"], r["year"]): r for r in national.iter_rows(named=True)}
+        groups.append(("national", NATIONAL_NL))
     rows = []
-    for code, name_nl, _ in groups_in_order(gaps, markets):
-        cells = [f"<td>{escape(name_nl)}</td>"]
+    for code, name_nl in groups:
+        cells = [f"<td>{'<b>' + escape(name_nl) + '</b>' if code == 'national' else escape(name_nl)}</td>"]
         for skill in SKILL_NAMES:
             now, first = by_key[(code, skill, end)], by_key[(code, skill, base)]
             ratio = now.get("ita")
             cells += [
-                f"<td class='n'>{_persons(first['gap'])}</td>",
+                f"<td class='n'>{'x' if first.get('point_suppressed') else _persons(first['gap'])}</td>",
                 f"<td class='n'>{_interval(now)}</td>",
                 f"<td class='n'>{_ratio(ratio)}</td>",
             ]
             if before:
                 previous = before.get((code, skill, end))
-                delta = "nieuw" if previous is None else f"{hundreds(now['gap'] - previous):+,}".replace(",", ".")
+                delta = "" if code == "national" else "nieuw" if previous is None else _signed(now["gap"] - previous)
                 cells.append(f"<td class='n'>{delta}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table class='headline'>{head}</tr>{''.join(rows)}</table>"
+
+
+def _signed(value: float) -> str:
+    """A change in persons, rounded to hundreds, with its sign: +1.200, -300."""
+    return f"{hundreds(value):+,}".replace(",", ".")
 
 
 def _what_changed(release: dict, gaps: pl.DataFrame, previous_gaps: pl.DataFrame | None) -> str:
@@ -587,6 +606,6 @@ def _sources(release: dict) -> str:
         + "<p>Gewijzigd door CBS: de datum waarop CBS de tabel het laatst wijzigde, zoals CBS die opgeeft (TableInfos; "
         "bij een export alleen uit metadata die bij juist die versie hoort), anders onbekend. Ingelezen: wanneer "
         "talentgap deze inhoud voor het eerst las. Locatie: het bestand in de map met CBS-exports, of het adres bij "
-        f"CBS open data.</p><p>{escape(release['credit'])}. Elke gepubliceerde rij noemt zijn bronnen, hun versie en "
+        f"CBS open data.</p><p>{escape(credit(release))} Elke gepubliceerde rij noemt zijn bronnen, hun versie en "
         "het model (kolom <code>lineage</code>, blad Herkomst in het werkboek). Methode: docs/method.md.</p></section>"
     )
