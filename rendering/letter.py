@@ -15,7 +15,20 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from rendering import provenance
-from rendering.vocabulary import SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds, is_market
+from rendering.vocabulary import (
+    ACCURACY_KINDS,
+    PARAMETER_NAMES,
+    SCENARIO_NAMES,
+    SKILL_ADJECTIVES,
+    SKILL_NAMES,
+    UNITS,
+    dutch,
+    groups_in_order,
+    hundreds,
+    is_market,
+    label,
+    significant,
+)
 
 LETTER_YEARS = (2025, 2027, 2030)  # beside the base year: the years the letter quotes
 
@@ -24,7 +37,7 @@ LETTER_YEARS = (2025, 2027, 2030)  # beside the base year: the years the letter 
 class Column:
     name_nl: str
     name_en: str
-    kind: str = "persons"  # persons (whole numbers, rounded to hundreds), ratio, share, number, text
+    kind: str = "persons"  # persons (whole numbers, rounded to hundreds), ratio, share, number, year, text
 
 
 @dataclass(frozen=True)
@@ -281,7 +294,9 @@ def components(gaps: pl.DataFrame) -> Sheet:
     )
 
 
-def parameters(params: pl.DataFrame, calibrated: pl.DataFrame) -> Sheet:
+def parameters(params: pl.DataFrame, calibrated: pl.DataFrame, groups: pl.DataFrame | None = None) -> Sheet:
+    """The assumptions and calibrated parameters, by their Dutch names, to three significant digits; `groups`: the
+    release's gaps, for the groups' Dutch names."""
     columns = [
         Column("Parameter", "Parameter", "text"),
         Column("Groep", "Group", "text"),
@@ -292,18 +307,27 @@ def parameters(params: pl.DataFrame, calibrated: pl.DataFrame) -> Sheet:
         Column("Bron", "Source", "text"),
     ]
     rows = [
-        [r["name"], "alle", "alle", float(r["value"]), None, r["unit"], r["source"]]
+        [
+            label(PARAMETER_NAMES, r["name"]),
+            "alle",
+            "alle",
+            significant(float(r["value"])),
+            None,
+            label(UNITS, r["unit"]),
+            r["source"],
+        ]
         for r in params.iter_rows(named=True)
     ]
+    names = {code: nl for code, nl, _ in groups_in_order(groups)} if groups is not None else {}
     rows += [
         [
-            r["parameter"],
-            r["sector_group"],
+            label(PARAMETER_NAMES, r["parameter"]),
+            names.get(r["sector_group"], r["sector_group"]),
             SKILL_NAMES[r["skill"]][0],
-            r["value"],
-            r["std"],
+            significant(r["value"]),
+            significant(r["std"]),
             f"{r['first_year']}-{r['last_year']}",
-            "gekalibreerd op de eigen historie / calibrated on its own history",
+            "gekalibreerd op de eigen historie",
         ]
         for r in calibrated.sort("sector_group", "skill", "parameter").iter_rows(named=True)
     ]
@@ -314,7 +338,7 @@ def parameters(params: pl.DataFrame, calibrated: pl.DataFrame) -> Sheet:
         rows,
         [
             "Aannames komen uit warehouse/seeds/parameters.csv; gekalibreerde waarden zijn het gemiddelde over de "
-            "kalibratiejaren, met hun standaardafwijking."
+            "kalibratiejaren, met hun standaardafwijking; alle waarden afgerond op drie significante cijfers."
         ],
     )
 
@@ -331,18 +355,17 @@ def accuracy(table: pl.DataFrame) -> Sheet:
         Column("Aantal", "Count", "number"),
         Column("Maat", "Measure", "text"),
     ]
-    names = {"gap_model": "tekortmodel / gap model", "input_forecast": "invoerprognose / input forecast"}
     rows = [
         [
-            names.get(r["kind"], r["kind"]),
-            r["subject"],
-            round(r["model_error"], 3),
-            round(r["baseline_error"], 3),
+            label(ACCURACY_KINDS, r["kind"]),
+            SKILL_NAMES.get(r["subject"], (r["subject"],))[0],  # a skill, or a CBS table's id
+            significant(r["model_error"]),
+            significant(r["baseline_error"]),
             round(r["vs_baseline_pct"], 1),
-            r["coverage_80"],
-            r["coverage_95"],
+            None if r["coverage_80"] is None else round(r["coverage_80"], 3),
+            None if r["coverage_95"] is None else round(r["coverage_95"], 3),
             r["n"],
-            r["measure"],
+            measure_nl(r["measure"]),
         ]
         for r in table.iter_rows(named=True)
     ]
@@ -358,35 +381,47 @@ def accuracy(table: pl.DataFrame) -> Sheet:
     )
 
 
-def reconciliation(table: pl.DataFrame) -> Sheet:
+def measure_nl(measure: str) -> str:
+    """What an accuracy row measures, in Dutch (models/ writes it in English)."""
+    if measure.startswith("mean MASE"):
+        return "gemiddelde MASE van de gekozen prognoses; basislijn: per reeks de beste van naïef, seizoensnaïef, drift"
+    if measure.startswith("mean absolute error of the gap"):
+        return (
+            "gemiddelde absolute fout van het tekort 1-4 jaar vooruit (personen), basisjaren 2015-2021; basislijn: "
+            "geen verandering"
+        )
+    return measure
+
+
+def reconciliation(table: pl.DataFrame, groups: pl.DataFrame | None = None) -> Sheet:
     columns = [
         Column("Referentie", "Reference", "text"),
         Column("Groep", "Group", "text"),
         Column("Vaardigheid", "Skill", "text"),
-        Column("Jaar", "Year", "number"),
+        Column("Jaar", "Year", "year"),
         Column("Referentiewaarde", "Reference value", "number"),
         Column("Onze waarde", "Our value", "number"),
         Column("Verschil (%)", "Difference (%)", "number"),
         Column("Binnen referentie", "Within reference", "text"),
         Column("Wat het zegt", "What it says", "text"),
         Column("Definitie referentie", "Reference definition", "text"),
-        Column("Bron", "Source", "text"),
         Column("Onze definitie", "Our definition", "text"),
         Column("Toelichting", "Note", "text"),
     ]
+    names = {"national": "Nederland (alle sectoren)"}
+    names |= {code: nl for code, nl, _ in groups_in_order(groups)} if groups is not None else {}
     rows = [
         [
-            r["reference_id"],
-            r["sector_group"],
-            r["skill"] or "",
+            r["reference_source"],
+            names.get(r["sector_group"], r["sector_group"]),
+            SKILL_NAMES[r["skill"]][0] if r["skill"] else "",
             r["year"],
-            r["reference_value"],
-            None if r["our_value"] is None else round(r["our_value"], 3),
+            significant(r["reference_value"]),
+            significant(r["our_value"]),
             None if r["difference_pct"] is None else round(r["difference_pct"], 1),
             "" if r["within_reference"] is None else ("ja" if r["within_reference"] else "nee"),
             r.get("comparison") or "",  # releases before it have none
             r["reference_definition"],
-            r["reference_source"],
             r["our_definition"],
             r["note"],
         ]
@@ -419,7 +454,7 @@ def scenarios(table: pl.DataFrame, year: int) -> Sheet:
     )
     rows = [
         [
-            r["scenario"],
+            label(SCENARIO_NAMES, r["scenario"]),
             r["sector_group_nl"],
             SKILL_NAMES[r["skill"]][0],
             hundreds(r["baseline_gap"]),
@@ -427,8 +462,8 @@ def scenarios(table: pl.DataFrame, year: int) -> Sheet:
             hundreds(r["difference"]),
             hundreds(r["difference_lower"]),
             hundreds(r["difference_upper"]),
-            r["scenario_note"] or "",
-            r["scenario_description"],
+            scenario_note(r),
+            dutch(r["scenario_description"]),
         ]
         for r in at_end.iter_rows(named=True)
     ]
@@ -439,6 +474,15 @@ def scenarios(table: pl.DataFrame, year: int) -> Sheet:
         rows,
         ["Negatief is een kleiner tekort. Alle jaren en de 95%-intervallen in skill_gaps_scenarios.csv."],
     )
+
+
+def scenario_note(row: dict) -> str:
+    """Why a scenario has no effect on a row, in Dutch (models/ notes it in English)."""
+    if row["difference"] is None:
+        return "niet gemodelleerd: het scenario wijzigt één groep en de groepen overlappen"
+    if not row["scenario_applies"]:
+        return "geldt niet: geen wijziging van het scenario raakt deze groep en vaardigheid"
+    return ""
 
 
 def provinces(table: pl.DataFrame, year: int) -> Sheet:
@@ -461,7 +505,7 @@ def provinces(table: pl.DataFrame, year: int) -> Sheet:
             hundreds(r["gap"]),
             hundreds(r["gap_lower"]),
             hundreds(r["gap_upper"]),
-            r["region_share"],
+            None if r["region_share"] is None else round(r["region_share"], 4),
             r["not_estimated_reason"] or "",
         ]
         for r in table.filter(pl.col("year") == year).sort("sector_group", "skill", "region_code").iter_rows(named=True)
@@ -580,9 +624,9 @@ def letter_sheets(tables: dict[str, pl.DataFrame]) -> list[Sheet | LetterTable]:
     return [
         *sheets,
         components(gaps),
-        parameters(tables["parameters"], tables["gap_parameters"]),
+        parameters(tables["parameters"], tables["gap_parameters"], gaps),
         accuracy(tables["accuracy"]),
-        reconciliation(tables["reconciliation"]),
+        reconciliation(tables["reconciliation"], gaps),
         # releases from before the scenarios and provinces were published have no such sheets
         *(
             [scenarios(tables["skill_gaps_scenarios"], end)]

@@ -18,9 +18,23 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from rendering.letter import NATIONAL_NL, OVERLAP_NOTE, credit, group_contents, national_gaps
-from rendering.provenance import source_rows
-from rendering.vocabulary import INPUT_NAMES, SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds, is_market
+from rendering.letter import NATIONAL_NL, OVERLAP_NOTE, credit, group_contents, measure_nl, national_gaps
+from rendering.provenance import dutch_date, source_description, source_rows
+from rendering.vocabulary import (
+    ACCURACY_KINDS,
+    INPUT_NAMES,
+    PARAMETER_NAMES,
+    SCENARIO_NAMES,
+    SKILL_ADJECTIVES,
+    SKILL_NAMES,
+    UNITS,
+    decimal_comma,
+    dutch,
+    groups_in_order,
+    hundreds,
+    is_market,
+    label,
+)
 
 if TYPE_CHECKING:  # matplotlib is imported only when charts are drawn
     from rendering.charts import Chart
@@ -143,7 +157,7 @@ def _page(
         _accuracy(tables["accuracy"]),
         _quality(tables["checks"]),
         _assumptions(tables["parameters"], tables["gap_parameters"]),
-        _reconciliation(tables["reconciliation"]),
+        _reconciliation(tables["reconciliation"], gaps),
         _sources(release),
     ]
     nav = (
@@ -156,7 +170,8 @@ def _page(
         f"<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>{escape(title)} "
         f"({escape(release['release_id'])})</title><style>{CSS}</style></head><body>{banner}"
         f"<h1>{escape(title)}</h1><p class='muted'>Publicatie {escape(release['release_id'])}, basisjaar "
-        f"{release['base_year']}, databron {escape(release['data_source'])}, code {escape(release['code_version'])}."
+        f"{release['base_year']}, gepubliceerd op {dutch_date(str(release['published_at']))}, databron "
+        f"{escape(source_description(release))}, code {escape(release['code_version'])}."
         f"</p>{nav}{''.join(sections)}{banner}</body></html>"
     )
 
@@ -386,7 +401,7 @@ def _scenarios(gaps: pl.DataFrame, scenarios: pl.DataFrame | None) -> str:
             if part.is_empty():
                 continue
             cells = [f"<td>{escape(name_nl)}</td><td>{escape(skill_nl)}</td>"]
-            cells.append(f"<td class='n'>{_number(float(part['baseline_gap'][0]))}</td>")
+            cells.append(f"<td class='n'>{_persons(float(part['baseline_gap'][0]))}</td>")
             for name in names:
                 row = part.filter(pl.col("scenario") == name).row(0, named=True)
                 if row["difference"] is None:  # a group's lever: not modelled for the whole economy
@@ -395,16 +410,21 @@ def _scenarios(gaps: pl.DataFrame, scenarios: pl.DataFrame | None) -> str:
                     cells.append("<td class='n muted'>geldt niet</td>")
                 else:
                     cells.append(
-                        f"<td class='n'>{_number(row['difference'])}<br><span class='muted'>"
-                        f"{_number(row['difference_lower'])} tot {_number(row['difference_upper'])}</span></td>"
+                        f"<td class='n'>{_persons(row['difference'])}<br><span class='muted'>"
+                        f"{_persons(row['difference_lower'])} tot {_persons(row['difference_upper'])}</span></td>"
                     )
             rows.append(f"<tr>{''.join(cells)}</tr>")
     # scenario names with spaces, so that the headers wrap and the table fits the page
     head = "".join(
-        f"<th>{escape(n.replace('_', ' '))}</th>" for n in ["groep", "vaardigheid", f"basispad {end}", *names]
+        f"<th>{escape(n)}</th>"
+        for n in ["groep", "vaardigheid", f"basispad {end}", *(label(SCENARIO_NAMES, n) for n in names)]
     )
     described = at_end.select("scenario", "scenario_description").unique(maintain_order=True)
-    legend = "".join(f"<li><b>{escape(n)}</b>: {escape(d)}</li>" for n, d in described.rows() if n != "baseline")
+    legend = "".join(
+        f"<li><b>{escape(label(SCENARIO_NAMES, n))}</b>: {escape(dutch(d))}</li>"
+        for n, d in described.rows()
+        if n != "baseline"
+    )
     return (
         "<section id='scenarios'><h2>Scenario's</h2><p>Wat beleid met de tekorten doet: per scenario het verschil "
         f"met het basispad in {end} (onvervulde banen; negatief is een kleiner tekort), met het interval van 80% "
@@ -428,10 +448,10 @@ def _sensitivities(gaps: pl.DataFrame, tornado: pl.DataFrame | None) -> str:
         for skill, (skill_nl, _) in SKILL_NAMES.items():
             part = top.filter(pl.col("sector_group") == code, pl.col("skill") == skill).sort("rank")
             inputs = "; ".join(
-                f"{INPUT_NAMES.get(r['input'], r['input'])}: {_number(r['gap_at_low'])} tot {_number(r['gap_at_high'])}"
+                f"{label(INPUT_NAMES, r['input'])}: {_persons(r['gap_at_low'])} tot {_persons(r['gap_at_high'])}"
                 for r in part.iter_rows(named=True)
             )
-            gap = _number(float(part["gap"][0])) if part.height else ""
+            gap = _persons(float(part["gap"][0])) if part.height else ""
             rows.append(
                 f"<tr><td>{escape(name_nl)}</td><td>{escape(skill_nl)}</td><td class='n'>{gap}</td>"
                 f"<td>{escape(inputs)}</td></tr>"
@@ -483,16 +503,20 @@ def _table(frame: pl.DataFrame, headers: dict[str, str], numeric: frozenset[str]
 
 
 def _number(value) -> str:
+    """A measured or assumed number, Dutch style as in the summary: three significant digits, decimal comma and
+    thousands point (0,082; 1,33; 75.400); whole numbers as they are."""
     if value is None:
         return ""
     if isinstance(value, float):
-        # Dutch style throughout, as in the summary: decimal comma, thousands point (1,33 and 1.072)
-        return f"{value:.3g}".replace(".", ",") if abs(value) < 10 else f"{value:,.0f}".replace(",", ".")
+        return decimal_comma(value)
     return str(value)
 
 
 def _accuracy(accuracy: pl.DataFrame) -> str:
     frame = accuracy.with_columns(
+        pl.col("kind").replace_strict(ACCURACY_KINDS, default=pl.col("kind")),
+        pl.col("subject").replace_strict({k: v[0] for k, v in SKILL_NAMES.items()}, default=pl.col("subject")),
+        pl.col("measure").map_elements(measure_nl, return_dtype=pl.String),
         pl.col("vs_baseline_pct").round(1),
         (pl.col("coverage_80") * 100).round(1).alias("coverage_80"),
         (pl.col("coverage_95") * 100).round(1).alias("coverage_95"),
@@ -542,8 +566,16 @@ def _quality(checks: pl.DataFrame) -> str:
 
 def _assumptions(parameters: pl.DataFrame, calibrated: pl.DataFrame) -> str:
     headers = {"name": "parameter", "value": "waarde", "unit": "eenheid", "source": "bron", "note": "toelichting"}
+    parameters = parameters.with_columns(
+        pl.col("name").map_elements(lambda n: label(PARAMETER_NAMES, n), return_dtype=pl.String),
+        pl.col("value").cast(pl.Float64),
+        pl.col("unit").map_elements(lambda u: label(UNITS, u), return_dtype=pl.String),
+    )
     spread = (
-        calibrated.group_by("parameter")
+        calibrated.with_columns(
+            pl.col("parameter").map_elements(lambda n: label(PARAMETER_NAMES, n), return_dtype=pl.String)
+        )
+        .group_by("parameter")
         .agg(
             pl.col("value").min().alias("min"),
             pl.col("value").median().alias("median"),
@@ -555,7 +587,7 @@ def _assumptions(parameters: pl.DataFrame, calibrated: pl.DataFrame) -> str:
     return (
         "<section id='aannames'><h2>Aannames</h2><p>De vaste aannames van het model (uit "
         "<code>warehouse/seeds/parameters.csv</code>):</p>"
-        + _table(parameters, headers)
+        + _table(parameters, headers, frozenset({"value"}))
         + "<p>Gekalibreerd op de eigen historie, per groep en vaardigheid (spreiding over de groepen; alle waarden "
         "in het werkboek, blad Parameters):</p>"
         + _table(
@@ -567,10 +599,14 @@ def _assumptions(parameters: pl.DataFrame, calibrated: pl.DataFrame) -> str:
     )
 
 
-def _reconciliation(reconciliation: pl.DataFrame) -> str:
-    frame = reconciliation.with_columns(pl.col("difference_pct").round(1))
+def _reconciliation(reconciliation: pl.DataFrame, gaps: pl.DataFrame) -> str:
+    names = {"national": "Nederland (alle sectoren)"} | {code: nl for code, nl, _ in groups_in_order(gaps)}
+    frame = reconciliation.with_columns(
+        pl.col("difference_pct").round(1),
+        pl.col("sector_group").replace_strict(names, default=pl.col("sector_group")),
+        pl.col("skill").replace_strict({k: v[0] for k, v in SKILL_NAMES.items()}, default=pl.col("skill")),
+    )
     headers = {
-        "reference_id": "referentie",
         "sector_group": "groep",
         "skill": "vaardigheid",
         "year": "jaar",
@@ -581,7 +617,7 @@ def _reconciliation(reconciliation: pl.DataFrame) -> str:
         "reference_source": "bron",
         "note": "toelichting",
     }
-    numeric = frozenset({"year", "reference_value", "our_value", "difference_pct"})
+    numeric = frozenset({"reference_value", "our_value", "difference_pct"})
     return (
         "<section id='reconciliatie'><h2>Reconciliatie met bekende cijfers</h2><p>Onze totalen en groepsgroottes "
         "naast wat CBS, UWV, EZK en sectororganisaties publiceren; de definities verschillen, de toelichting zegt "

@@ -137,20 +137,6 @@ LEVER_NAMES = {
     "labour_productivity_growth": "groei arbeidsproductiviteit",
 }
 ACCURACY_KINDS = {"gap_model": "tekortmodel", "input_forecast": "invoerprognose"}
-MONTHS = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 
 
 def label(names: dict[str, str], code: str | None) -> str:
@@ -178,8 +164,3 @@ def decimal_comma(value: float | int | None, decimals: int | None = None) -> str
         return ""
     text = f"{value:,.{decimals}f}" if decimals is not None else f"{significant(value):,f}".rstrip("0").rstrip(".")
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
-def dutch_date(moment) -> str:
-    """A date as a reader writes it: 3 december 2026."""
-    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"

@@ -14,10 +14,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from rendering.exports import FORMULA_STARTS
-from rendering.letter import Estimate, LetterTable, Sheet
-from rendering.vocabulary import dutch_persons
+from rendering.letter import Estimate, LetterTable, Sheet, credit
+from rendering.provenance import dutch_date, source_description
+from rendering.vocabulary import dutch, dutch_persons
 
-FORMATS = {"persons": "#,##0", "ratio": "0.00", "share": "0.0%", "number": "General", "text": "@"}
+# numbers are rounded where they are made (rendering/letter.py); General shows them as rounded, per the reader's locale
+FORMATS = {"persons": "#,##0", "ratio": "0.00", "share": "0.0%", "number": "General", "year": "0", "text": "@"}
 HEADER_ROW = 3  # title in row 1, a blank row (a subtitle in the letter tables), then the header
 COVER = "Over deze publicatie"
 # Excel holds at most 32,767 characters in a cell; openpyxl would silently cut a longer text there. We cut it
@@ -57,13 +59,15 @@ def _page_setup(ws) -> None:
 
 
 THIN = Side(style="thin", color="808080")
-LETTER_WIDTHS = (34, 16)  # the groups' column, each year's
+LETTER_WIDTHS = (34, 16)  # the groups' column (at least; as wide as the longest name up to 60), each year's
 
 
 def _write_letter_table(ws, table: LetterTable) -> None:
     """Each group on two rows: the gap as a number (or CBS's "x"), and beneath it, smaller, its 80% interval as
     text (the base year, observed, has none). No autofilter, no merged cells: it pastes into Word as it looks."""
     width = len(table.years) + 1
+    longest = max(len(row.name) for _, block in table.blocks for row in block)
+    widths = [min(max(LETTER_WIDTHS[0], longest + 2), 60), *[LETTER_WIDTHS[1]] * len(table.years)]
     ws["A1"] = table.title
     ws["A1"].font = Font(bold=True, size=12)
     ws["A2"] = "Onvervulde banen aan het eind van het jaar; tussen haakjes het interval van 80%."
@@ -71,9 +75,10 @@ def _write_letter_table(ws, table: LetterTable) -> None:
     for column, header in enumerate(table.headers(), start=1):
         cell = ws.cell(HEADER_ROW, column, header)
         cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="left" if column == 1 else "right", wrap_text=True)
+        cell.alignment = Alignment(horizontal="left" if column == 1 else "right", vertical="bottom", wrap_text=True)
         cell.border = Border(top=THIN, bottom=THIN)
-        ws.column_dimensions[get_column_letter(column)].width = LETTER_WIDTHS[min(column - 1, 1)]
+        ws.column_dimensions[get_column_letter(column)].width = widths[column - 1]
+    ws.row_dimensions[HEADER_ROW].height = 30  # "2022 (waargenomen)" on two lines
     row = HEADER_ROW + 1
     for heading, block in table.blocks:
         if heading:
@@ -84,7 +89,7 @@ def _write_letter_table(ws, table: LetterTable) -> None:
             name = ws.cell(row, 1, entry.name)
             name.font = Font(bold=entry.total)
             name.border = top
-            name.alignment = Alignment(vertical="top")
+            name.alignment = Alignment(vertical="top", wrap_text=True)
             for column, estimate in enumerate(entry.cells, start=2):
                 point = ws.cell(row, column, "x" if estimate.point is None else estimate.point)
                 point.number_format = FORMATS["persons"]
@@ -98,7 +103,7 @@ def _write_letter_table(ws, table: LetterTable) -> None:
     for column in range(1, width + 1):  # a line under the table
         ws.cell(row - 1, column).border = Border(bottom=THIN)
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
-    _footnotes(ws, table.footnotes, row + 1, sum(LETTER_WIDTHS[min(c, 1)] for c in range(width)), width)
+    _footnotes(ws, table.footnotes, row + 1, sum(widths), width)
 
 
 def _band(estimate: Estimate) -> str | None:
@@ -124,30 +129,27 @@ def _footnotes(ws, notes: list[str], first_row: int, chars: int, columns: int) -
 def _cover(cover, release: dict) -> None:
     cover.title = COVER
     synthetic = bool(release.get("synthetic"))
-    source = release["data_source"] + (
-        " (SYNTHETISCHE DEMODATA / SYNTHETIC DEMO DATA, niet voor publicatie)" if synthetic else ""
-    )
     lines = [
-        ("Publicatie / release", release["release_id"]),
-        ("Databron / data source", source),
-        ("Basisjaar / base year", release["base_year"]),
-        ("Gepubliceerd / published at", str(release["published_at"])),
+        ("Publicatie", release["release_id"]),
+        ("Databron", source_description(release).upper() if synthetic else source_description(release)),
+        ("Basisjaar", release["base_year"]),
+        ("Gepubliceerd", dutch_date(str(release["published_at"]))),
         ("Code", release["code_version"]),
-        ("Wat veranderde / what changed", release.get("changes_summary") or ""),
+        ("Wat veranderde", dutch(release.get("changes_summary"))),
         (
-            "Tekort / gap",
-            "banen in de vaardigheid die aan het eind van het jaar onvervuld zijn (vraag - aanbod), "
-            "personen, met een interval van 80% / jobs left unfilled at year end, persons, 80% interval",
+            "Tekort",
+            "banen in de vaardigheid die aan het eind van het jaar onvervuld zijn (vraag min aanbod), in personen, "
+            "afgerond op honderdtallen, met een interval van 80%",
         ),
-        ("Methode / method", "docs/method.md in de talentgap-repository"),
-        ("Bron / credit", release["credit"]),
+        ("Methode", "docs/method.md in de talentgap-repository"),
+        ("Bron", credit(release)),
     ]
     if release.get("withdrawn_at"):  # a withdrawn release exported again says so first
         withdrawn = (
-            f"INGETROKKEN op {release['withdrawn_at']:%Y-%m-%d}, niet gebruiken / WITHDRAWN, do not use. Reden / "
-            f"reason: {release['withdrawn_reason']}. Geldig / current: {release['rolled_back_to']}"
+            f"INGETROKKEN op {dutch_date(str(release['withdrawn_at']))}, niet gebruiken. Reden: "
+            f"{release['withdrawn_reason']}. Geldig is publicatie {release['rolled_back_to']}."
         )
-        lines.insert(0, ("Ingetrokken / withdrawn", withdrawn))
+        lines.insert(0, ("Ingetrokken", withdrawn))
     for label, value in lines:
         cover.append((label, _fit(value) if isinstance(value, str) else value))
     for cell in cover["A"]:
@@ -155,7 +157,7 @@ def _cover(cover, release: dict) -> None:
     for cell in cover["B"]:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row, (label, _) in enumerate(lines, start=1):
-        if label == "Ingetrokken / withdrawn" or (synthetic and label == "Databron / data source"):
+        if label == "Ingetrokken" or (synthetic and label == "Databron"):
             cover[f"B{row}"].fill = PatternFill("solid", fgColor="FFC7CE")
     cover.column_dimensions["A"].width = 30
     cover.column_dimensions["B"].width = 110

@@ -18,7 +18,7 @@ RELEASE = {
     "release_id": "r1",
     "data_source": "files",
     "base_year": 2022,
-    "published_at": "now",
+    "published_at": "2026-12-03 14:06:19+00:00",
     "code_version": "v",
     "credit": "CBS",
     "synthetic": False,

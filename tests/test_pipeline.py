@@ -354,7 +354,7 @@ def test_demo_run_is_labelled_synthetic_everywhere(tmp_path):
     export = next((warehouse.parent / "exports").iterdir())
     assert "demo" in (export / "skill_gaps.csv").read_text().splitlines()[1]
     workbook = openpyxl.load_workbook(next(export.glob("*.xlsx")), read_only=True)
-    assert "SYNTHETIC DEMO DATA" in workbook["Over deze publicatie"]["B2"].value
+    assert "SYNTHETISCHE DEMODATA" in workbook["Over deze publicatie"]["B2"].value
     notes = [row[0] for row in workbook["Tekort technisch"].iter_rows(min_row=12, values_only=True) if row[0]]
     assert any("SYNTHETISCHE DEMODATA" in n for n in notes) and not any("CBS StatLine-tabellen" in n for n in notes)
     report = (export / "report.html").read_text(encoding="utf-8")
@@ -444,9 +444,20 @@ def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(wareho
         "and year = 2030",
     )[0]
     first = next(book["Scenario's"].iter_rows(min_row=4, max_row=4, values_only=True))
-    assert first[:3] == ("more_graduates", "Nederland (alle sectoren)", "digitaal")
-    talent = [r for r in book["Scenario's"].iter_rows(min_row=4, values_only=True) if r[0] == "talent_strategy"]
+    assert first[:3] == ("Meer afgestudeerden", "Nederland (alle sectoren)", "digitaal")
+    scenario_rows = book["Scenario's"].iter_rows(min_row=4, values_only=True)
+    talent = [r for r in scenario_rows if str(r[0]).startswith("Talentstrategie")]
     assert talent[0][1] == "Nederland (alle sectoren)" and talent[0][5] == hundreds(effect)
+    # the analysts' sheets speak the letter's language: no code names, numbers rounded
+    code_name = re.compile(r"(?<![/\w])[a-z]+_[a-z0-9_]+(?![\w.])")  # snake_case, not a file name or path
+    for name in ("Componenten", "Parameters", "Nauwkeurigheid", "Reconciliatie", "Scenario's", "Provincies"):
+        # Reconciliatie's definitions and notes are the reference seed's and the model's own English text (not ours)
+        width = 8 if name == "Reconciliatie" else None
+        cells = [c.value for row in book[name].iter_rows(max_col=width) for c in row if c.value is not None]
+        assert not [v for v in cells if isinstance(v, str) and code_name.search(v)], name
+        assert not [v for v in cells if isinstance(v, float) and len(repr(abs(v)).lstrip("0.")) > 6], name
+    assert book["Over deze publicatie"]["B2"].value.startswith("CBS-tabellen (bestanden uit StatLine, ingelezen op ")
+    assert re.fullmatch(r"\d{1,2} [a-z]+ 20\d\d", book["Over deze publicatie"]["B4"].value)
     provinces = list(book["Provincies"].iter_rows(min_row=4, values_only=True))
     assert len([r for r in provinces if r[2] and r[3] is not None]) == len(GROUPS) * 2 * 12
 
