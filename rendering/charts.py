@@ -40,9 +40,9 @@ STYLE = {
 
 
 def _thousands(value: float, _position: int) -> str:
-    """Axis labels in thousands, Dutch style: 75k, 77,5k, 1.250k."""
-    text = f"{value / 1000:,.1f}".rstrip("0").rstrip(".")
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".") + "k"
+    """Axis labels as a Dutch text writes numbers: 10.000, 2.500, 250, 0,5."""
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 THOUSANDS = FuncFormatter(_thousands)

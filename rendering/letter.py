@@ -1,5 +1,8 @@
-"""The tables the progress letter uses, as an analyst can paste them: Dutch first, English beside it, rounded the way
-CBS publishes (persons to hundreds), years as columns, with footnotes that say what the numbers are.
+"""The tables the progress letter uses, as an analyst can paste them: the letter tables (per skill and for the
+strategic markets: group | base year | the key years, in Dutch, each forecast with its 80% interval beneath it, the
+whole economy on the last row) and, for analysts, the sheets with every year and every detail (Dutch headers with
+the English under them). Persons are rounded the way CBS publishes them (to hundreds), with footnotes that say what
+the numbers are.
 
 Built from one release's published tables only, so an older release can be exported again the same way.
 """
@@ -12,7 +15,20 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from rendering import provenance
-from rendering.vocabulary import SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds, is_market
+from rendering.vocabulary import (
+    ACCURACY_KINDS,
+    PARAMETER_NAMES,
+    SCENARIO_NAMES,
+    SKILL_ADJECTIVES,
+    SKILL_NAMES,
+    UNITS,
+    dutch,
+    groups_in_order,
+    hundreds,
+    is_market,
+    label,
+    significant,
+)
 
 LETTER_YEARS = (2025, 2027, 2030)  # beside the base year: the years the letter quotes
 
@@ -21,7 +37,7 @@ LETTER_YEARS = (2025, 2027, 2030)  # beside the base year: the years the letter 
 class Column:
     name_nl: str
     name_en: str
-    kind: str = "persons"  # persons (whole numbers, rounded to hundreds), ratio, share, number, text
+    kind: str = "persons"  # persons (whole numbers, rounded to hundreds), ratio, share, number, year, text
 
 
 @dataclass(frozen=True)
@@ -40,6 +56,131 @@ class Sheet:
         under it)."""
         names = [c.name_nl for c in self.columns]
         return pl.DataFrame(self.rows, schema=names, orient="row", infer_schema_length=None)
+
+
+NATIONAL_NL = "Nederland, alle sectoren"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One cell of a letter table: the gap rounded to hundreds and, for a forecast, its 80% interval."""
+
+    point: int | None  # None: CBS's "x", the point is not published (the band only)
+    lower: int | None
+    upper: int | None
+    observed: bool  # the base year: waargenomen, shown without an interval
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    name: str
+    cells: list[Estimate]
+    total: bool = False  # the whole economy: set apart (bold, a line above)
+
+
+@dataclass(frozen=True)
+class LetterTable:
+    """A letter table as a ministry pastes it: one column of groups and one per year, a title that says how far the
+    data go, blocks of rows under an optional heading (the markets' table has one per skill), and footnotes."""
+
+    name: str
+    title: str
+    years: list[int]  # the first is the observed base year
+    blocks: list[tuple[str | None, list[LetterRow]]]
+    footnotes: list[str] = field(default_factory=list)
+    letter_csv: bool = True
+
+    def headers(self) -> list[str]:
+        return ["Groep", *(f"{y} (waargenomen)" if i == 0 else str(y) for i, y in enumerate(self.years))]
+
+    def frame(self) -> pl.DataFrame:
+        """The table as CSV gets it: numbers only, the point and its bounds in columns of their own; a skill column
+        where the table has a block per skill."""
+        headed = any(heading for heading, _ in self.blocks)
+        names = (["Vaardigheid"] if headed else []) + ["Groep"]
+        for i, year in enumerate(self.years):
+            names += (
+                [f"Tekort {year}, waargenomen"]
+                if i == 0
+                else [
+                    f"Tekort {year}",
+                    f"Ondergrens 80% {year}",
+                    f"Bovengrens 80% {year}",
+                ]
+            )
+        rows = []
+        for heading, block in self.blocks:
+            for row in block:
+                cells: list = ([heading] if headed else []) + [row.name]
+                for i, cell in enumerate(row.cells):
+                    cells += [cell.point] if i == 0 else [cell.point, cell.lower, cell.upper]
+                rows.append(cells)
+        return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+
+
+def _estimate(row: dict, observed: bool) -> Estimate:
+    point = None if row.get("point_suppressed") else hundreds(row["gap"])
+    if observed:  # its band is only the margin of the estimated skill share: on the detail sheets
+        return Estimate(point, None, None, True)
+    return Estimate(point, hundreds(row["gap_lower"]), hundreds(row["gap_upper"]), False)
+
+
+def national_gaps(tables: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
+    """The whole economy's gap per skill and year: the baseline's national rows of the scenarios table, the figures
+    the report's summary and the Scenario's sheet quote too (publish.skill_gaps holds groups only). None for a
+    release published before the scenarios."""
+    scenarios = tables.get("skill_gaps_scenarios")
+    if scenarios is None or "scenario" not in scenarios.columns:
+        return None
+    return scenarios.filter(pl.col("scenario") == "baseline", pl.col("sector_group") == "national")
+
+
+def _letter_rows(gaps: pl.DataFrame, national: pl.DataFrame | None, skill: str, years: list[int], markets: bool | None):
+    by_key = _by_key(gaps, skill)
+    rows = [
+        LetterRow(name_nl, [_estimate(by_key[(code, y)], i == 0) for i, y in enumerate(years)])
+        for code, name_nl, _ in groups_in_order(gaps, markets)
+    ]
+    if national is not None:
+        own = {r["year"]: r for r in national.filter(pl.col("skill") == skill).iter_rows(named=True)}
+        if all(y in own for y in years):
+            rows.append(LetterRow(NATIONAL_NL, [_estimate(own[y], i == 0) for i, y in enumerate(years)], total=True))
+    return rows
+
+
+def letter_table(
+    gaps: pl.DataFrame, national: pl.DataFrame | None, skill: str, years: list[int], markets: bool | None
+) -> LetterTable:
+    """The letter's table for one skill: the priority sectors and domains (`markets` as in groups_in_order), then
+    the whole economy."""
+    base, end = years[0], int(gaps["year"].max())
+    return LetterTable(
+        name=f"Tekort {SKILL_NAMES[skill][0]}",
+        title=(
+            f"Tekort aan {SKILL_ADJECTIVES[skill]} vakmensen per groep, {base} en raming tot {end} (personen; "
+            f"CBS-cijfers t/m {base})"
+        ),
+        years=years,
+        blocks=[(None, _letter_rows(gaps, national, skill, years, markets))],
+    )
+
+
+def letter_markets_table(gaps: pl.DataFrame, national: pl.DataFrame | None, years: list[int]) -> LetterTable:
+    """The letter's third table: the six strategic markets, technical then digital, each skill with the whole
+    economy beneath for scale."""
+    base, end = years[0], int(gaps["year"].max())
+    return LetterTable(
+        name="Strategische markten",
+        title=(
+            f"Tekort aan technische en digitale vakmensen in de strategische markten, {base} en raming tot {end} "
+            f"(personen; CBS-cijfers t/m {base})"
+        ),
+        years=years,
+        blocks=[
+            (f"{SKILL_ADJECTIVES[skill].capitalize()} vakmensen", _letter_rows(gaps, national, skill, years, True))
+            for skill in SKILL_NAMES
+        ],
+    )
 
 
 def _years(gaps: pl.DataFrame) -> list[int]:
@@ -77,54 +218,19 @@ def _by_key(gaps: pl.DataFrame, skill: str) -> dict:
     return {(r["sector_group"], r["year"]): r for r in gaps.filter(pl.col("skill") == skill).iter_rows(named=True)}
 
 
-def gap_table(
-    gaps: pl.DataFrame, skill: str, years: list[int], all_years: bool = False, markets: bool | None = None
-) -> Sheet:
-    """The gap per group for one skill; `markets` as in groups_in_order (the key years leave the strategic markets
-    to their own table, every year lists all groups)."""
+def gap_table(gaps: pl.DataFrame, skill: str, years: list[int]) -> Sheet:
+    """For analysts: the gap per group for one skill in every year, with its 80% interval (in the base year the
+    margin of the estimated skill share) and the ITA, Dutch headers with the English under them."""
     nl, en = SKILL_NAMES[skill]
     columns = [Column("Groep", "Group", "text"), Column("Groep (Engels)", "Group (English)", "text")]
     by_key = _by_key(gaps, skill)
-    rows = [
-        [name_nl, name_en, *_year_cells(by_key, code, years)]
-        for code, name_nl, name_en in groups_in_order(gaps, markets)
-    ]
-    which = "alle jaren" if all_years else "kernjaren"
+    rows = [[name_nl, name_en, *_year_cells(by_key, code, years)] for code, name_nl, name_en in groups_in_order(gaps)]
     return Sheet(
-        name=f"Tekort {nl}" + (" alle jaren" if all_years else ""),
-        title=(
-            f"Tekort aan {SKILL_ADJECTIVES[skill]} vakmensen per groep, {which} (personen) / Shortage of {en} "
-            "workers by group"
-        ),
+        name=f"Tekort {nl} alle jaren",
+        title=f"Tekort aan {SKILL_ADJECTIVES[skill]} vakmensen per groep, alle jaren (personen) / Shortage of {en} "
+        "workers by group, every year",
         columns=[*columns, *_year_columns(years)],
         rows=rows,
-        letter_csv=True,
-    )
-
-
-def markets_table(gaps: pl.DataFrame, years: list[int], notes: list[str]) -> Sheet:
-    """The letter's third table: the six strategic markets, technical then digital, in the key years."""
-    columns = [
-        Column("Strategische markt", "Strategic market", "text"),
-        Column("Strategische markt (Engels)", "Strategic market (English)", "text"),
-        Column("Vaardigheid", "Skill", "text"),
-    ]
-    rows = []
-    for skill, (skill_nl, _) in SKILL_NAMES.items():
-        by_key = _by_key(gaps, skill)
-        rows += [
-            [name_nl, name_en, skill_nl, *_year_cells(by_key, code, years)]
-            for code, name_nl, name_en in groups_in_order(gaps, markets=True)
-        ]
-    return Sheet(
-        name="Strategische markten",
-        title=(
-            "Tekort aan technische en digitale vakmensen in de strategische markten, kernjaren (personen) / "
-            "Shortage of technical and digital workers in the strategic markets"
-        ),
-        columns=[*columns, *_year_columns(years)],
-        rows=rows,
-        footnotes=[MARKETS_NOTE, *notes],
         letter_csv=True,
     )
 
@@ -188,7 +294,9 @@ def components(gaps: pl.DataFrame) -> Sheet:
     )
 
 
-def parameters(params: pl.DataFrame, calibrated: pl.DataFrame) -> Sheet:
+def parameters(params: pl.DataFrame, calibrated: pl.DataFrame, groups: pl.DataFrame | None = None) -> Sheet:
+    """The assumptions and calibrated parameters, by their Dutch names, to three significant digits; `groups`: the
+    release's gaps, for the groups' Dutch names."""
     columns = [
         Column("Parameter", "Parameter", "text"),
         Column("Groep", "Group", "text"),
@@ -199,18 +307,27 @@ def parameters(params: pl.DataFrame, calibrated: pl.DataFrame) -> Sheet:
         Column("Bron", "Source", "text"),
     ]
     rows = [
-        [r["name"], "alle", "alle", float(r["value"]), None, r["unit"], r["source"]]
+        [
+            label(PARAMETER_NAMES, r["name"]),
+            "alle",
+            "alle",
+            significant(float(r["value"])),
+            None,
+            label(UNITS, r["unit"]),
+            r["source"],
+        ]
         for r in params.iter_rows(named=True)
     ]
+    names = {code: nl for code, nl, _ in groups_in_order(groups)} if groups is not None else {}
     rows += [
         [
-            r["parameter"],
-            r["sector_group"],
+            label(PARAMETER_NAMES, r["parameter"]),
+            names.get(r["sector_group"], r["sector_group"]),
             SKILL_NAMES[r["skill"]][0],
-            r["value"],
-            r["std"],
+            significant(r["value"]),
+            significant(r["std"]),
             f"{r['first_year']}-{r['last_year']}",
-            "gekalibreerd op de eigen historie / calibrated on its own history",
+            "gekalibreerd op de eigen historie",
         ]
         for r in calibrated.sort("sector_group", "skill", "parameter").iter_rows(named=True)
     ]
@@ -221,7 +338,7 @@ def parameters(params: pl.DataFrame, calibrated: pl.DataFrame) -> Sheet:
         rows,
         [
             "Aannames komen uit warehouse/seeds/parameters.csv; gekalibreerde waarden zijn het gemiddelde over de "
-            "kalibratiejaren, met hun standaardafwijking."
+            "kalibratiejaren, met hun standaardafwijking; alle waarden afgerond op drie significante cijfers."
         ],
     )
 
@@ -238,18 +355,17 @@ def accuracy(table: pl.DataFrame) -> Sheet:
         Column("Aantal", "Count", "number"),
         Column("Maat", "Measure", "text"),
     ]
-    names = {"gap_model": "tekortmodel / gap model", "input_forecast": "invoerprognose / input forecast"}
     rows = [
         [
-            names.get(r["kind"], r["kind"]),
-            r["subject"],
-            round(r["model_error"], 3),
-            round(r["baseline_error"], 3),
+            label(ACCURACY_KINDS, r["kind"]),
+            SKILL_NAMES.get(r["subject"], (r["subject"],))[0],  # a skill, or a CBS table's id
+            significant(r["model_error"]),
+            significant(r["baseline_error"]),
             round(r["vs_baseline_pct"], 1),
-            r["coverage_80"],
-            r["coverage_95"],
+            None if r["coverage_80"] is None else round(r["coverage_80"], 3),
+            None if r["coverage_95"] is None else round(r["coverage_95"], 3),
             r["n"],
-            r["measure"],
+            measure_nl(r["measure"]),
         ]
         for r in table.iter_rows(named=True)
     ]
@@ -265,35 +381,47 @@ def accuracy(table: pl.DataFrame) -> Sheet:
     )
 
 
-def reconciliation(table: pl.DataFrame) -> Sheet:
+def measure_nl(measure: str) -> str:
+    """What an accuracy row measures, in Dutch (models/ writes it in English)."""
+    if measure.startswith("mean MASE"):
+        return "gemiddelde MASE van de gekozen prognoses; basislijn: per reeks de beste van naïef, seizoensnaïef, drift"
+    if measure.startswith("mean absolute error of the gap"):
+        return (
+            "gemiddelde absolute fout van het tekort 1-4 jaar vooruit (personen), basisjaren 2015-2021; basislijn: "
+            "geen verandering"
+        )
+    return measure
+
+
+def reconciliation(table: pl.DataFrame, groups: pl.DataFrame | None = None) -> Sheet:
     columns = [
         Column("Referentie", "Reference", "text"),
         Column("Groep", "Group", "text"),
         Column("Vaardigheid", "Skill", "text"),
-        Column("Jaar", "Year", "number"),
+        Column("Jaar", "Year", "year"),
         Column("Referentiewaarde", "Reference value", "number"),
         Column("Onze waarde", "Our value", "number"),
         Column("Verschil (%)", "Difference (%)", "number"),
         Column("Binnen referentie", "Within reference", "text"),
         Column("Wat het zegt", "What it says", "text"),
         Column("Definitie referentie", "Reference definition", "text"),
-        Column("Bron", "Source", "text"),
         Column("Onze definitie", "Our definition", "text"),
         Column("Toelichting", "Note", "text"),
     ]
+    names = {"national": "Nederland (alle sectoren)"}
+    names |= {code: nl for code, nl, _ in groups_in_order(groups)} if groups is not None else {}
     rows = [
         [
-            r["reference_id"],
-            r["sector_group"],
-            r["skill"] or "",
+            r["reference_source"],
+            names.get(r["sector_group"], r["sector_group"]),
+            SKILL_NAMES[r["skill"]][0] if r["skill"] else "",
             r["year"],
-            r["reference_value"],
-            None if r["our_value"] is None else round(r["our_value"], 3),
+            significant(r["reference_value"]),
+            significant(r["our_value"]),
             None if r["difference_pct"] is None else round(r["difference_pct"], 1),
             "" if r["within_reference"] is None else ("ja" if r["within_reference"] else "nee"),
             r.get("comparison") or "",  # releases before it have none
             r["reference_definition"],
-            r["reference_source"],
             r["our_definition"],
             r["note"],
         ]
@@ -326,7 +454,7 @@ def scenarios(table: pl.DataFrame, year: int) -> Sheet:
     )
     rows = [
         [
-            r["scenario"],
+            label(SCENARIO_NAMES, r["scenario"]),
             r["sector_group_nl"],
             SKILL_NAMES[r["skill"]][0],
             hundreds(r["baseline_gap"]),
@@ -334,8 +462,8 @@ def scenarios(table: pl.DataFrame, year: int) -> Sheet:
             hundreds(r["difference"]),
             hundreds(r["difference_lower"]),
             hundreds(r["difference_upper"]),
-            r["scenario_note"] or "",
-            r["scenario_description"],
+            scenario_note(r),
+            dutch(r["scenario_description"]),
         ]
         for r in at_end.iter_rows(named=True)
     ]
@@ -346,6 +474,15 @@ def scenarios(table: pl.DataFrame, year: int) -> Sheet:
         rows,
         ["Negatief is een kleiner tekort. Alle jaren en de 95%-intervallen in skill_gaps_scenarios.csv."],
     )
+
+
+def scenario_note(row: dict) -> str:
+    """Why a scenario has no effect on a row, in Dutch (models/ notes it in English)."""
+    if row["difference"] is None:
+        return "niet gemodelleerd: het scenario wijzigt één groep en de groepen overlappen"
+    if not row["scenario_applies"]:
+        return "geldt niet: geen wijziging van het scenario raakt deze groep en vaardigheid"
+    return ""
 
 
 def provinces(table: pl.DataFrame, year: int) -> Sheet:
@@ -368,7 +505,7 @@ def provinces(table: pl.DataFrame, year: int) -> Sheet:
             hundreds(r["gap"]),
             hundreds(r["gap_lower"]),
             hundreds(r["gap_upper"]),
-            r["region_share"],
+            None if r["region_share"] is None else round(r["region_share"], 4),
             r["not_estimated_reason"] or "",
         ]
         for r in table.filter(pl.col("year") == year).sort("sector_group", "skill", "region_code").iter_rows(named=True)
@@ -431,8 +568,10 @@ def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
         "Technisch: beroepen in BRC 2014-beroepsklasse 07 (technische beroepen); opleidingen in ISCED-F 05 en 07. "
         "Digitaal: BRC-klasse 08 (ICT-beroepen); opleidingen in ISCED-F 06.",
         "Tekort: banen in de vaardigheid die aan het eind van het jaar onvervuld zijn (vraag min aanbod), in personen, "
-        f"afgerond op honderdtallen. {base} is waargenomen (openstaande vacatures x aandeel van de vaardigheid); "
-        "latere jaren zijn geraamd met een interval van 80%.",
+        f"afgerond op honderdtallen. {base} is waargenomen (openstaande vacatures x aandeel van de vaardigheid), "
+        "zonder interval: zijn enige marge is die van het geschatte aandeel (bladen 'alle jaren'); latere jaren zijn "
+        "geraamd, met tussen haakjes het interval van 80%. Nederland, alle sectoren: de hele economie, niet de som "
+        "van de groepen.",
         "ITA (ROA): schoolverlaters en werklozen die in de vaardigheid beginnen, gedeeld door de uitbreidings- plus "
         "vervangingsvraag sinds het basisjaar; tot 0,85 'zeer goed', tot 1,00 'goed' (voor werkzoekenden: krap voor "
         "werkgevers), tot 1,05 'redelijk', tot 1,15 'matig', daarboven 'slecht'.",
@@ -440,9 +579,9 @@ def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
         "(de afstand van de vacaturegraad tot normaal in het basisjaar, die terugloopt zoals vacaturegraden dat in "
         "1997-2022 deden) en een structureel deel (vraag naar werkenden die het aanbod niet bijhoudt); blad "
         "Componenten.",
-        "Een leeg tekort (bij CBS 'x'): het aandeel van de vaardigheid in die groep publiceert CBS niet en de grenzen "
-        "zijn breder dan de helft van het punt; alleen het interval is gegeven, het punt staat in de CSV en Parquet "
-        "van de publicatie (point_suppressed).",
+        "x (zoals CBS een cel markeert; op de bladen 'alle jaren' een leeg tekort): het aandeel van de vaardigheid "
+        "in die groep publiceert CBS niet en de grenzen zijn breder dan de helft van het punt; alleen het interval "
+        "is gegeven, het punt staat in skill_gaps.csv en skill_gaps.parquet van de publicatie.",
         OVERLAP_NOTE + " Waar een groep een deel van een sector is, is dat deel geschat (bronnen: blad Herkomst en "
         "docs/method.md).",
         group_contents(gaps),
@@ -452,12 +591,19 @@ def footnotes(gaps: pl.DataFrame, release: dict) -> list[str]:
         "Kanttekeningen: aandelen die het CBS niet publiceert zijn geschat binnen grenzen die in de intervallen "
         "zitten; de groepen zijn terug te toetsen vanaf 2015 (één opgaande conjunctuur en 2020), de conjunctuur "
         "vanaf 2001 per SBI-sectie (docs/method.md).",
-        release["credit"],
+        credit(release),
     ]
     return notes
 
 
-def letter_sheets(tables: dict[str, pl.DataFrame]) -> list[Sheet]:
+def credit(release: dict) -> str:
+    """The credit CBS's licence asks for, in Dutch; a synthetic release keeps its own warning."""
+    if release.get("synthetic"):
+        return release["credit"]
+    return "Bron: CBS (Centraal Bureau voor de Statistiek), StatLine, CC BY 4.0; bewerking talentgap."
+
+
+def letter_sheets(tables: dict[str, pl.DataFrame]) -> list[Sheet | LetterTable]:
     """Every sheet of the letter workbook, from one release's published tables."""
     gaps = tables["skill_gaps"]
     release = tables["releases"].row(0, named=True)
@@ -466,19 +612,21 @@ def letter_sheets(tables: dict[str, pl.DataFrame]) -> list[Sheet]:
     every_year = sorted(gaps["year"].unique().to_list())
     end = every_year[-1]
     markets = bool(is_market(gaps).any())  # releases from before the markets have none
-    sheets = [
-        replace(gap_table(gaps, skill, years, markets=False if markets else None), footnotes=notes)
-        for skill in ("technical", "digital")
+    national = national_gaps(tables)
+    letter_notes = [note for note in notes if not note.startswith("ITA")]  # the letter tables give no ITA
+    sheets: list[Sheet | LetterTable] = [
+        replace(letter_table(gaps, national, skill, years, False if markets else None), footnotes=letter_notes)
+        for skill in SKILL_NAMES
     ]
     if markets:
-        sheets.append(markets_table(gaps, years, notes))
-    sheets += [replace(gap_table(gaps, skill, every_year, all_years=True), footnotes=notes) for skill in SKILL_NAMES]
+        sheets.append(replace(letter_markets_table(gaps, national, years), footnotes=[MARKETS_NOTE, *letter_notes]))
+    sheets += [replace(gap_table(gaps, skill, every_year), footnotes=notes) for skill in SKILL_NAMES]
     return [
         *sheets,
         components(gaps),
-        parameters(tables["parameters"], tables["gap_parameters"]),
+        parameters(tables["parameters"], tables["gap_parameters"], gaps),
         accuracy(tables["accuracy"]),
-        reconciliation(tables["reconciliation"]),
+        reconciliation(tables["reconciliation"], gaps),
         # releases from before the scenarios and provinces were published have no such sheets
         *(
             [scenarios(tables["skill_gaps_scenarios"], end)]

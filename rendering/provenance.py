@@ -123,3 +123,16 @@ def footnote(release: dict) -> str:
         which = "de andere tabellen" if dated else "deze tabellen"
         text += f" Wanneer CBS {which} het laatst wijzigde, is {UNKNOWN}: de bron vermeldt het niet (rapport, Bronnen)."
     return text
+
+
+def source_description(release: dict) -> str:
+    """Where the release's data came from, as a reader names it, with the day it was read: "CBS-tabellen (bestanden
+    uit StatLine, ingelezen op 3 december 2026)" or "CBS open data (StatLine), opgehaald op ..."."""
+    if release.get("synthetic"):
+        return "synthetische demodata: geen CBS-cijfers, niet voor publicatie"
+    recorded = vintages(release) if release.get("source_vintages") else []
+    read = [v["retrieved_at"] for v in recorded if v.get("retrieved_at")]
+    day = dutch_date(max(read)) if read else UNKNOWN
+    if release["data_source"] == "cbs":
+        return f"CBS open data (StatLine), opgehaald op {day}"
+    return f"CBS-tabellen (bestanden uit StatLine, ingelezen op {day})"

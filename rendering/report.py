@@ -18,9 +18,23 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from rendering.letter import OVERLAP_NOTE, group_contents
-from rendering.provenance import source_rows
-from rendering.vocabulary import INPUT_NAMES, SKILL_ADJECTIVES, SKILL_NAMES, groups_in_order, hundreds, is_market
+from rendering.letter import NATIONAL_NL, OVERLAP_NOTE, credit, group_contents, measure_nl, national_gaps
+from rendering.provenance import dutch_date, source_description, source_rows
+from rendering.vocabulary import (
+    ACCURACY_KINDS,
+    INPUT_NAMES,
+    PARAMETER_NAMES,
+    SCENARIO_NAMES,
+    SKILL_ADJECTIVES,
+    SKILL_NAMES,
+    UNITS,
+    decimal_comma,
+    dutch,
+    groups_in_order,
+    hundreds,
+    is_market,
+    label,
+)
 
 if TYPE_CHECKING:  # matplotlib is imported only when charts are drawn
     from rendering.charts import Chart
@@ -134,7 +148,7 @@ def _page(
             "WITHDRAWN: do not use.</p>"
         )
     sections = [
-        _summary(gaps, release, tables["reconciliation"], previous_gaps),
+        _summary(gaps, release, tables["reconciliation"], previous_gaps, national_gaps(tables)),
         _chart_section(gaps, figures),
         _scenarios(gaps, tables.get("skill_gaps_scenarios")),
         _sensitivities(gaps, tables.get("gap_sensitivities")),
@@ -142,7 +156,7 @@ def _page(
         _accuracy(tables["accuracy"]),
         _quality(tables["checks"]),
         _assumptions(tables["parameters"], tables["gap_parameters"]),
-        _reconciliation(tables["reconciliation"]),
+        _reconciliation(tables["reconciliation"], gaps),
         _sources(release),
     ]
     nav = (
@@ -155,7 +169,8 @@ def _page(
         f"<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>{escape(title)} "
         f"({escape(release['release_id'])})</title><style>{CSS}</style></head><body>{banner}"
         f"<h1>{escape(title)}</h1><p class='muted'>Publicatie {escape(release['release_id'])}, basisjaar "
-        f"{release['base_year']}, databron {escape(release['data_source'])}, code {escape(release['code_version'])}."
+        f"{release['base_year']}, gepubliceerd op {dutch_date(str(release['published_at']))}, databron "
+        f"{escape(source_description(release))}, code {escape(release['code_version'])}."
         f"</p>{nav}{''.join(sections)}{banner}</body></html>"
     )
 
@@ -176,7 +191,11 @@ def _interval(row: dict) -> str:
 
 
 def _summary(
-    gaps: pl.DataFrame, release: dict, reconciliation: pl.DataFrame, previous_gaps: pl.DataFrame | None
+    gaps: pl.DataFrame,
+    release: dict,
+    reconciliation: pl.DataFrame,
+    previous_gaps: pl.DataFrame | None,
+    national: pl.DataFrame | None,
 ) -> str:
     base, end = int(gaps["base_year"][0]), int(gaps["year"].max())
     names = {code: nl for code, nl, _ in groups_in_order(gaps)}
@@ -205,8 +224,8 @@ def _summary(
             f"<li>Van de <b>strategische markten</b> ligt in {end} het grootste tekort {described} onvervulde banen "
             "(interval van 80%; tabel Strategische markten hieronder).</li>"
         )
-    national = reconciliation.filter((pl.col("sector_group") == "national") & (pl.col("year") == end))
-    for r in national.to_dicts():
+    mckinsey = reconciliation.filter((pl.col("sector_group") == "national") & (pl.col("year") == end))
+    for r in mckinsey.to_dicts():
         points.append(
             f"<li>Landelijk ({SKILL_NAMES.get(r['skill'], (r['skill'],))[0]}): {_persons(r['our_value'])} onvervulde "
             f"banen in {end}; {escape(r['reference_source'])} noemt {_persons(r['reference_value'])} "
@@ -229,7 +248,7 @@ def _summary(
         "<section id='samenvatting'><h2>Samenvatting</h2><ul>"
         + "".join(points)
         + "</ul>"
-        + _headline_table(gaps, previous_gaps, markets=False if markets.height else None)
+        + _headline_table(gaps, previous_gaps, markets=False if markets.height else None, national=national)
         + (
             "<h3 id='strategische-markten'>Strategische markten</h3>" + _headline_table(gaps, previous_gaps, True)
             if markets.height
@@ -263,8 +282,14 @@ def _split(row: dict) -> str:
     )
 
 
-def _headline_table(gaps: pl.DataFrame, previous_gaps: pl.DataFrame | None, markets: bool | None = None) -> str:
-    """Every group's gap in the base and end year per skill; `markets` as in groups_in_order."""
+def _headline_table(
+    gaps: pl.DataFrame,
+    previous_gaps: pl.DataFrame | None,
+    markets: bool | None = None,
+    national: pl.DataFrame | None = None,
+) -> str:
+    """Every group's gap in the base and end year per skill, then the whole economy's where `national` gives it (the
+    letter tables' figures); `markets` as in groups_in_order."""
     base, end = int(gaps["base_year"][0]), int(gaps["year"].max())
     by_key = {(r["sector_group"], r["skill"], r["year"]): r for r in gaps.iter_rows(named=True)}
     before = (
@@ -276,23 +301,32 @@ def _headline_table(gaps: pl.DataFrame, previous_gaps: pl.DataFrame | None, mark
     for skill_nl, _ in SKILL_NAMES.values():
         head += f"<th>{skill_nl}: {base}</th><th>{skill_nl}: {end} (80%)</th><th>ITA {base + 1}-{end}</th>"
         head += "<th>t.o.v. vorige publicatie</th>" if before else ""
+    groups = [(code, name_nl) for code, name_nl, _ in groups_in_order(gaps, markets)]
+    if national is not None and national.height:
+        by_key |= {(r["sector_group"], r["skill"], r["year"]): r for r in national.iter_rows(named=True)}
+        groups.append(("national", NATIONAL_NL))
     rows = []
-    for code, name_nl, _ in groups_in_order(gaps, markets):
-        cells = [f"<td>{escape(name_nl)}</td>"]
+    for code, name_nl in groups:
+        cells = [f"<td>{'<b>' + escape(name_nl) + '</b>' if code == 'national' else escape(name_nl)}</td>"]
         for skill in SKILL_NAMES:
             now, first = by_key[(code, skill, end)], by_key[(code, skill, base)]
             ratio = now.get("ita")
             cells += [
-                f"<td class='n'>{_persons(first['gap'])}</td>",
+                f"<td class='n'>{'x' if first.get('point_suppressed') else _persons(first['gap'])}</td>",
                 f"<td class='n'>{_interval(now)}</td>",
                 f"<td class='n'>{_ratio(ratio)}</td>",
             ]
             if before:
                 previous = before.get((code, skill, end))
-                delta = "nieuw" if previous is None else f"{hundreds(now['gap'] - previous):+,}".replace(",", ".")
+                delta = "" if code == "national" else "nieuw" if previous is None else _signed(now["gap"] - previous)
                 cells.append(f"<td class='n'>{delta}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table class='headline'>{head}</tr>{''.join(rows)}</table>"
+
+
+def _signed(value: float) -> str:
+    """A change in persons, rounded to hundreds, with its sign: +1.200, -300."""
+    return f"{hundreds(value):+,}".replace(",", ".")
 
 
 def _what_changed(release: dict, gaps: pl.DataFrame, previous_gaps: pl.DataFrame | None) -> str:
@@ -366,7 +400,7 @@ def _scenarios(gaps: pl.DataFrame, scenarios: pl.DataFrame | None) -> str:
             if part.is_empty():
                 continue
             cells = [f"<td>{escape(name_nl)}</td><td>{escape(skill_nl)}</td>"]
-            cells.append(f"<td class='n'>{_number(float(part['baseline_gap'][0]))}</td>")
+            cells.append(f"<td class='n'>{_persons(float(part['baseline_gap'][0]))}</td>")
             for name in names:
                 row = part.filter(pl.col("scenario") == name).row(0, named=True)
                 if row["difference"] is None:  # a group's lever: not modelled for the whole economy
@@ -375,16 +409,21 @@ def _scenarios(gaps: pl.DataFrame, scenarios: pl.DataFrame | None) -> str:
                     cells.append("<td class='n muted'>geldt niet</td>")
                 else:
                     cells.append(
-                        f"<td class='n'>{_number(row['difference'])}<br><span class='muted'>"
-                        f"{_number(row['difference_lower'])} tot {_number(row['difference_upper'])}</span></td>"
+                        f"<td class='n'>{_persons(row['difference'])}<br><span class='muted'>"
+                        f"{_persons(row['difference_lower'])} tot {_persons(row['difference_upper'])}</span></td>"
                     )
             rows.append(f"<tr>{''.join(cells)}</tr>")
     # scenario names with spaces, so that the headers wrap and the table fits the page
     head = "".join(
-        f"<th>{escape(n.replace('_', ' '))}</th>" for n in ["groep", "vaardigheid", f"basispad {end}", *names]
+        f"<th>{escape(n)}</th>"
+        for n in ["groep", "vaardigheid", f"basispad {end}", *(label(SCENARIO_NAMES, n) for n in names)]
     )
     described = at_end.select("scenario", "scenario_description").unique(maintain_order=True)
-    legend = "".join(f"<li><b>{escape(n)}</b>: {escape(d)}</li>" for n, d in described.rows() if n != "baseline")
+    legend = "".join(
+        f"<li><b>{escape(label(SCENARIO_NAMES, n))}</b>: {escape(dutch(d))}</li>"
+        for n, d in described.rows()
+        if n != "baseline"
+    )
     return (
         "<section id='scenarios'><h2>Scenario's</h2><p>Wat beleid met de tekorten doet: per scenario het verschil "
         f"met het basispad in {end} (onvervulde banen; negatief is een kleiner tekort), met het interval van 80% "
@@ -408,10 +447,10 @@ def _sensitivities(gaps: pl.DataFrame, tornado: pl.DataFrame | None) -> str:
         for skill, (skill_nl, _) in SKILL_NAMES.items():
             part = top.filter(pl.col("sector_group") == code, pl.col("skill") == skill).sort("rank")
             inputs = "; ".join(
-                f"{INPUT_NAMES.get(r['input'], r['input'])}: {_number(r['gap_at_low'])} tot {_number(r['gap_at_high'])}"
+                f"{label(INPUT_NAMES, r['input'])}: {_persons(r['gap_at_low'])} tot {_persons(r['gap_at_high'])}"
                 for r in part.iter_rows(named=True)
             )
-            gap = _number(float(part["gap"][0])) if part.height else ""
+            gap = _persons(float(part["gap"][0])) if part.height else ""
             rows.append(
                 f"<tr><td>{escape(name_nl)}</td><td>{escape(skill_nl)}</td><td class='n'>{gap}</td>"
                 f"<td>{escape(inputs)}</td></tr>"
@@ -463,16 +502,20 @@ def _table(frame: pl.DataFrame, headers: dict[str, str], numeric: frozenset[str]
 
 
 def _number(value) -> str:
+    """A measured or assumed number, Dutch style as in the summary: three significant digits, decimal comma and
+    thousands point (0,082; 1,33; 75.400); whole numbers as they are."""
     if value is None:
         return ""
     if isinstance(value, float):
-        # Dutch style throughout, as in the summary: decimal comma, thousands point (1,33 and 1.072)
-        return f"{value:.3g}".replace(".", ",") if abs(value) < 10 else f"{value:,.0f}".replace(",", ".")
+        return decimal_comma(value)
     return str(value)
 
 
 def _accuracy(accuracy: pl.DataFrame) -> str:
     frame = accuracy.with_columns(
+        pl.col("kind").replace_strict(ACCURACY_KINDS, default=pl.col("kind")),
+        pl.col("subject").replace_strict({k: v[0] for k, v in SKILL_NAMES.items()}, default=pl.col("subject")),
+        pl.col("measure").map_elements(measure_nl, return_dtype=pl.String),
         pl.col("vs_baseline_pct").round(1),
         (pl.col("coverage_80") * 100).round(1).alias("coverage_80"),
         (pl.col("coverage_95") * 100).round(1).alias("coverage_95"),
@@ -522,8 +565,16 @@ def _quality(checks: pl.DataFrame) -> str:
 
 def _assumptions(parameters: pl.DataFrame, calibrated: pl.DataFrame) -> str:
     headers = {"name": "parameter", "value": "waarde", "unit": "eenheid", "source": "bron", "note": "toelichting"}
+    parameters = parameters.with_columns(
+        pl.col("name").map_elements(lambda n: label(PARAMETER_NAMES, n), return_dtype=pl.String),
+        pl.col("value").cast(pl.Float64),
+        pl.col("unit").map_elements(lambda u: label(UNITS, u), return_dtype=pl.String),
+    )
     spread = (
-        calibrated.group_by("parameter")
+        calibrated.with_columns(
+            pl.col("parameter").map_elements(lambda n: label(PARAMETER_NAMES, n), return_dtype=pl.String)
+        )
+        .group_by("parameter")
         .agg(
             pl.col("value").min().alias("min"),
             pl.col("value").median().alias("median"),
@@ -535,7 +586,7 @@ def _assumptions(parameters: pl.DataFrame, calibrated: pl.DataFrame) -> str:
     return (
         "<section id='aannames'><h2>Aannames</h2><p>De vaste aannames van het model (uit "
         "<code>warehouse/seeds/parameters.csv</code>):</p>"
-        + _table(parameters, headers)
+        + _table(parameters, headers, frozenset({"value"}))
         + "<p>Gekalibreerd op de eigen historie, per groep en vaardigheid (spreiding over de groepen; alle waarden "
         "in het werkboek, blad Parameters):</p>"
         + _table(
@@ -547,10 +598,14 @@ def _assumptions(parameters: pl.DataFrame, calibrated: pl.DataFrame) -> str:
     )
 
 
-def _reconciliation(reconciliation: pl.DataFrame) -> str:
-    frame = reconciliation.with_columns(pl.col("difference_pct").round(1))
+def _reconciliation(reconciliation: pl.DataFrame, gaps: pl.DataFrame) -> str:
+    names = {"national": "Nederland (alle sectoren)"} | {code: nl for code, nl, _ in groups_in_order(gaps)}
+    frame = reconciliation.with_columns(
+        pl.col("difference_pct").round(1),
+        pl.col("sector_group").replace_strict(names, default=pl.col("sector_group")),
+        pl.col("skill").replace_strict({k: v[0] for k, v in SKILL_NAMES.items()}, default=pl.col("skill")),
+    )
     headers = {
-        "reference_id": "referentie",
         "sector_group": "groep",
         "skill": "vaardigheid",
         "year": "jaar",
@@ -561,7 +616,7 @@ def _reconciliation(reconciliation: pl.DataFrame) -> str:
         "reference_source": "bron",
         "note": "toelichting",
     }
-    numeric = frozenset({"year", "reference_value", "our_value", "difference_pct"})
+    numeric = frozenset({"reference_value", "our_value", "difference_pct"})
     return (
         "<section id='reconciliatie'><h2>Reconciliatie met bekende cijfers</h2><p>Onze totalen en groepsgroottes "
         "naast wat CBS, UWV, EZK en sectororganisaties publiceren; de definities verschillen, de toelichting zegt "
@@ -586,6 +641,6 @@ def _sources(release: dict) -> str:
         + "<p>Gewijzigd door CBS: de datum waarop CBS de tabel het laatst wijzigde, zoals CBS die opgeeft (TableInfos; "
         "bij een export alleen uit metadata die bij juist die versie hoort), anders onbekend. Ingelezen: wanneer "
         "talentgap deze inhoud voor het eerst las. Locatie: het bestand in de map met CBS-exports, of het adres bij "
-        f"CBS open data.</p><p>{escape(release['credit'])}. Elke gepubliceerde rij noemt zijn bronnen, hun versie en "
+        f"CBS open data.</p><p>{escape(credit(release))} Elke gepubliceerde rij noemt zijn bronnen, hun versie en "
         "het model (kolom <code>lineage</code>, blad Herkomst in het werkboek). Methode: docs/method.md.</p></section>"
     )

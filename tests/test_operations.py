@@ -110,7 +110,7 @@ def test_a_withdrawn_release_exported_again_stays_marked_as_withdrawn(two_releas
     report = (folder / "report.html").read_text(encoding="utf-8")
     assert report.count("INGETROKKEN") == 2 and f"Geldig is publicatie {first}" in report
     cover = openpyxl.load_workbook(folder / f"talentgap_{second}.xlsx")["Over deze publicatie"]
-    assert cover["A1"].value == "Ingetrokken / withdrawn" and "wrong end year" in cover["B1"].value
+    assert cover["A1"].value == "Ingetrokken" and "wrong end year" in cover["B1"].value
     assert current(warehouse) == first  # and the current release is untouched
     assert not (warehouse.parent / "exports" / first / "WITHDRAWN.txt").exists()
 

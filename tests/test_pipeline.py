@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -353,7 +354,7 @@ def test_demo_run_is_labelled_synthetic_everywhere(tmp_path):
     export = next((warehouse.parent / "exports").iterdir())
     assert "demo" in (export / "skill_gaps.csv").read_text().splitlines()[1]
     workbook = openpyxl.load_workbook(next(export.glob("*.xlsx")), read_only=True)
-    assert "SYNTHETIC DEMO DATA" in workbook["Over deze publicatie"]["B2"].value
+    assert "SYNTHETISCHE DEMODATA" in workbook["Over deze publicatie"]["B2"].value
     notes = [row[0] for row in workbook["Tekort technisch"].iter_rows(min_row=12, values_only=True) if row[0]]
     assert any("SYNTHETISCHE DEMODATA" in n for n in notes) and not any("CBS StatLine-tabellen" in n for n in notes)
     report = (export / "report.html").read_text(encoding="utf-8")
@@ -369,46 +370,71 @@ def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(wareho
     book = openpyxl.load_workbook(export / f"talentgap_{release_id}.xlsx")
     assert book.sheetnames[:3] == ["Over deze publicatie", "Tekort technisch", "Tekort digitaal"]
     sheet = book["Tekort technisch"]
-    header = [c.value for c in sheet[3]]
-    assert header[:3] == ["Groep\nGroup", "Groep (Engels)\nGroup (English)", "Tekort 2022, waargenomen\nGap 2022"]
-    assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref.startswith("A3:")
-    rows = {r[0]: r for r in sheet.iter_rows(min_row=4, max_row=11, values_only=True)}
+    # the letter's table as a ministry pastes it: the groups and four years, Dutch only, the whole economy last
+    assert "t/m 2022" in sheet["A1"].value
+    assert [c.value for c in sheet[3]] == ["Groep", "2022 (waargenomen)", "2025", "2027", "2030"]
+    assert sheet.max_column == 5 and sheet.auto_filter.ref is None
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.print_title_rows == "$3:$3"  # the header on every page
+    table = list(sheet.iter_rows(min_row=4, max_row=21, values_only=True))
+    rows = {r[0]: (r, below) for r, below in zip(table[::2], table[1::2], strict=True)}
     assert list(rows)[:4] == ["Zorg", "Onderwijs", "Kinderopvang", "Woningbouw"]
-    gap_2030 = header.index("Tekort 2030\nGap 2030")
-    (gap, lower, upper) = published(
+    assert list(rows)[-1] == "Nederland, alle sectoren" and len(rows) == 9
+    dutch = lambda v: f"{hundreds(v):,}".replace(",", ".")  # noqa: E731
+    (gap, lower, upper, observed) = published(
         warehouse,
-        "select gap, gap_lower, gap_upper from publish.latest_skill_gaps "
-        "where sector_group = 'housing_construction' and skill = 'technical' and year = 2030",
-    )[0]
-    assert rows["Woningbouw"][gap_2030 : gap_2030 + 3] == (hundreds(gap), hundreds(lower), hundreds(upper))
-    assert isinstance(rows["Woningbouw"][gap_2030], int)
-    # care's technical share is not published and its bounds are wider than half the point: the band only ("x")
+        "select gap, gap_lower, gap_upper, observed from publish.latest_skill_gaps "
+        "where sector_group = 'housing_construction' and skill = 'technical' and year in (2022, 2030) order by year",
+    )[1]
+    point, band = rows["Woningbouw"]
+    assert point[4] == hundreds(gap) and isinstance(point[4], int) and band[4] == f"({dutch(lower)} tot {dutch(upper)})"
+    assert isinstance(point[1], int) and band[1] is None  # the observed base year: no interval
+    # care's technical share is not published and its bounds are wider than half the point: CBS's "x", the band
     (lower, upper, suppressed) = published(
         warehouse,
         "select gap_lower, gap_upper, point_suppressed from publish.latest_skill_gaps "
         "where sector_group = 'care' and skill = 'technical' and year = 2030",
     )[0]
-    assert suppressed and rows["Zorg"][gap_2030 : gap_2030 + 3] == (None, hundreds(lower), hundreds(upper))
-    notes = [sheet.cell(r, 1).value or "" for r in range(12, sheet.max_row + 1)]
+    assert suppressed and rows["Zorg"][0][4] == "x" and rows["Zorg"][1][4] == f"({dutch(lower)} tot {dutch(upper)})"
+    # the whole economy: the baseline's national rows, as the Scenario's sheet and the report quote them
+    (national,) = published(
+        warehouse,
+        "select gap from publish.skill_gaps_scenarios where release_id = (select max(release_id) from "
+        "publish.releases) and scenario = 'baseline' and sector_group = 'national' and skill = 'technical' "
+        "and year = 2030",
+    )[0]
+    assert rows["Nederland, alle sectoren"][0][4] == hundreds(national)
+    visible = [str(c.value) for r in sheet.iter_rows() for c in r if c.value is not None]
+    assert not [v for v in visible if re.search(r"\b(Gap|Group|English|Lower|Upper|Source)\b", v)], visible
+    notes = [sheet.cell(r, 1).value or "" for r in range(23, sheet.max_row + 1)]
     assert any("BRC 2014-beroepsklasse 07" in n for n in notes) and any("80472ned" in n for n in notes)
+    assert any(n.startswith("x (zoals CBS") for n in notes)
     csv = read_spreadsheet_csv(export / "letter_tekort_technisch.csv")
-    assert csv["Tekort 2030"].to_list() == [r[gap_2030] for r in rows.values()]
+    assert csv["Tekort 2030"].to_list()[:4] == [None, None, None, hundreds(gap)]
+    assert csv["Groep"].to_list()[-1] == "Nederland, alle sectoren"
+    # every year and every detail stays on the analysts' sheets
+    detail = book["Tekort technisch alle jaren"]
+    assert [c.value for c in detail[3]][:3] == [
+        "Groep\nGroup",
+        "Groep (Engels)\nGroup (English)",
+        "Tekort 2022, waargenomen\nGap 2022",
+    ]
+    assert detail.freeze_panes == "A4" and detail.auto_filter.ref.startswith("A3:")
     assert {"Componenten", "Parameters", "Nauwkeurigheid", "Reconciliatie", "Herkomst"} <= set(book.sheetnames)
-    # the letter's third table: the six strategic markets, six rows per skill, as published
+    # the letter's third table: the six strategic markets under a heading per skill, as published
     assert book.sheetnames[3] == "Strategische markten"
-    markets = list(book["Strategische markten"].iter_rows(min_row=4, max_row=15, values_only=True))
-    assert [r[2] for r in markets] == ["technisch"] * 6 + ["digitaal"] * 6
+    markets = [r for r in book["Strategische markten"].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert markets[0][0] == "Technische vakmensen" and markets[8][0] == "Digitale vakmensen"
     (name, gap, lower, upper) = published(
         warehouse,
         "select sector_group_nl, gap, gap_lower, gap_upper from publish.latest_skill_gaps "
         "where sector_group = 'machine_building' and skill = 'technical' and year = 2030",
     )[0]
-    (row,) = [r for r in markets if r[0] == name and r[2] == "technisch"]
-    market_2030 = [c.value for c in book["Strategische markten"][3]].index("Tekort 2030\nGap 2030")
-    assert row[market_2030 : market_2030 + 3] == (hundreds(gap), hundreds(lower), hundreds(upper))
-    listed = [r[0] for r in sheet.iter_rows(min_row=4, values_only=True)]
-    assert len(listed[: listed.index(None)]) == 8 and name not in listed  # the markets: not in the groups' table
-    assert read_spreadsheet_csv(export / "letter_strategische_markten.csv").height == 12
+    (row,) = [r for r in markets[:8] if r[0] == name]
+    assert row[4] == hundreds(gap)
+    assert name not in rows  # the markets: not in the groups' table
+    assert read_spreadsheet_csv(export / "letter_strategische_markten.csv").height == 14
     assert isinstance(book["Parameters"]["D4"].value, int | float)  # parameters are numbers, not text
     # the scenarios' effects and the provinces in the end year, as published
     (effect,) = published(
@@ -418,9 +444,20 @@ def test_the_workbook_holds_the_letters_tables_with_the_published_numbers(wareho
         "and year = 2030",
     )[0]
     first = next(book["Scenario's"].iter_rows(min_row=4, max_row=4, values_only=True))
-    assert first[:3] == ("more_graduates", "Nederland (alle sectoren)", "digitaal")
-    talent = [r for r in book["Scenario's"].iter_rows(min_row=4, values_only=True) if r[0] == "talent_strategy"]
+    assert first[:3] == ("Meer afgestudeerden", "Nederland (alle sectoren)", "digitaal")
+    scenario_rows = book["Scenario's"].iter_rows(min_row=4, values_only=True)
+    talent = [r for r in scenario_rows if str(r[0]).startswith("Talentstrategie")]
     assert talent[0][1] == "Nederland (alle sectoren)" and talent[0][5] == hundreds(effect)
+    # the analysts' sheets speak the letter's language: no code names, numbers rounded
+    code_name = re.compile(r"(?<![/\w])[a-z]+_[a-z0-9_]+(?![\w.])")  # snake_case, not a file name or path
+    for name in ("Componenten", "Parameters", "Nauwkeurigheid", "Reconciliatie", "Scenario's", "Provincies"):
+        # Reconciliatie's definitions and notes are the reference seed's and the model's own English text (not ours)
+        width = 8 if name == "Reconciliatie" else None
+        cells = [c.value for row in book[name].iter_rows(max_col=width) for c in row if c.value is not None]
+        assert not [v for v in cells if isinstance(v, str) and code_name.search(v)], name
+        assert not [v for v in cells if isinstance(v, float) and len(repr(abs(v)).lstrip("0.")) > 6], name
+    assert book["Over deze publicatie"]["B2"].value.startswith("CBS-tabellen (bestanden uit StatLine, ingelezen op ")
+    assert re.fullmatch(r"\d{1,2} [a-z]+ 20\d\d", book["Over deze publicatie"]["B4"].value)
     provinces = list(book["Provincies"].iter_rows(min_row=4, values_only=True))
     assert len([r for r in provinces if r[2] and r[3] is not None]) == len(GROUPS) * 2 * 12
 

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from rendering.report import INPUT_NAMES
-from rendering.vocabulary import GROUP_ORDER, hundreds
+from rendering.vocabulary import GROUP_ORDER, SCENARIO_NAMES, hundreds
 from tests.conftest import check_count
 
 SECTIONS = [
@@ -156,9 +156,9 @@ def test_the_scenario_tornado_and_region_sections_quote_the_published_tables(rel
             "and skill = 'digital' and year = 2030 and rank = 1"
         ).fetchone()
     for name, difference in effects:
-        assert name in scenarios
-        if difference is not None:
-            assert f"{difference:,.0f}".replace(",", ".") in scenarios
+        assert SCENARIO_NAMES[name] in scenarios and name not in scenarios  # Dutch names, no code names
+        if difference is not None:  # persons rounded to hundreds, as everywhere in the letter's products
+            assert f"{hundreds(difference):,}".replace(",", ".") in scenarios
     tornado = text.split("<section id='gevoeligheid'>")[1].split("</section>")[0]
     assert INPUT_NAMES[top] in tornado
     regions = text.split("<section id='regios'>")[1].split("</section>")[0]
@@ -185,3 +185,19 @@ def test_the_charts_rendered_beside_a_forked_worker_are_the_bytes_one_process_ma
     finally:
         for chart in charts:
             chart.close()
+
+
+def test_numbers_in_the_report_are_written_the_dutch_way(release):
+    """Decimal commas and thousands points wherever the report writes a number of its own (the seeds' notes and the
+    checks' findings are quoted as they are); no code names in the sections an analyst quotes."""
+    _, folder = release
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    assert "databron files" not in text and re.search(r"gepubliceerd op \d{1,2} [a-z]+ 20\d\d", text)
+    for section in ("samenvatting", "scenarios", "gevoeligheid", "nauwkeurigheid"):
+        body = text.split(f"<section id='{section}'>")[1].split("</section>")[0]
+        cells = re.findall(r"<td class='n'>([^<]*)", body)
+        assert cells and not [c for c in cells if re.search(r"\d\.\d{1,2}(?!\d)|\d,\d{3}(?!\d)", c)], section
+        visible = re.sub(r"<code>.*?</code>|<[^>]+>", " ", body)
+        assert not re.search(r"(?<![/\w])[a-z]+_[a-z0-9_]+(?![\w.])", visible), section
+    assumptions = text.split("<section id='aannames'>")[1].split("</section>")[0]
+    assert "uitstroomvenster 55-plussers" in assumptions and "<td class='n'>0,015</td>" in assumptions
