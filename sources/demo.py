@@ -47,7 +47,10 @@ _SECTORS = {
     "58-60 Uitgeverijen, film,radio en t.v.": 0.6,
     "61 Telecommunicatie": 0.4,
     "62-63 IT- en informatiedienstverlening": 3.5,
+    "20 Chemische industrie": 0.6,  # 20, 26 and 28: the strategic markets' divisions of C
     "21 Farmaceutische industrie": 0.3,
+    "26 Elektrotechnische industrie": 0.4,
+    "28 Machine-industrie": 1.1,
     "72 Research": 0.8,
     "87-88 Verzorging en welzijn": 9.1,
     "88 Welzijnszorg zonder overnachting": 3.3,

@@ -109,7 +109,7 @@ def test_a_run_killed_mid_forecast_wedges_nothing(released, real_data, tmp_path)
     before = snapshot(released)
     log = tmp_path / "killed.log"
     run = start_cli(released, real_data, log)
-    wait_for(log, "series_forecasts - forecasting", run)  # the forecast step is under way
+    wait_for(log, "series_forecasts: forecasting", run)  # the forecast step is under way
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=60)
     assert snapshot(released) == before
@@ -124,7 +124,7 @@ def test_a_run_killed_mid_publish_leaves_a_whole_release_or_none(released, real_
     before = snapshot(released)
     log = tmp_path / "killed.log"
     run = start_cli(released, real_data, log)
-    wait_for(log, "publish - validation report", run)  # the publish step is under way
+    wait_for(log, "] publish: ", run)  # the publish step is under way
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=60)
     copy_hash, exports, latest = snapshot(released)
