@@ -159,11 +159,8 @@ class ModelData:
         return mix.value(group_weights, occupation) / mix.total(group_weights)
 
     def share_bounds(self, group_weights: dict[str, float], occupation: str, year: int) -> tuple[float, float]:
-        """The smallest and largest share the published cells allow: two linear programmes, solved once a run. A
-        share does not change when every weight is scaled alike, so a market that is a share of a section (C times
-        4.4%) reuses the section's programmes."""
-        scale = sum(group_weights.values())
-        key = (tuple(sorted((code, w / scale) for code, w in group_weights.items())), occupation, year)
+        """The smallest and largest share the published cells allow: two linear programmes, solved once a run."""
+        key = (tuple(sorted(group_weights.items())), occupation, year)
         if key not in self._bounds:
             mix = self.mix[year]
             total = mix.total(group_weights)
