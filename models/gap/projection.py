@@ -9,7 +9,7 @@ import numpy as np
 
 from models.gap.inputs import ModelData, Unit
 from models.gap.output import DemandPath, demand_path
-from models.gap.stock_flow import Drivers, damped_trend, project
+from models.gap.stock_flow import Drivers, employment_trend, project
 
 
 def _drift_path(values: dict[int, float], years: np.ndarray) -> np.ndarray:
@@ -71,10 +71,8 @@ def project_unit(
 def demand_of(unit: Unit, data: ModelData, years: np.ndarray) -> DemandPath:
     """The growth of the demand for the unit's filled jobs over `years` that the projection runs on (the employment
     trend fading into all employment's growth), as output growth - productivity growth + intensity."""
-    damping = data.parameters["trend_damping"]
-    own = unit.calibration.summary()["employment_growth"][0]
-    trend, fade = damped_trend(own, unit.long_run_growth, damping, len(years))
     calibration = unit.calibration
+    trend, fade = employment_trend(calibration, len(years), data.parameters["trend_damping"], unit.long_run_growth)
     return demand_path(
         trend,
         fade,

@@ -176,12 +176,13 @@ def damped_trend(
     return long_run_growth + (own_trend - long_run_growth) * fade, fade
 
 
-def _employment_trend(
-    calibration: Calibration, drivers: Drivers, damping: float | np.ndarray, long_run_growth: float
+def employment_trend(
+    calibration: Calibration, years: int, damping: float | np.ndarray, long_run_growth: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The employment trend a year (fading into the long-run growth) and the fade itself."""
+    """The demand for filled jobs' growth a year over `years` years: the calibration years' employment trend fading
+    into the long-run growth, and the fade itself."""
     own_trend = calibration.summary()["employment_growth"][0]
-    return damped_trend(own_trend, long_run_growth, damping, len(drivers.years))
+    return damped_trend(own_trend, long_run_growth, damping, years)
 
 
 def _behavioural(
@@ -193,7 +194,7 @@ def _behavioural(
     cycle: Cycle,
     response: Response,
 ) -> dict[str, np.ndarray]:
-    trend, _ = _employment_trend(calibration, drivers, damping, long_run_growth)
+    trend, _ = employment_trend(calibration, len(drivers.years), damping, long_run_growth)
     flows = (drivers.school_leavers, drivers.unemployed_inflow, drivers.outflow_rate, drivers.extra_entrants)
     shape = np.broadcast(*flows, drivers.demand_shift, drivers.rate_shift, trend).shape
     school, unemployed, outflow_rate, extra = (np.broadcast_to(f, shape) for f in flows)
@@ -257,7 +258,7 @@ def _on_trend(
     as structural: nothing in these rules tells the cycle apart."""
     rates = calibration.summary()
     excess = rates["demand_growth"][0] - rates["employment_growth"][0]
-    trend, fade = _employment_trend(calibration, drivers, damping, long_run_growth)
+    trend, fade = employment_trend(calibration, len(drivers.years), damping, long_run_growth)
     base = history.employment[-1]
     # what the trend assumes of the flows: every inflow at its base-year share of the stock, outflow at its rate
     assumed_inflow = drivers.assumed_inflow
